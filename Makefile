@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   - virtualenv, install, translations, migrations, demo data, serve on :5000
+#   make test  - the whole test suite (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install translations messages migrate demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/pybabel compile -d translations --statistics
+
+# Refresh the catalogues after changing texts: extract, then update every language.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate translations
+	$(FLASK) demo load
+
+run: demo
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)."
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/allocation.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,0 +1,134 @@
+"""Fixtures shared by every layer: the app on a real database, clients, one user per role.
+
+The database is SQLite in a temporary folder, or PostgreSQL when ``TEST_DATABASE_URL``
+is set. With ``REQUIRE_POSTGRES=1`` (CI), a missing or unreachable PostgreSQL fails
+the run instead of quietly testing SQLite.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from youth_app import create_app
+from youth_app.extensions import db
+from youth_app.models import Role
+
+from . import factories
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if os.environ.get("REQUIRE_POSTGRES") == "1" and not (url or "").startswith("postgresql"):
+        pytest.exit("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL names no PostgreSQL database",
+                    returncode=3)
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _database_url(tmp_path_factory)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        pytest.exit(f"cannot reach the test database {engine.url!r}: {error}", returncode=3)
+    finally:
+        engine.dispose()
+    return url
+
+
+def make_app(database_url: str, **overrides):
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+              "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost",
+              "SECRET_KEY": "test-secret"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        _drop_everything()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """Drop our tables and Alembic's, left over from an earlier run or a migration test."""
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def clean_database() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """A clean database for every test that uses the app."""
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            db.session.remove()
+            clean_database()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app) -> dict[Role, object]:
+    """One confirmed user of each role, committed; password ``factories.PASSWORD``."""
+    with app.app_context():
+        made = factories.one_user_per_role()
+        db.session.commit()
+        ids = {role: user.id for role, user in made.items()}
+        emails = {role: user.email for role, user in made.items()}
+    return {role: factories.UserRef(ids[role], emails[role], role) for role in Role}
+
+
+def log_in(client, email: str, password: str = factories.PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def client_as(app, users):
+    """``client_as(Role.YOUTH)``: a test client logged in as that role's user."""
+    def make(role: Role):
+        client = app.test_client()
+        response = log_in(client, users[role].email)
+        assert response.status_code == 302, response.data[:500]
+        return client
+    return make

@@ -1,0 +1,80 @@
+"""The youth summer-job and leisure platform: ``create_app`` builds the Flask app."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import access, i18n, security
+from .config import ROOT, load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    app.config.update(load_config(config))
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    from .auth.sessions import init_login_manager
+
+    init_login_manager(login_manager)
+
+
+def render_migration_item(type_, obj, autogen_context):
+    """Write our column types as plain SQLAlchemy types, so migrations import nothing
+    of the app (a migration must keep working after the app's code moves on)."""
+    from .models.base import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .caseworker import bp as caseworker_bp
+    from .main import bp as main_bp
+    from .provider import bp as provider_bp
+    from .youth import bp as youth_bp
+
+    for blueprint in (main_bp, auth_bp, youth_bp, provider_bp, caseworker_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_hooks(app: Flask) -> None:
+    app.before_request(access.check_access)
+    app.context_processor(i18n.template_context)
+    security.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import init_app
+
+    init_app(app)

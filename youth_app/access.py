@@ -1,0 +1,71 @@
+"""Who may reach which page: one table, checked before every request.
+
+Every endpoint must be in ``RULES``. An endpoint missing from it is refused for
+everyone (fail closed), and ``tests/web/test_access.py`` fails until it is added.
+Object-level checks (a youth sees only their own data) live in each feature's
+services; this table decides only which roles reach a page at all.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from flask import flash
+from flask_login import current_user
+
+from .models import Role
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+YOUTH = frozenset({Role.YOUTH})
+PROVIDER = frozenset({Role.PROVIDER})
+CASEWORKER = frozenset({Role.CASEWORKER})
+ADMINISTRATOR = frozenset({Role.ADMINISTRATOR})
+STAFF = CASEWORKER | ADMINISTRATOR
+
+RULES: dict[str, str | frozenset[Role]] = {
+    "static": PUBLIC,
+    "main.index": PUBLIC,
+    "main.accessibility": PUBLIC,
+    "main.privacy": PUBLIC,
+    "main.set_language": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "auth.register": PUBLIC,
+    "auth.register_youth": PUBLIC,
+    "auth.register_provider": PUBLIC,
+    "auth.confirm_email": PUBLIC,
+    "auth.resend_confirmation": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "youth.home": YOUTH,
+    "provider.home": PROVIDER,
+    "caseworker.home": CASEWORKER,
+    "admin.home": ADMINISTRATOR,
+    "admin.messages": ADMINISTRATOR,
+}
+
+
+def home_endpoint(role: Role) -> str:
+    """Where each role lands after logging in."""
+    return {Role.YOUTH: "youth.home", Role.PROVIDER: "provider.home",
+            Role.CASEWORKER: "caseworker.home", Role.ADMINISTRATOR: "admin.home"}[role]
+
+
+def check_access():
+    """``before_request`` hook: let the request through, send to login, or refuse."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: the 404 handler answers
+        return None
+    rule = RULES.get(endpoint)
+    if rule is None:
+        current_app.logger.error("Endpoint %s is missing from access.RULES", endpoint)
+        abort(403)
+    if rule == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        flash(_("Please log in to see that page."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if rule != SIGNED_IN and current_user.role not in rule:
+        abort(403)
+    return None

@@ -1,0 +1,113 @@
+"""Forms for accounts. Labels use ``_l`` (evaluated per request), help text ``description``."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from ..identity import InvalidNumber, parse_org_number, parse_personal_number
+from ..models import OrganisationKind
+
+PASSWORD_MIN = 10
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+
+
+def password_fields():
+    """A new password and its repetition, shared by registration and reset."""
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=128)],
+        description=_l("At least %(count)d characters. A few words in a row are easy "
+                       "to remember and hard to guess.", count=PASSWORD_MIN),
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+    return password, confirm
+
+
+class YouthRegistrationForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)],
+                             render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)],
+                            render_kw={"autocomplete": "family-name"})
+    personal_number = StringField(
+        _l("Personal identity number or coordination number"),
+        validators=[DataRequired()],
+        description=_l("12 digits, for example 20100514-1234. We use it to check your age "
+                       "and that you live in the municipality. Providers never see it."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+        description=_l("Use a private address you read in the summer: school e-mail "
+                       "often stops working when school is out."),
+        render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Mobile phone"), validators=[Optional(), Length(max=40)],
+                     render_kw={"autocomplete": "tel"})
+    district = SelectField(_l("Where do you live?"), coerce=int,
+                           validators=[DataRequired()])
+    password, confirm = password_fields()
+    accept_privacy = BooleanField(
+        _l("I have read how my personal data is handled"),
+        validators=[DataRequired(message=_l("You need to read and accept this to register."))])
+
+    def __init__(self, districts, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district.choices = [(0, _l("Choose…"))] + [(d.id, d.name) for d in districts]
+        self.parsed_number = None
+
+    def validate_personal_number(self, field):
+        try:
+            self.parsed_number = parse_personal_number(field.data)
+        except InvalidNumber:
+            raise ValidationError(_l("This is not a valid personal identity number. "
+                                     "Write 12 digits, for example 20100514-1234."))
+
+
+class ProviderRegistrationForm(FlaskForm):
+    organisation_name = StringField(_l("Name of the organisation"),
+                                    validators=[DataRequired(), Length(max=200)],
+                                    render_kw={"autocomplete": "organization"})
+    kind = SelectField(_l("Kind of organisation"), choices=[
+        (OrganisationKind.ASSOCIATION.value, _l("Association")),
+        (OrganisationKind.BUSINESS.value, _l("Business")),
+        (OrganisationKind.MUNICIPAL_DEPARTMENT.value, _l("Municipal department")),
+    ])
+    org_number = StringField(_l("Organisation number"), validators=[DataRequired()],
+                             description=_l("10 digits, for example 802456-9843."),
+                             render_kw={"inputmode": "numeric"})
+    contact_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)],
+                               render_kw={"autocomplete": "name"})
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)],
+                     render_kw={"autocomplete": "tel"})
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
+                                                         Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    password, confirm = password_fields()
+    accept_terms = BooleanField(
+        _l("We accept the terms for providers"),
+        validators=[DataRequired(message=_l("You need to accept the terms to register."))])
+
+    def validate_org_number(self, field):
+        try:
+            field.data = parse_org_number(field.data)
+        except InvalidNumber:
+            raise ValidationError(_l("This is not a valid organisation number. "
+                                     "Write 10 digits, for example 802456-9843."))
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
+                       render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = password_fields()

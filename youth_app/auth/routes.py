@@ -1,0 +1,168 @@
+"""Views for accounts: thin; the rules are in ``services``."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit
+from ..access import home_endpoint
+from ..extensions import db
+from ..models import District
+from . import bp, services
+from .forms import EmailForm, LoginForm, ProviderRegistrationForm, ResetPasswordForm, \
+    YouthRegistrationForm
+from .services import LoginOutcome
+from .sessions import sign_in, sign_out
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user.role)))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    result = services.authenticate(form.email.data, form.password.data)
+    if result.outcome is not LoginOutcome.OK:
+        db.session.commit()  # keep the failed attempt, for throttling
+        return _refused_login(form, result.outcome)
+    if session.get("language"):
+        result.user.preferred_language = session["language"]
+    sign_in(result.user)
+    db.session.commit()
+    return redirect(_safe_next(url_for(home_endpoint(result.user.role))))
+
+
+def _refused_login(form: LoginForm, outcome: LoginOutcome):
+    messages = {
+        LoginOutcome.WRONG: _("The e-mail address or the password is wrong."),
+        LoginOutcome.THROTTLED: _("Too many failed attempts. Wait 15 minutes and try "
+                                  "again, or choose a new password."),
+        LoginOutcome.UNCONFIRMED: _("Confirm your e-mail address first: open the link in "
+                                    "the message we sent you."),
+        LoginOutcome.INACTIVE: _("This account is closed. Contact us if you think this "
+                                 "is wrong."),
+    }
+    status = 429 if outcome is LoginOutcome.THROTTLED else 200
+    return render_template("auth/login.html", form=form, error=messages[outcome],
+                           unconfirmed=outcome is LoginOutcome.UNCONFIRMED), status
+
+
+@bp.post("/logout")
+def logout():
+    audit.record("auth.logout", current_user.user)
+    sign_out(current_user._get_current_object())
+    db.session.commit()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.get("/register")
+def register():
+    return render_template("auth/register.html")
+
+
+@bp.route("/register/youth", methods=["GET", "POST"])
+def register_youth():
+    districts = db.session.scalars(sa.select(District).order_by(District.name)).all()
+    form = YouthRegistrationForm(districts)
+    if not form.validate_on_submit():
+        return render_template("auth/register_youth.html", form=form)
+    try:
+        services.register_youth(
+            first_name=form.first_name.data, last_name=form.last_name.data,
+            number=form.parsed_number, email=form.email.data, phone=form.phone.data,
+            district_id=form.district.data, password=form.password.data,
+            language=session.get("language"))
+    except services.EmailTaken:
+        form.email.errors.append(_("An account with this e-mail address exists. Log in, "
+                                   "or choose a new password if you forgot it."))
+    except services.PersonalNumberTaken:
+        form.personal_number.errors.append(_("An account with this number exists. Log in "
+                                             "with it, or contact us for help."))
+    else:
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data)
+    db.session.rollback()
+    return render_template("auth/register_youth.html", form=form)
+
+
+@bp.route("/register/provider", methods=["GET", "POST"])
+def register_provider():
+    form = ProviderRegistrationForm()
+    if not form.validate_on_submit():
+        return render_template("auth/register_provider.html", form=form)
+    try:
+        services.register_provider(
+            organisation_name=form.organisation_name.data, kind=form.kind.data,
+            org_number=form.org_number.data, contact_name=form.contact_name.data,
+            phone=form.phone.data, email=form.email.data, password=form.password.data,
+            language=session.get("language"))
+    except services.EmailTaken:
+        form.email.errors.append(_("An account with this e-mail address exists. Log in, "
+                                   "or choose a new password if you forgot it."))
+    except services.OrgNumberTaken:
+        form.org_number.errors.append(_("This organisation is already registered. Ask its "
+                                        "contact person to invite you."))
+    else:
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data)
+    db.session.rollback()
+    return render_template("auth/register_provider.html", form=form)
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    user = services.confirm_email(token)
+    if user is None:
+        flash(_("The link is wrong or too old. Ask for a new one below."), "error")
+        return redirect(url_for("auth.resend_confirmation"))
+    db.session.commit()
+    flash(_("Thank you, your e-mail address is confirmed. You can log in now."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def resend_confirmation():
+    form = EmailForm()
+    if form.validate_on_submit():
+        user = services.find_user(form.email.data)
+        if user and user.email_confirmed_at is None:
+            services.send_confirmation(user)
+            db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data)
+    return render_template("auth/resend_confirmation.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data, reset=True)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("The link is wrong, too old or already used. Ask for a new one."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your new password is saved. Log in with it."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)

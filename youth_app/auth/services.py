@@ -1,0 +1,193 @@
+"""Account rules: who may register and log in, tokens for e-mail and password reset."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale, gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .. import audit, mail, security
+from ..extensions import db
+from ..identity import PersonalNumber
+from ..models import (DomainError, Organisation, OrganisationKind, Role, User, YouthProfile,
+                      utcnow)
+
+CONFIRM_SALT = "confirm-email"
+RESET_SALT = "reset-password"
+
+
+class EmailTaken(DomainError):
+    pass
+
+
+class PersonalNumberTaken(DomainError):
+    pass
+
+
+class OrgNumberTaken(DomainError):
+    pass
+
+
+class LoginOutcome(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+    UNCONFIRMED = "unconfirmed"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check a login. Failures are counted; too many give ``THROTTLED``, even when the
+    password is right, so guessing stays slow."""
+    if security.login_throttled(email):
+        return LoginResult(LoginOutcome.THROTTLED)
+    user = find_user(email)
+    if user is None or not security.check_password(user, password):
+        security.record_failed_login(email)
+        audit.record("auth.login_failed", user, email=email.strip().lower()[:254])
+        return LoginResult(LoginOutcome.WRONG)
+    if not user.active:
+        return LoginResult(LoginOutcome.INACTIVE, user)
+    if user.email_confirmed_at is None:
+        return LoginResult(LoginOutcome.UNCONFIRMED, user)
+    security.clear_failed_logins(email)
+    audit.record("auth.login", user, actor=user)
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def _new_user(email: str, password: str, role: Role, language: str | None) -> User:
+    if find_user(email):
+        raise EmailTaken(email)
+    return User(email=email.strip().lower(), password_hash=security.hash_password(password),
+                role=role, preferred_language=language)
+
+
+def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, email: str,
+                   phone: str, district_id: int, password: str,
+                   language: str | None) -> User:
+    if db.session.scalar(sa.select(YouthProfile.id)
+                         .where(YouthProfile.personal_number == number.digits)):
+        raise PersonalNumberTaken()
+    user = _new_user(email, password, Role.YOUTH, language)
+    user.youth_profile = YouthProfile(
+        first_name=first_name.strip(), last_name=last_name.strip(),
+        date_of_birth=number.birth_date, personal_number=number.digits, phone=phone or "",
+        private_email=user.email, district_id=district_id)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("auth.register", user, actor=user, role=user.role.value)
+    send_confirmation(user)
+    return user
+
+
+def register_provider(*, organisation_name: str, kind: str, org_number: str,
+                      contact_name: str, phone: str, email: str, password: str,
+                      language: str | None) -> User:
+    if db.session.scalar(sa.select(Organisation.id)
+                         .where(Organisation.org_number == org_number)):
+        raise OrgNumberTaken()
+    user = _new_user(email, password, Role.PROVIDER, language)
+    user.organisation = Organisation(
+        name=organisation_name.strip(), kind=OrganisationKind(kind), org_number=org_number,
+        contact_name=contact_name.strip(), contact_email=user.email, contact_phone=phone or "",
+        terms_accepted_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("auth.register", user, actor=user, role=user.role.value,
+                 organisation_id=user.organisation_id)
+    send_confirmation(user)
+    return user
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _max_age() -> int:
+    return int(current_app.config["TOKEN_MAX_AGE"].total_seconds())
+
+
+def _in_users_language(user: User, build):
+    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return build()
+
+
+def send_confirmation(user: User) -> None:
+    token = _serializer(CONFIRM_SALT).dumps({"user": user.id, "email": user.email})
+    link = url_for("auth.confirm_email", token=token, _external=True)
+    subject, body = _in_users_language(user, lambda: (
+        _("Confirm your e-mail address"),
+        _("Hello!\n\nOpen this link to confirm your e-mail address and finish your "
+          "registration:\n\n%(link)s\n\nThe link works for 24 hours. If you did not "
+          "register, you can ignore this message.", link=link)))
+    mail.send(user.email, subject, body, kind="auth.confirm_email", user=user)
+
+
+def confirm_email(token: str) -> User | None:
+    """Mark the address confirmed; ``None`` for a bad, expired or outdated token."""
+    try:
+        data = _serializer(CONFIRM_SALT).loads(token, max_age=_max_age())
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or user.email != data.get("email"):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record("auth.email_confirmed", user, actor=user)
+    return user
+
+
+def _password_fingerprint(user: User) -> str:
+    """Part of the current hash: a reset token stops working once the password changes."""
+    return user.password_hash[-16:]
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the address is known; say nothing either way (no user probing)."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    token = _serializer(RESET_SALT).dumps({"user": user.id, "pw": _password_fingerprint(user)})
+    link = url_for("auth.reset_password", token=token, _external=True)
+    subject, body = _in_users_language(user, lambda: (
+        _("Choose a new password"),
+        _("Hello!\n\nSomeone asked to reset the password for this address. Open this link "
+          "to choose a new password:\n\n%(link)s\n\nThe link works for 24 hours and only "
+          "once. If it was not you, ignore this message: your password stays as it is.",
+          link=link)))
+    mail.send(user.email, subject, body, kind="auth.reset_password", user=user)
+    audit.record("auth.reset_requested", user, actor=user)
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer(RESET_SALT).loads(token, max_age=_max_age())
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    user.password_hash = security.hash_password(password)
+    # Following the link proves the address too.
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    security.revoke_all_sessions(user)
+    security.clear_failed_logins(user.email)
+    audit.record("auth.password_reset", user, actor=user)

@@ -1,0 +1,6 @@
+"""Public pages: the start page, accessibility statement, privacy notice, language."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from . import bp, services
+from .forms import AccessibilityReportForm, LanguageForm
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html")
+
+
+@bp.route("/accessibility", methods=["GET", "POST"])
+def accessibility():
+    form = AccessibilityReportForm()
+    if form.validate_on_submit():
+        services.report_accessibility_problem(form.page.data or "", form.problem.data,
+                                              form.email.data or "")
+        db.session.commit()
+        flash(_("Thank you. Your report has been sent to us."), "success")
+        return redirect(url_for("main.accessibility"))
+    return render_template("main/accessibility.html", form=form)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    language = form.language.data
+    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+        session["language"] = language
+        if current_user.is_authenticated:
+            current_user.user.preferred_language = language
+            db.session.commit()
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)

@@ -1,0 +1,22 @@
+"""The domain model, one module per aggregate; import from here."""
+from .allocation import AllocationRun, Override, OverrideKind, Placement, PlacementState, RunStatus
+from .application import Application
+from .audit import AuditEvent
+from .base import DomainError, utcnow
+from .message import OutgoingMessage
+from .offer import AllocationMode, Offer, OfferKind, OfferStatus, SignUp, SignUpStatus
+from .organisation import Organisation, OrganisationKind
+from .priority import ApartGroup, ApartMember, PriorityGroup, PriorityMembership
+from .round import DEFAULT_POLICY, Round, RoundState, TransitionError
+from .user import LoginAttempt, LoginSession, Role, User
+from .youth import ConsentMethod, District, Guardian, GuardianConsent, YouthProfile
+
+__all__ = [
+    "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application",
+    "AuditEvent", "ConsentMethod", "DEFAULT_POLICY", "District", "DomainError", "Guardian",
+    "GuardianConsent", "LoginAttempt", "LoginSession", "Offer", "OfferKind", "OfferStatus",
+    "Organisation", "OrganisationKind", "OutgoingMessage", "Override", "OverrideKind",
+    "Placement", "PlacementState", "PriorityGroup", "PriorityMembership", "Role", "Round",
+    "RoundState", "RunStatus", "SignUp", "SignUpStatus", "TransitionError", "User",
+    "YouthProfile", "utcnow",
+]

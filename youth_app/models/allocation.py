@@ -1,0 +1,110 @@
+"""Allocation runs, the placements they propose, and the overrides staff make."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from .offer import Offer
+    from .round import Round
+    from .youth import YouthProfile
+
+
+class RunStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class AllocationRun(db.Model):
+    """One run of the optimiser; keeps everything needed to audit and repeat it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"),
+                                          index=True)
+    started_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED)
+    method: Mapped[str] = mapped_column(sa.String(20), default="optimal")
+    seed: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    #: The problem and result in the shared youth-allocation/1 format.
+    problem: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    result: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    #: Versions of the optimiser, PuLP and solver, for reproducing the run.
+    versions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: 0-100, with a short description of the step, for the progress bar.
+    progress: Mapped[int] = mapped_column(default=0)
+    progress_message: Mapped[str] = mapped_column(sa.String(200), default="")
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    round: Mapped["Round"] = relationship()
+
+
+class PlacementState(enum.Enum):
+    PROPOSED = "proposed"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Placement(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"),
+                                          index=True)
+    run_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("allocation_run.id", ondelete="SET NULL"))
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youth_profile.id", ondelete="CASCADE"), index=True)
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="CASCADE"),
+                                          index=True)
+    #: The youth's rank of this offer; null for a place given without an application.
+    rank: Mapped[Optional[int]]
+    state: Mapped[PlacementState] = mapped_column(
+        enum_type(PlacementState), default=PlacementState.PROPOSED)
+    offered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    reply_by: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    youth: Mapped["YouthProfile"] = relationship()
+    offer: Mapped["Offer"] = relationship()
+    run: Mapped[Optional[AllocationRun]] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("run_id", "youth_id", "offer_id"),)
+
+
+class OverrideKind(enum.Enum):
+    LOCK = "lock"
+    FORBID = "forbid"
+
+
+class Override(db.Model):
+    """A staff decision the optimiser must respect: this pair always, or never."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"),
+                                          index=True)
+    youth_id: Mapped[int] = mapped_column(sa.ForeignKey("youth_profile.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="CASCADE"))
+    kind: Mapped[OverrideKind] = mapped_column(enum_type(OverrideKind))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    removed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.CheckConstraint("length(reason) > 0", name="reason_given"),)

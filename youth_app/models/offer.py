@@ -1,0 +1,100 @@
+"""What providers post: summer jobs and leisure activities."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from .organisation import Organisation
+    from .round import Round
+    from .youth import District, YouthProfile
+
+
+class OfferKind(enum.Enum):
+    JOB = "job"
+    ACTIVITY = "activity"
+
+
+class AllocationMode(enum.Enum):
+    #: Places are allocated by the optimiser when the round's window closes.
+    ROUND = "round"
+    #: First come, first served while places last, then a waiting list.
+    OPEN = "open"
+
+
+class OfferStatus(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class Offer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
+    round_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[OfferKind] = mapped_column(enum_type(OfferKind))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+    district_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("district.id"))
+    #: ISO weeks, e.g. ``["2026-W25", "2026-W26"]``.
+    weeks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    capacity: Mapped[int]
+    min_age: Mapped[int] = mapped_column(default=13)
+    max_age: Mapped[int] = mapped_column(default=19)
+    allocation_mode: Mapped[AllocationMode] = mapped_column(
+        enum_type(AllocationMode), default=AllocationMode.ROUND)
+    status: Mapped[OfferStatus] = mapped_column(enum_type(OfferStatus), default=OfferStatus.DRAFT)
+    interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    requirements: Mapped[str] = mapped_column(sa.Text, default="")
+    supervisor_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    supervisor_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    meeting_point: Mapped[str] = mapped_column(sa.String(200), default="")
+    what_to_bring: Mapped[str] = mapped_column(sa.Text, default="")
+    accessibility: Mapped[str] = mapped_column(sa.Text, default="")
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped["Organisation"] = relationship(back_populates="offers")
+    round: Mapped[Optional["Round"]] = relationship(back_populates="offers")
+    district: Mapped[Optional["District"]] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("min_age <= max_age", name="ages_in_order"),
+    )
+
+
+class SignUpStatus(enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class SignUp(db.Model):
+    """A sign-up for an open activity: a place while places last, then the waiting list."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="CASCADE"),
+                                          index=True)
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youth_profile.id", ondelete="CASCADE"), index=True)
+    status: Mapped[SignUpStatus] = mapped_column(enum_type(SignUpStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    offer: Mapped[Offer] = relationship()
+    youth: Mapped["YouthProfile"] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("offer_id", "youth_id"),)

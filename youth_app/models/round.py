@@ -1,0 +1,96 @@
+"""A season of allocation, e.g. "Sommarjobb 2026", and its guarded lifecycle."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import DomainError, UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from .offer import Offer
+
+
+class RoundState(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ALLOCATED = "allocated"
+    PUBLISHED = "published"
+    FINISHED = "finished"
+
+
+#: Which state may follow which. ``allocated`` may be re-run (overrides), and a
+#: published round goes back to ``allocated`` for a second run over freed places.
+TRANSITIONS: dict[RoundState, frozenset[RoundState]] = {
+    RoundState.DRAFT: frozenset({RoundState.OPEN}),
+    RoundState.OPEN: frozenset({RoundState.CLOSED}),
+    RoundState.CLOSED: frozenset({RoundState.ALLOCATED, RoundState.OPEN}),
+    RoundState.ALLOCATED: frozenset({RoundState.PUBLISHED, RoundState.CLOSED}),
+    RoundState.PUBLISHED: frozenset({RoundState.ALLOCATED, RoundState.FINISHED}),
+    RoundState.FINISHED: frozenset(),
+}
+
+#: The optimiser's policy fields (shared/contracts/allocation-format.md) with defaults.
+DEFAULT_POLICY = {
+    "max_places_per_youth": 2,
+    "max_jobs_per_youth": 1,
+    "priority_tiers": [],
+    "priority_ranks": True,
+}
+
+
+class TransitionError(DomainError):
+    """The round's state does not allow the step asked for."""
+
+
+class Round(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[RoundState] = mapped_column(enum_type(RoundState), default=RoundState.DRAFT)
+    application_opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    application_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: How long a youth has to answer an offer.
+    reply_days: Mapped[int] = mapped_column(default=7)
+    #: Ages are counted on this day (the contract's "reference date").
+    reference_date: Mapped[date]
+    min_age: Mapped[int] = mapped_column(default=13)
+    max_age: Mapped[int] = mapped_column(default=19)
+    #: Only youths living in the municipality may apply.
+    residents_only: Mapped[bool] = mapped_column(default=True)
+    max_choices: Mapped[int] = mapped_column(default=5)
+    #: The optimiser's policy: places and jobs per youth, priority tiers in order.
+    policy: Mapped[dict] = mapped_column(sa.JSON, default=lambda: dict(DEFAULT_POLICY))
+    #: Job periods, e.g. ``[{"name": "Period 1", "weeks": ["2026-W25", ...]}]``.
+    periods: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: Drawn when the application window closes; revealed after publishing.
+    lottery_seed: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    #: SHA-256 of the seed, published on the round's page before the seed is.
+    seed_fingerprint: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    offers: Mapped[list["Offer"]] = relationship(back_populates="round")
+
+    __table_args__ = (
+        sa.CheckConstraint("application_opens_at < application_closes_at",
+                           name="window_in_order"),
+        sa.CheckConstraint("min_age <= max_age", name="ages_in_order"),
+        sa.CheckConstraint("max_choices >= 1", name="at_least_one_choice"),
+    )
+
+    def can_move_to(self, state: RoundState) -> bool:
+        return state in TRANSITIONS[self.state]
+
+    def move_to(self, state: RoundState) -> None:
+        """Change state, or raise :class:`TransitionError` when the lifecycle forbids it."""
+        if not self.can_move_to(state):
+            raise TransitionError(f"round {self.id}: {self.state.value} -> {state.value}")
+        self.state = state
+
+    def accepts_applications(self, now: datetime) -> bool:
+        return (self.state is RoundState.OPEN
+                and self.application_opens_at <= now < self.application_closes_at)

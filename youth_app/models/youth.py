@@ -1,0 +1,101 @@
+"""Young people, their guardians and their guardians' consent."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from .user import User
+
+
+class District(db.Model):
+    """A part of the municipality; offers and youths belong to one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+
+
+class YouthProfile(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), unique=True)
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    date_of_birth: Mapped[date]
+    #: Personnummer or samordningsnummer, 12 digits, compact. Shown in full only to
+    #: social services and administrators; see ``masked_personal_number``.
+    personal_number: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: A private address: school e-mail stops working over the summer.
+    private_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    district_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("district.id"))
+    school: Mapped[str] = mapped_column(sa.String(200), default="")
+    school_year: Mapped[Optional[int]]
+    #: Languages the youth speaks, as ISO 639-1 codes.
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Lives in the municipality (a common eligibility rule).
+    resident: Mapped[bool] = mapped_column(default=True)
+    #: What the youth chose to share with providers (allergies, needs).
+    shared_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[Optional["User"]] = relationship(back_populates="youth_profile")
+    district: Mapped[Optional[District]] = relationship()
+    guardians: Mapped[list["Guardian"]] = relationship(
+        back_populates="youth", cascade="all, delete-orphan")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def masked_personal_number(self) -> str:
+        """Birth date only, e.g. ``20100514-****``: enough to tell two youths apart."""
+        return f"{self.personal_number[:8]}-****"
+
+    def age_on(self, day: date) -> int:
+        had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
+
+
+class Guardian(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    youth_id: Mapped[int] = mapped_column(sa.ForeignKey("youth_profile.id", ondelete="CASCADE"),
+                                          index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    youth: Mapped[YouthProfile] = relationship(back_populates="guardians")
+
+
+class ConsentMethod(enum.Enum):
+    EMAIL_LINK = "email_link"
+    PAPER = "paper"
+
+
+class GuardianConsent(db.Model):
+    """A guardian's consent to a job place: a job contract with a minor needs it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    guardian_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("guardian.id", ondelete="SET NULL"))
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True,
+                                       default=lambda: secrets.token_urlsafe(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    given_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: The name the guardian typed to confirm, or that the administrator recorded.
+    given_by_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    method: Mapped[Optional[ConsentMethod]] = mapped_column(enum_type(ConsentMethod))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
