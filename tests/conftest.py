@@ -50,6 +50,23 @@ def make_app(database_url: str, **overrides):
     return create_app(config)
 
 
+@pytest.fixture
+def app_factory(database_url, app):
+    """``app_factory(MAIL_SERVER=...)``: another app on the test database, with other
+    settings; its connections are closed afterwards."""
+    made = []
+
+    def build(**overrides):
+        made.append(make_app(database_url, **overrides))
+        return made[-1]
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = make_app(database_url)
@@ -63,7 +80,12 @@ def app(database_url):
 
 
 def _drop_everything() -> None:
-    """Drop our tables and Alembic's, left over from an earlier run or a migration test."""
+    """Drop every table, whatever an earlier run or a migration test left behind."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+            return
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
+                     StringField, TelField)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..identity import InvalidNumber, parse_org_number, parse_personal_number
@@ -61,7 +62,8 @@ class YouthRegistrationForm(FlaskForm):
 
     def __init__(self, districts, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district.choices = [(0, _l("Choose…"))] + [(d.id, d.name) for d in districts]
+        self.district.choices = [SelectChoice(0, _l("Choose…"))] + [
+            SelectChoice(d.id, d.name) for d in districts]
         self.parsed_number = None
 
     def validate_personal_number(self, field):
@@ -77,9 +79,9 @@ class ProviderRegistrationForm(FlaskForm):
                                     validators=[DataRequired(), Length(max=200)],
                                     render_kw={"autocomplete": "organization"})
     kind = SelectField(_l("Kind of organisation"), choices=[
-        (OrganisationKind.ASSOCIATION.value, _l("Association")),
-        (OrganisationKind.BUSINESS.value, _l("Business")),
-        (OrganisationKind.MUNICIPAL_DEPARTMENT.value, _l("Municipal department")),
+        SelectChoice(OrganisationKind.ASSOCIATION.value, _l("Association")),
+        SelectChoice(OrganisationKind.BUSINESS.value, _l("Business")),
+        SelectChoice(OrganisationKind.MUNICIPAL_DEPARTMENT.value, _l("Municipal department")),
     ])
     org_number = StringField(_l("Organisation number"), validators=[DataRequired()],
                              description=_l("10 digits, for example 802456-9843."),

@@ -32,9 +32,8 @@ class Organisation(db.Model):
     contact_email: Mapped[str] = mapped_column(sa.String(254))
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     terms_accepted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: Who approved it is in the audit log (``organisation.approved``).
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    approved_by_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     users: Mapped[list["User"]] = relationship(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8c7393596b41
+Revision ID: 48ad5f9da4bf
 Revises: 
-Create Date: 2026-11-25 09:39:00.823775
+Create Date: 2026-11-25 09:42:44.300475
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8c7393596b41'
+revision = '48ad5f9da4bf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -46,9 +46,7 @@ def upgrade():
     sa.Column('contact_phone', sa.String(length=40), nullable=False),
     sa.Column('terms_accepted_at', sa.DateTime(), nullable=True),
     sa.Column('approved_at', sa.DateTime(), nullable=True),
-    sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], name=op.f('fk_organisation_approved_by_id_user_account'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
     sa.UniqueConstraint('org_number', name=op.f('uq_organisation_org_number'))
     )

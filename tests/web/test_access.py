@@ -1,0 +1,92 @@
+"""Every route, every role, against the table of who may do what.
+
+``EXPECTED`` is written here, by hand, apart from ``youth_app.access.RULES``: the test
+fails when a route is added without being listed here, and when what a role can reach
+differs from what this table says.
+"""
+from __future__ import annotations
+
+import pytest
+
+from youth_app.models import Role
+
+ANYONE = "anyone"
+SIGNED_IN = "signed in"
+Y, P, C, A = Role.YOUTH, Role.PROVIDER, Role.CASEWORKER, Role.ADMINISTRATOR
+
+EXPECTED: dict[str, object] = {
+    "static": ANYONE,
+    "main.index": ANYONE,
+    "main.accessibility": ANYONE,
+    "main.privacy": ANYONE,
+    "main.set_language": ANYONE,
+    "auth.login": ANYONE,
+    "auth.logout": SIGNED_IN,
+    "auth.register": ANYONE,
+    "auth.register_youth": ANYONE,
+    "auth.register_provider": ANYONE,
+    "auth.confirm_email": ANYONE,
+    "auth.resend_confirmation": ANYONE,
+    "auth.forgot_password": ANYONE,
+    "auth.reset_password": ANYONE,
+    "youth.home": {Y},
+    "provider.home": {P},
+    "caseworker.home": {C},
+    "admin.home": {A},
+    "admin.messages": {A},
+}
+
+#: Values for URL parameters, by name.
+ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token"}
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - EXPECTED.keys() == set(), "add new routes to EXPECTED"
+    assert EXPECTED.keys() - endpoints == set(), "remove routes that no longer exist"
+
+
+def _requests(app):
+    """One (endpoint, method, url) per route, GET where it exists."""
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+            method = "GET" if "GET" in rule.methods else "POST"
+            args = {name: ARGUMENTS[name] for name in rule.arguments}
+            yield rule.endpoint, method, url_for(rule.endpoint, **args)
+
+
+def _allowed(rule, role) -> bool:
+    if rule == ANYONE:
+        return True
+    if rule == SIGNED_IN:
+        return role is not None
+    return role in rule
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
+def test_each_role_reaches_exactly_what_the_table_allows(app, client, client_as, role):
+    browser = client_as(role) if role else client
+    for endpoint, method, url in _requests(app):
+        response = browser.open(url, method=method)
+        response.close()  # static files are streamed; close them
+        went_to_login = response.status_code == 302 and \
+            response.headers["Location"].startswith("/login")
+        if _allowed(EXPECTED[endpoint], role):
+            assert response.status_code != 403 and not went_to_login, (endpoint, role)
+        elif role is None:
+            assert went_to_login, (endpoint, response.status_code)
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+            assert "Du har inte tillgång" in response.get_data(as_text=True) or \
+                "do not have access" in response.get_data(as_text=True)
+        if endpoint == "auth.logout" and role:
+            browser = client_as(role)  # that request logged us out; log in again
+
+
+def test_a_route_missing_from_the_access_rules_is_refused(app, client_as, monkeypatch):
+    from youth_app import access
+
+    monkeypatch.delitem(access.RULES, "admin.messages")
+    assert client_as(Role.ADMINISTRATOR).get("/admin/messages").status_code == 403

@@ -1,0 +1,57 @@
+"""The language follows the user's choice, then the browser, then Swedish."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from youth_app.extensions import db
+from youth_app.models import Role, User
+
+
+def test_browser_language_is_used_when_nothing_is_chosen(client):
+    page = client.get("/", headers={"Accept-Language": "ar,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_unknown_browser_language_falls_back_to_swedish(client):
+    page = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="sv" dir="ltr">' in page
+    assert "Logga in" in page
+
+
+def test_chosen_language_wins_over_the_browser(client):
+    response = client.post("/language", data={"language": "en", "next": "/login"})
+    assert response.headers["Location"] == "/login"
+    page = client.get("/login", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page
+    assert "Log in" in page
+
+
+def test_language_switch_refuses_unknown_language_and_foreign_redirect(client):
+    response = client.post("/language", data={"language": "xx", "next": "https://evil.example"})
+    assert response.headers["Location"] == "/"
+    assert 'lang="sv"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_logged_in_users_choice_is_remembered_on_their_account(app, client_as, users):
+    client = client_as(Role.YOUTH)
+    client.post("/language", data={"language": "ar", "next": "/youth/"})
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.id == users[Role.YOUTH].id))
+        assert user.preferred_language == "ar"
+    fresh = app.test_client()
+    fresh.post("/login", data={"email": users[Role.YOUTH].email,
+                               "password": "correct horse battery"})
+    assert 'dir="rtl"' in fresh.get("/youth/").get_data(as_text=True)
+
+
+def test_catalogues_are_complete(app):
+    from babel.messages.pofile import read_po
+
+    from youth_app.config import ROOT
+
+    for language in app.config["LANGUAGES"]:
+        path = ROOT / "translations" / language / "LC_MESSAGES" / "messages.po"
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        assert missing == [], f"{language}: {len(missing)} untranslated, e.g. {missing[:3]}"
