@@ -29,7 +29,7 @@ migrate: install
 	$(FLASK) db upgrade
 
 demo: migrate translations
-	$(FLASK) demo load
+	$(FLASK) demo load --if-empty
 
 run: demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)."

@@ -74,6 +74,10 @@ def weeks(year: int, first: int, last: int) -> list[str]:
     return [f"{year}-W{week:02d}" for week in range(first, last + 1)]
 
 
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(User.id).limit(1)) is None
+
+
 def load() -> bool:
     """Load the demo; ``False`` when it was already there."""
     if db.session.scalar(sa.select(User.id).where(User.email == LOGINS[Role.ADMINISTRATOR])):

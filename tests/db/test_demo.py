@@ -53,3 +53,10 @@ def test_demo_applications_respect_ranks_and_ages(app, runner):
             assert 1 <= application.rank <= application.round.max_choices
         user = db.session.scalar(sa.select(User).where(User.email == LOGINS[Role.YOUTH]))
         assert user.youth_profile is not None
+
+
+def test_make_run_loads_demo_only_into_an_empty_database(app, runner, users):
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0
+    with app.app_context():
+        assert _count(YouthProfile) == 1  # only the fixture's youth
