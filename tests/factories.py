@@ -71,7 +71,8 @@ def user(role: Role, email: str | None = None, confirmed: bool = True, **fields)
 
 def youth_profile(born: date = date(2010, 5, 14), **fields) -> YouthProfile:
     values = dict(first_name="Alva", last_name="Test", date_of_birth=born,
-                  personal_number=personal_number(born), district=district())
+                  personal_number=personal_number(born), district=district(),
+                  resident=True)
     values.update(fields)
     profile = YouthProfile(**values)
     db.session.add(profile)

@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask
 
-from . import access, i18n, security
+from . import access, i18n, security, sqlite  # noqa: F401  (sqlite: engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 

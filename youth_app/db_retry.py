@@ -1,0 +1,40 @@
+"""Retry a unit of work that lost a race for the database.
+
+SQLite lets one writer in at a time: a transaction that read before another committed
+fails with "database is locked" (or a stale snapshot) when it tries to write. PostgreSQL
+reports serialisation failures and deadlocks the same way. Each is safe to run again
+from the start, after a rollback.
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Callable, TypeVar
+
+import sqlalchemy as sa
+
+from .extensions import db
+
+T = TypeVar("T")
+RETRYABLE = ("database is locked", "database table is locked", "could not serialize",
+             "deadlock detected")
+
+
+def _retryable(error: sa.exc.OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return any(marker in text for marker in RETRYABLE)
+
+
+def run_and_commit(work: Callable[[], T], attempts: int = 20) -> T:
+    """Run ``work`` and commit; on a lost race, roll back and run it again."""
+    for attempt in range(attempts):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except sa.exc.OperationalError as error:
+            db.session.rollback()
+            if not _retryable(error) or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -1,0 +1,225 @@
+"""The rules of a young person's journey: who may apply, what they may choose, and
+open sign-up with a waiting list.
+
+Views and CLI commands call these; they flush but never commit (the request does).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..models import (AllocationMode, Application, DomainError, Offer, OfferKind, OfferStatus,
+                      Round, RoundState, SignUp, SignUpStatus, YouthProfile, utcnow)
+
+
+class Ineligible(enum.Enum):
+    """Why a youth may not apply in a round; each has a sentence in ``routes``."""
+
+    TOO_YOUNG = "too_young"
+    TOO_OLD = "too_old"
+    NOT_RESIDENT = "not_resident"
+    WINDOW_CLOSED = "window_closed"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    reasons: tuple[Ineligible, ...] = ()
+    age: int | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+
+def eligibility(youth: YouthProfile, round_: Round, now=None) -> Eligibility:
+    """Whether ``youth`` may apply in ``round_``, with every reason why not."""
+    now = now or utcnow()
+    age = youth.age_on(round_.reference_date)
+    reasons = []
+    if age < round_.min_age:
+        reasons.append(Ineligible.TOO_YOUNG)
+    if age > round_.max_age:
+        reasons.append(Ineligible.TOO_OLD)
+    if round_.residents_only and not youth.resident:
+        reasons.append(Ineligible.NOT_RESIDENT)
+    if not round_.accepts_applications(now):
+        reasons.append(Ineligible.WINDOW_CLOSED)
+    return Eligibility(tuple(reasons), age)
+
+
+def open_rounds(now=None) -> list[Round]:
+    now = now or utcnow()
+    rounds = db.session.scalars(sa.select(Round).where(Round.state == RoundState.OPEN)
+                                .order_by(Round.application_closes_at))
+    return [r for r in rounds if r.accepts_applications(now)]
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    text: str = ""
+    kind: OfferKind | None = None
+    week: str | None = None
+    district_id: int | None = None
+    age: int | None = None
+    interest: str | None = None
+
+
+def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
+    """Published offers of open rounds, and published open sign-up activities."""
+    round_ids = [r.id for r in open_rounds(now)]
+    statement = (sa.select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
+                 .where(sa.or_(Offer.round_id.in_(round_ids),
+                               Offer.allocation_mode == AllocationMode.OPEN))
+                 .order_by(Offer.kind, Offer.title, Offer.id))
+    if filters.kind:
+        statement = statement.where(Offer.kind == filters.kind)
+    if filters.district_id:
+        statement = statement.where(Offer.district_id == filters.district_id)
+    if filters.age is not None:
+        statement = statement.where(Offer.min_age <= filters.age, Offer.max_age >= filters.age)
+    if filters.text:
+        pattern = f"%{filters.text.strip().lower()}%"
+        statement = statement.where(sa.or_(sa.func.lower(Offer.title).like(pattern),
+                                           sa.func.lower(Offer.description).like(pattern)))
+    offers = db.session.scalars(statement).all()
+    # Weeks and interests are JSON lists: filtered here, the same on every database.
+    if filters.week:
+        offers = [o for o in offers if filters.week in o.weeks]
+    if filters.interest:
+        offers = [o for o in offers if filters.interest in o.interests]
+    return offers
+
+
+class ChoiceError(DomainError):
+    """The choices cannot be saved; ``code`` says why, ``offer_id`` names the offer."""
+
+    def __init__(self, code: str, offer_id: int | None = None):
+        super().__init__(code)
+        self.code = code
+        self.offer_id = offer_id
+
+
+def choices(youth: YouthProfile, round_: Round) -> list[Application]:
+    return list(db.session.scalars(
+        sa.select(Application).where(Application.youth_id == youth.id,
+                                     Application.round_id == round_.id)
+        .order_by(Application.rank)))
+
+
+def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=None) -> None:
+    """Replace the youth's ranked choices: ``offer_ids[0]`` is the first choice."""
+    status = eligibility(youth, round_, now)
+    if not status.eligible:
+        raise ChoiceError(status.reasons[0].value)
+    if len(offer_ids) != len(set(offer_ids)):
+        raise ChoiceError("duplicate")
+    if len(offer_ids) > round_.max_choices:
+        raise ChoiceError("too_many")
+    offers = {o.id: o for o in db.session.scalars(sa.select(Offer).where(Offer.id.in_(offer_ids)))}
+    for offer_id in offer_ids:
+        _check_choosable(offers.get(offer_id), offer_id, round_, status.age)
+    db.session.execute(sa.delete(Application).where(Application.youth_id == youth.id,
+                                                    Application.round_id == round_.id))
+    db.session.flush()
+    for rank, offer_id in enumerate(offer_ids, start=1):
+        db.session.add(Application(round_id=round_.id, youth_id=youth.id, offer_id=offer_id,
+                                   rank=rank))
+    db.session.flush()
+    audit.record("application.saved", round_, offers=offer_ids, youth_id=youth.id)
+
+
+def _check_choosable(offer: Offer | None, offer_id: int, round_: Round, age: int) -> None:
+    if offer is None or offer.round_id != round_.id or offer.status is not OfferStatus.PUBLISHED:
+        raise ChoiceError("not_in_round", offer_id)
+    if not offer.min_age <= age <= offer.max_age:
+        raise ChoiceError("age", offer_id)
+
+
+@dataclass
+class SignUpResult:
+    sign_up: SignUp
+    #: Set when a cancellation gave the freed place to the first on the waiting list.
+    promoted: list[SignUp] = field(default_factory=list)
+
+
+def _lock_offer(offer_id: int) -> Offer:
+    """Serialise sign-ups per offer: a row lock on PostgreSQL. SQLite serialises every
+    writer itself; a transaction that loses the race fails and is retried by the caller
+    (``youth_app.db_retry``)."""
+    offer = db.session.scalar(sa.select(Offer).where(Offer.id == offer_id)
+                              .with_for_update().execution_options(populate_existing=True))
+    if offer is None or offer.allocation_mode is not AllocationMode.OPEN \
+            or offer.status is not OfferStatus.PUBLISHED:
+        raise ChoiceError("not_open", offer_id)
+    return offer
+
+
+def _confirmed_count(offer_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
+        SignUp.offer_id == offer_id, SignUp.status == SignUpStatus.CONFIRMED))
+
+
+def sign_up(youth: YouthProfile, offer_id: int, today: date | None = None) -> SignUp:
+    """A place if one is left, otherwise a place on the waiting list."""
+    offer = _lock_offer(offer_id)
+    age = youth.age_on(today or date.today())
+    if not offer.min_age <= age <= offer.max_age:
+        raise ChoiceError("age", offer_id)
+    existing = db.session.scalar(sa.select(SignUp).where(SignUp.offer_id == offer_id,
+                                                         SignUp.youth_id == youth.id))
+    if existing and existing.status is not SignUpStatus.CANCELLED:
+        return existing
+    status = (SignUpStatus.CONFIRMED if _confirmed_count(offer_id) < offer.capacity
+              else SignUpStatus.WAITING)
+    if existing:
+        existing.status, existing.changed_at, existing.created_at = status, utcnow(), utcnow()
+        entry = existing
+    else:
+        entry = SignUp(offer_id=offer_id, youth_id=youth.id, status=status)
+        db.session.add(entry)
+    db.session.flush()
+    audit.record("signup.created", entry, status=status.value)
+    return entry
+
+
+def cancel_sign_up(youth: YouthProfile, offer_id: int) -> list[SignUp]:
+    """Cancel; a freed place goes to the first on the waiting list. Returns those promoted."""
+    offer = _lock_offer(offer_id)
+    entry = db.session.scalar(sa.select(SignUp).where(SignUp.offer_id == offer_id,
+                                                      SignUp.youth_id == youth.id))
+    if entry is None or entry.status is SignUpStatus.CANCELLED:
+        return []
+    entry.status, entry.changed_at = SignUpStatus.CANCELLED, utcnow()
+    db.session.flush()
+    audit.record("signup.cancelled", entry)
+    return _fill_from_waiting_list(offer)
+
+
+def _fill_from_waiting_list(offer: Offer) -> list[SignUp]:
+    free = offer.capacity - _confirmed_count(offer.id)
+    if free <= 0:
+        return []
+    waiting = db.session.scalars(
+        sa.select(SignUp).where(SignUp.offer_id == offer.id,
+                                SignUp.status == SignUpStatus.WAITING)
+        .order_by(SignUp.created_at, SignUp.id).limit(free)).all()
+    for entry in waiting:
+        entry.status, entry.changed_at = SignUpStatus.CONFIRMED, utcnow()
+        audit.record("signup.promoted", entry)
+    db.session.flush()
+    return list(waiting)
+
+
+def waiting_position(entry: SignUp) -> int | None:
+    """1 for the first on the waiting list."""
+    if entry.status is not SignUpStatus.WAITING:
+        return None
+    return 1 + db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
+        SignUp.offer_id == entry.offer_id, SignUp.status == SignUpStatus.WAITING,
+        sa.or_(SignUp.created_at < entry.created_at,
+               sa.and_(SignUp.created_at == entry.created_at, SignUp.id < entry.id))))
