@@ -29,7 +29,13 @@ EXPECTED: dict[str, object] = {
     "auth.resend_confirmation": ANYONE,
     "auth.forgot_password": ANYONE,
     "auth.reset_password": ANYONE,
+    "catalogue.index": ANYONE,
+    "catalogue.show": ANYONE,
     "youth.home": {Y},
+    "youth.choices": {Y},
+    "youth.change_choice": {Y},
+    "youth.sign_up": {Y},
+    "youth.cancel_sign_up": {Y},
     "provider.home": {P},
     "caseworker.home": {C},
     "admin.home": {A},
@@ -37,7 +43,8 @@ EXPECTED: dict[str, object] = {
 }
 
 #: Values for URL parameters, by name.
-ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token"}
+ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id": 1,
+             "offer_id": 1, "action": "add"}
 
 
 def test_every_route_is_in_the_table(app):

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from youth_app.db_retry import run_and_commit
 from youth_app.extensions import db
-from youth_app.models import (AllocationMode, Application, OfferKind, RoundState, SignUp,
+from youth_app.models import (AllocationMode, OfferKind, RoundState, SignUp,
                               SignUpStatus, utcnow)
 from youth_app.youth import services
-from youth_app.youth.services import CatalogueFilter, ChoiceError, Ineligible
+from youth_app.catalogue.services import CatalogueFilter, catalogue
+from youth_app.youth.services import ChoiceError, Ineligible
 
 from .. import factories
 
@@ -84,13 +85,13 @@ def test_catalogue_filters(season):
                                min_age=13, max_age=19, interests=["sport"])
     factories.offer(round=factories.round_(state=RoundState.DRAFT), title="Hidden")
     db.session.flush()
-    everything = services.catalogue(CatalogueFilter())
+    everything = catalogue(CatalogueFilter())
     assert {o.title for o in everything} == {"Jobb 0", "Jobb 1", "Jobb 2", "Jobb 3", "Kajak"}
-    assert services.catalogue(CatalogueFilter(kind=OfferKind.ACTIVITY)) == [activity]
-    assert services.catalogue(CatalogueFilter(week="2027-W26")) == [jobs[1]]
-    assert services.catalogue(CatalogueFilter(age=13)) == [activity]
-    assert services.catalogue(CatalogueFilter(text="kaj")) == [activity]
-    assert services.catalogue(CatalogueFilter(interest="sport")) == [activity]
+    assert catalogue(CatalogueFilter(kind=OfferKind.ACTIVITY)) == [activity]
+    assert catalogue(CatalogueFilter(week="2027-W26")) == [jobs[1]]
+    assert catalogue(CatalogueFilter(age=13)) == [activity]
+    assert catalogue(CatalogueFilter(text="kaj")) == [activity]
+    assert catalogue(CatalogueFilter(interest="sport")) == [activity]
 
 
 @pytest.fixture

@@ -1,11 +1,118 @@
 from __future__ import annotations
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import bp
+from ..db_retry import run_and_commit
+from ..extensions import db
+from ..models import Round, SignUp, SignUpStatus
+from . import bp, services
+from .forms import ActionForm
+from .services import ChoiceError
+
+
+def _youth():
+    return current_user.youth_profile
 
 
 @bp.get("/")
 def home():
-    return render_template("youth/home.html", profile=current_user.youth_profile)
+    youth = _youth()
+    rounds = [(r, services.choices(youth, r), services.eligibility(youth, r))
+              for r in services.open_rounds()]
+    sign_ups = db.session.scalars(sa.select(SignUp).where(
+        SignUp.youth_id == youth.id, SignUp.status != SignUpStatus.CANCELLED)).all()
+    return render_template("youth/home.html", profile=youth, rounds=rounds,
+                           sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
+                           form=ActionForm())
+
+
+def _open_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+@bp.get("/rounds/<int:round_id>/choices")
+def choices(round_id: int):
+    round_ = _open_round(round_id)
+    youth = _youth()
+    return render_template("youth/choices.html", round=round_,
+                           choices=services.choices(youth, round_),
+                           eligibility=services.eligibility(youth, round_), form=ActionForm())
+
+
+def choice_error_text(error: ChoiceError) -> str:
+    texts = {
+        "too_young": _("You are too young for this round."),
+        "too_old": _("You are too old for this round."),
+        "not_resident": _("This round is only for young people who live in the municipality."),
+        "window_closed": _("The application period is closed, so your choices can no longer "
+                           "be changed."),
+        "duplicate": _("You have already chosen this."),
+        "too_many": _("You have already made as many choices as this round allows. Remove "
+                      "one first."),
+        "not_in_round": _("That offer is not part of this round."),
+        "age": _("That offer is not for your age."),
+        "not_open": _("That activity does not take sign-ups."),
+    }
+    return texts[error.code]
+
+
+@bp.post("/rounds/<int:round_id>/choices/<action>/<int:offer_id>")
+def change_choice(round_id: int, action: str, offer_id: int):
+    """Add, remove or move one choice; each is a button, so no mouse is needed."""
+    round_ = _open_round(round_id)
+    youth = _youth()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    order = [a.offer_id for a in services.choices(youth, round_)]
+    try:
+        new_order = services.reordered(order, action, offer_id)
+        run_and_commit(lambda: services.save_choices(youth, round_, new_order))
+    except ChoiceError as error:
+        flash(choice_error_text(error), "error")
+    except ValueError:
+        abort(400)
+    else:
+        flash(_("Your choices are saved."), "success")
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("youth.choices", round_id=round_id)
+    return redirect(target)
+
+
+@bp.post("/signups/<int:offer_id>")
+def sign_up(offer_id: int):
+    youth = _youth()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        entry = run_and_commit(lambda: services.sign_up(youth, offer_id))
+    except ChoiceError as error:
+        flash(choice_error_text(error), "error")
+    else:
+        if entry.status is SignUpStatus.CONFIRMED:
+            flash(_("You have a place. Welcome!"), "success")
+        else:
+            flash(_("All places are taken, so you are on the waiting list. We will tell you "
+                    "if a place becomes free."), "info")
+    return redirect(url_for("catalogue.show", offer_id=offer_id))
+
+
+@bp.post("/signups/<int:offer_id>/cancel")
+def cancel_sign_up(offer_id: int):
+    youth = _youth()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        promoted = run_and_commit(lambda: services.cancel_sign_up(youth, offer_id))
+    except ChoiceError:
+        abort(404)
+    services.tell_promoted(promoted)
+    db.session.commit()
+    flash(_("Your sign-up is cancelled."), "success")
+    return redirect(url_for("catalogue.show", offer_id=offer_id))

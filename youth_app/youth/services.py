@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..models import (AllocationMode, Application, DomainError, Offer, OfferKind, OfferStatus,
+from ..models import (AllocationMode, Application, DomainError, Offer, OfferStatus,
                       Round, RoundState, SignUp, SignUpStatus, YouthProfile, utcnow)
 
 
@@ -57,42 +57,6 @@ def open_rounds(now=None) -> list[Round]:
     rounds = db.session.scalars(sa.select(Round).where(Round.state == RoundState.OPEN)
                                 .order_by(Round.application_closes_at))
     return [r for r in rounds if r.accepts_applications(now)]
-
-
-@dataclass(frozen=True)
-class CatalogueFilter:
-    text: str = ""
-    kind: OfferKind | None = None
-    week: str | None = None
-    district_id: int | None = None
-    age: int | None = None
-    interest: str | None = None
-
-
-def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
-    """Published offers of open rounds, and published open sign-up activities."""
-    round_ids = [r.id for r in open_rounds(now)]
-    statement = (sa.select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
-                 .where(sa.or_(Offer.round_id.in_(round_ids),
-                               Offer.allocation_mode == AllocationMode.OPEN))
-                 .order_by(Offer.kind, Offer.title, Offer.id))
-    if filters.kind:
-        statement = statement.where(Offer.kind == filters.kind)
-    if filters.district_id:
-        statement = statement.where(Offer.district_id == filters.district_id)
-    if filters.age is not None:
-        statement = statement.where(Offer.min_age <= filters.age, Offer.max_age >= filters.age)
-    if filters.text:
-        pattern = f"%{filters.text.strip().lower()}%"
-        statement = statement.where(sa.or_(sa.func.lower(Offer.title).like(pattern),
-                                           sa.func.lower(Offer.description).like(pattern)))
-    offers = db.session.scalars(statement).all()
-    # Weeks and interests are JSON lists: filtered here, the same on every database.
-    if filters.week:
-        offers = [o for o in offers if filters.week in o.weeks]
-    if filters.interest:
-        offers = [o for o in offers if filters.interest in o.interests]
-    return offers
 
 
 class ChoiceError(DomainError):
@@ -223,3 +187,43 @@ def waiting_position(entry: SignUp) -> int | None:
         SignUp.offer_id == entry.offer_id, SignUp.status == SignUpStatus.WAITING,
         sa.or_(SignUp.created_at < entry.created_at,
                sa.and_(SignUp.created_at == entry.created_at, SignUp.id < entry.id))))
+
+
+def reordered(order: list[int], action: str, offer_id: int) -> list[int]:
+    """The choice list after one button press: ``add``, ``remove``, ``up`` or ``down``."""
+    order = list(order)
+    if action == "add":
+        return order if offer_id in order else order + [offer_id]
+    if offer_id not in order:
+        raise ValueError(f"offer {offer_id} is not among the choices")
+    index = order.index(offer_id)
+    if action == "remove":
+        order.pop(index)
+    elif action in ("up", "down"):
+        other = index - 1 if action == "up" else index + 1
+        if 0 <= other < len(order):
+            order[index], order[other] = order[other], order[index]
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    return order
+
+
+def tell_promoted(promoted: list[SignUp]) -> None:
+    """E-mail each youth who got a place from the waiting list, in their language."""
+    from flask import current_app, url_for
+    from flask_babel import force_locale, gettext as _
+
+    from .. import mail
+
+    for entry in promoted:
+        user = entry.youth.user
+        if user is None:
+            continue
+        with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            subject = _("You got a place: %(title)s", title=entry.offer.title)
+            body = _("Hello %(name)s!\n\nA place became free on %(title)s and it is yours. "
+                     "See the details here:\n\n%(link)s",
+                     name=entry.youth.first_name, title=entry.offer.title,
+                     link=url_for("catalogue.show", offer_id=entry.offer_id, _external=True))
+        mail.send(entry.youth.private_email or user.email, subject, body,
+                  kind="signup.promoted", user=user)

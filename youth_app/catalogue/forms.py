@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SearchField, SelectChoice, SelectField
+from wtforms.validators import NumberRange, Optional
+
+from ..models import OfferKind
+
+
+class CatalogueFilterForm(FlaskForm):
+    """Read from the query string, so a filtered list can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()], choices=[
+        SelectChoice("", _l("Jobs and activities")),
+        SelectChoice(OfferKind.JOB.value, _l("Summer jobs")),
+        SelectChoice(OfferKind.ACTIVITY.value, _l("Leisure activities"))])
+    week = SelectField(_l("Week"), validators=[Optional()])
+    district = SelectField(_l("District"), validators=[Optional()])
+    age = IntegerField(_l("Your age"), validators=[Optional(), NumberRange(min=10, max=25)])
+
+    def __init__(self, weeks, districts, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.week.choices = [SelectChoice("", _l("Any week"))] + [
+            SelectChoice(w, w.replace("-W", ", v. ")) for w in weeks]
+        self.district.choices = [SelectChoice("", _l("Anywhere"))] + [
+            SelectChoice(str(d.id), d.name) for d in districts]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import District, Offer, OfferKind, OfferStatus, Role, SignUp
+from ..youth import services as youth_services
+from . import bp, services
+from .forms import CatalogueFilterForm
+
+
+@bp.get("/")
+def index():
+    everything = services.catalogue(services.CatalogueFilter())
+    weeks = sorted({w for offer in everything for w in offer.weeks})
+    districts = db.session.scalars(sa.select(District).order_by(District.name)).all()
+    form = CatalogueFilterForm(weeks, districts, formdata=request.args)
+    form.validate()
+    filters = services.CatalogueFilter(
+        text=form.q.data or "", kind=OfferKind(form.kind.data) if form.kind.data else None,
+        week=form.week.data or None,
+        district_id=int(form.district.data) if form.district.data else None,
+        age=form.age.data if not form.age.errors else None)
+    return render_template("catalogue/index.html", form=form,
+                           offers=services.catalogue(filters))
+
+
+@bp.get("/<int:offer_id>")
+def show(offer_id: int):
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
+        abort(404)
+    context = {}
+    if current_user.is_authenticated and current_user.role is Role.YOUTH:
+        context = _youth_context(current_user.youth_profile, offer)
+    return render_template("catalogue/show.html", offer=offer, **context)
+
+
+def _youth_context(youth, offer: Offer) -> dict:
+    """What the page needs to offer "add to my choices" or "sign up"."""
+    sign_up = db.session.scalar(sa.select(SignUp).where(SignUp.offer_id == offer.id,
+                                                        SignUp.youth_id == youth.id))
+    chosen = offer.round is not None and any(
+        a.offer_id == offer.id for a in youth_services.choices(youth, offer.round))
+    return {"sign_up": sign_up, "chosen": chosen,
+            "waiting_position": youth_services.waiting_position(sign_up) if sign_up else None,
+            "eligibility": youth_services.eligibility(youth, offer.round) if offer.round else None}

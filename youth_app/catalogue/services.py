@@ -1,0 +1,46 @@
+"""Which offers a visitor sees, and how they narrow them down."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import AllocationMode, Offer, OfferKind, OfferStatus
+from ..youth.services import open_rounds
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    text: str = ""
+    kind: OfferKind | None = None
+    week: str | None = None
+    district_id: int | None = None
+    age: int | None = None
+    interest: str | None = None
+
+
+def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
+    """Published offers of open rounds, and published open sign-up activities."""
+    round_ids = [r.id for r in open_rounds(now)]
+    statement = (sa.select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
+                 .where(sa.or_(Offer.round_id.in_(round_ids),
+                               Offer.allocation_mode == AllocationMode.OPEN))
+                 .order_by(Offer.kind, Offer.title, Offer.id))
+    if filters.kind:
+        statement = statement.where(Offer.kind == filters.kind)
+    if filters.district_id:
+        statement = statement.where(Offer.district_id == filters.district_id)
+    if filters.age is not None:
+        statement = statement.where(Offer.min_age <= filters.age, Offer.max_age >= filters.age)
+    if filters.text:
+        pattern = f"%{filters.text.strip().lower()}%"
+        statement = statement.where(sa.or_(sa.func.lower(Offer.title).like(pattern),
+                                           sa.func.lower(Offer.description).like(pattern)))
+    offers = db.session.scalars(statement).all()
+    # Weeks and interests are JSON lists: filtered here, the same on every database.
+    if filters.week:
+        offers = [o for o in offers if filters.week in o.weeks]
+    if filters.interest:
+        offers = [o for o in offers if filters.interest in o.interests]
+    return offers
