@@ -1,0 +1,121 @@
+"""A browser tab on the live server that checks every page it reaches.
+
+``Site.visit`` and ``Site.submit`` wait for the page, then run axe-core at WCAG 2.1
+A and AA and check that nothing was fetched from another origin. Tests drive pages
+through these, so a page cannot be reached without being checked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+#: axe-core as packaged in axe-playwright-python: nothing is downloaded at test time.
+AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text("utf-8")
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
+                                                     "wcag21aa"]},
+               "resultTypes": ["violations"]}
+#: Runs in the page. ``evaluate`` is not subject to the page's Content-Security-Policy,
+#: so the policy stays exactly as served (no ``bypass_csp``).
+RUN_AXE = """async options => {
+  const results = await axe.run(document, options);
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(" ")),
+  }));
+}"""
+
+LANGUAGE_BUTTONS = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+        lines.extend(f"    {node}" for node in v["nodes"])
+    return "\n".join(lines)
+
+
+def assert_accessible(page) -> None:
+    """No axe violation at WCAG 2.1 A or AA on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    violations = page.evaluate(RUN_AXE, AXE_OPTIONS)
+    assert not violations, f"axe on {page.url}:\n{describe(violations)}"
+
+
+@dataclass
+class Site:
+    context: object
+    page: object
+    origin: str
+    #: Every URL any page of this context requested, in order.
+    requests: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, browser, origin: str, **options) -> "Site":
+        options.setdefault("locale", "sv-SE")  # Accept-Language decides the first page
+        context = browser.new_context(base_url=origin, **options)
+        context.set_default_timeout(10_000)
+        site = cls(context, context.new_page(), origin)
+        context.on("request", lambda request: site.requests.append(request.url))
+        return site
+
+    def close(self) -> None:
+        self.context.close()
+
+    def visit(self, path: str, status: int = 200):
+        response = self.page.goto(path)
+        assert response.status == status, f"{path}: {response.status}"
+        self.check()
+        return response
+
+    def submit(self, form: str = "main form", status: int = 200):
+        """Press the form's submit button and check the page it leads to."""
+        with self.page.expect_navigation() as navigation:
+            self.page.locator(f"{form} button[type=submit]").click()
+        response = navigation.value
+        assert response.status == status, f"{response.url}: {response.status}"
+        self.check()
+        return response
+
+    def check(self) -> None:
+        """axe, and no request outside our origin, on the page shown now."""
+        self.page.wait_for_load_state("load")
+        assert_accessible(self.page)
+        self.assert_same_origin()
+        self.checked.append(self.path)
+
+    def assert_same_origin(self) -> None:
+        foreign = [url for url in self.requests if not url.startswith(self.origin + "/")]
+        assert not foreign, f"requests outside {self.origin}: {foreign}"
+
+    @property
+    def path(self) -> str:
+        return self.page.url.removeprefix(self.origin)
+
+    def html_lang_dir(self) -> tuple[str, str]:
+        return tuple(self.page.evaluate(
+            "() => [document.documentElement.lang, document.documentElement.dir]"))
+
+    def switch_language(self, code: str) -> None:
+        """Press the language button in the header, as a user would.
+
+        Selected by ``lang`` rather than by its text, so the same call works whatever
+        language the page is in now."""
+        button = self.page.locator(f".language-switch button[lang={code}]")
+        assert button.inner_text() == LANGUAGE_BUTTONS[code]
+        with self.page.expect_navigation() as navigation:
+            button.click()
+        assert navigation.value.status == 200, navigation.value.url
+        self.check()
+        assert self.html_lang_dir() == (code, "rtl" if code == "ar" else "ltr")
+
+    def log_in(self, email: str, password: str) -> None:
+        self.visit("/login")
+        self.page.locator("#email").fill(email)
+        self.page.locator("#password").fill(password)
+        self.submit()
+
+    def log_out(self) -> None:
+        self.submit("form[action$='/logout']")

@@ -1,0 +1,63 @@
+"""A 360 px phone, right-to-left mirroring, and the keyboard-only way into a page."""
+from __future__ import annotations
+
+import pytest
+
+from youth_app import demo
+from youth_app.models import Role
+
+from .test_public_pages import PUBLIC_PAGES
+
+SCREENSHOTS = "/tmp/start-360-{language}.png"
+NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth"
+
+
+@pytest.mark.parametrize("language", ["sv", "en", "ar"])
+def test_public_pages_fit_a_phone(phone, language):
+    phone.visit("/")
+    if language != "sv":
+        phone.switch_language(language)
+    phone.page.screenshot(path=SCREENSHOTS.format(language=language), full_page=True)
+    for path in PUBLIC_PAGES:
+        phone.visit(path)
+        assert phone.page.evaluate(NO_SIDEWAYS_SCROLL) <= 360, path
+
+
+def test_staff_pages_fit_a_phone(phone, demo_data):
+    phone.log_in(demo.LOGINS[Role.ADMINISTRATOR], demo.PASSWORD)
+    phone.switch_language("ar")
+    for path in ["/admin/", "/admin/messages"]:
+        phone.visit(path)
+        assert phone.page.evaluate(NO_SIDEWAYS_SCROLL) <= 360, path
+
+
+def test_arabic_header_is_mirrored(site):
+    site.visit("/")
+    site.switch_language("ar")
+    brand = site.page.locator(".brand").bounding_box()
+    switch = site.page.locator(".language-switch").bounding_box()
+    assert brand["x"] > switch["x"], "in Arabic the service name starts on the right"
+
+
+@pytest.mark.parametrize("language", ["sv", "ar"])
+def test_first_tab_reaches_the_skip_link_which_moves_focus_to_main(site, language):
+    site.visit("/")
+    if language != "sv":
+        site.switch_language(language)
+        site.visit("/")  # start again from the top, as a fresh page load
+    page = site.page
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    box = page.locator(".skip-link").bounding_box()
+    assert box["y"] >= 0 and box["x"] >= 0, "the focused skip link is on screen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    site.check()
+
+
+def test_form_errors_fit_a_phone_in_arabic(phone):
+    phone.visit("/register/youth")
+    phone.switch_language("ar")
+    phone.submit()
+    phone.page.screenshot(path="/tmp/register-errors-360-ar.png", full_page=True)
+    assert phone.page.evaluate(NO_SIDEWAYS_SCROLL) <= 360
