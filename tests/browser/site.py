@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 
+from playwright.sync_api import Browser, BrowserContext, Page, Response
+
 #: axe-core as packaged in axe-playwright-python: nothing is downloaded at test time.
 AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text("utf-8")
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
@@ -35,7 +37,7 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page) -> None:
+def assert_accessible(page: Page) -> None:
     """No axe violation at WCAG 2.1 A or AA on the page as it is now."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE)
@@ -45,15 +47,17 @@ def assert_accessible(page) -> None:
 
 @dataclass
 class Site:
-    context: object
-    page: object
+    context: BrowserContext
+    page: Page
+    #: ``http://127.0.0.1:<port>``, without a trailing slash.
     origin: str
     #: Every URL any page of this context requested, in order.
     requests: list[str] = field(default_factory=list)
+    #: The path of every page checked so far, in order.
     checked: list[str] = field(default_factory=list)
 
     @classmethod
-    def open(cls, browser, origin: str, **options) -> "Site":
+    def open(cls, browser: Browser, origin: str, **options) -> "Site":
         options.setdefault("locale", "sv-SE")  # Accept-Language decides the first page
         context = browser.new_context(base_url=origin, **options)
         context.set_default_timeout(10_000)
@@ -64,13 +68,13 @@ class Site:
     def close(self) -> None:
         self.context.close()
 
-    def visit(self, path: str, status: int = 200):
+    def visit(self, path: str, status: int = 200) -> Response:
         response = self.page.goto(path)
         assert response.status == status, f"{path}: {response.status}"
         self.check()
         return response
 
-    def submit(self, form: str = "main form", status: int = 200):
+    def submit(self, form: str = "main form", status: int = 200) -> Response:
         """Press the form's submit button and check the page it leads to."""
         with self.page.expect_navigation() as navigation:
             self.page.locator(f"{form} button[type=submit]").click()
@@ -87,7 +91,11 @@ class Site:
         self.checked.append(self.path)
 
     def assert_same_origin(self) -> None:
-        foreign = [url for url in self.requests if not url.startswith(self.origin + "/")]
+        """No CDN, font service or tracker: every request went to the app itself.
+
+        ``data:`` URLs (allowed for images by the CSP) never leave the browser."""
+        foreign = [url for url in self.requests
+                   if not url.startswith((self.origin + "/", "data:"))]
         assert not foreign, f"requests outside {self.origin}: {foreign}"
 
     @property

@@ -12,14 +12,15 @@ SCREENSHOTS = "/tmp/start-360-{language}.png"
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth"
 
 
-@pytest.mark.parametrize("language", ["sv", "en", "ar"])
+@pytest.mark.parametrize("language", ["sv", "ar"])  # English is shorter than Swedish
 def test_public_pages_fit_a_phone(phone, language):
     phone.visit("/")
     if language != "sv":
         phone.switch_language(language)
     phone.page.screenshot(path=SCREENSHOTS.format(language=language), full_page=True)
     for path in PUBLIC_PAGES:
-        phone.visit(path)
+        if phone.path != path:
+            phone.visit(path)
         assert phone.page.evaluate(NO_SIDEWAYS_SCROLL) <= 360, path
 
 
@@ -43,8 +44,7 @@ def test_arabic_header_is_mirrored(site):
 def test_first_tab_reaches_the_skip_link_which_moves_focus_to_main(site, language):
     site.visit("/")
     if language != "sv":
-        site.switch_language(language)
-        site.visit("/")  # start again from the top, as a fresh page load
+        site.switch_language(language)  # lands on a freshly loaded "/"
     page = site.page
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.className") == "skip-link"
@@ -52,6 +52,9 @@ def test_first_tab_reaches_the_skip_link_which_moves_focus_to_main(site, languag
     assert box["y"] >= 0 and box["x"] >= 0, "the focused skip link is on screen"
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('main').contains("
+                         "document.activeElement)"), "the next Tab stays in the content"
     site.check()
 
 
