@@ -1,0 +1,23 @@
+"""The optimiser: exact, explainable allocation of summer jobs and activities.
+
+No Flask, no database: the web application and the command line use the same API.
+
+    problem = load_problem("problem.json")          # or a dict; raises ProblemError
+    result = solve(problem, solver="highs", progress=callback)
+    breaches = validate(problem, result)            # independent check of every rule
+    print(render_text(explain(problem, result, "Y17")))
+"""
+from matching.explain import ChoiceOutcome, Explanation, explain, render_text
+from matching.locks import LockClash, lock_clashes
+from matching.lottery import draw as draw_lottery
+from matching.problem import Application, Offer, Pair, Policy, Problem, ProblemError, Youth, load_problem
+from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced, load_result
+from matching.solve import METHODS, SOLVERS, solve
+from matching.validate import Breach, validate
+
+__all__ = [
+    "Application", "Assignment", "Breach", "ChoiceOutcome", "Explanation", "LevelValue", "LockClash",
+    "METHODS", "Offer", "Pair", "Policy", "Problem", "ProblemError", "Reason", "Result", "SOLVERS",
+    "Status", "Unplaced", "Youth", "draw_lottery", "explain", "load_problem", "load_result",
+    "lock_clashes", "render_text", "solve", "validate",
+]

@@ -1,0 +1,143 @@
+"""Encoder: ids to indices, and the hard rules as plain index sets.
+
+The model builder, the solvers and RSD all work on this one encoding, so a rule is
+written once. A *pair* is a (youth, offer) the youth may get: applied or locked,
+age fits, not forbidden. Locks that break a rule are not pairs here; they are
+reported by ``matching.locks`` before any solve.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching.lottery import draw
+from matching.problem import Problem
+
+
+@dataclass(frozen=True)
+class Row:
+    """One packing rule: at most ``limit`` of the listed pairs."""
+    name: str
+    pairs: tuple[int, ...]
+    limit: int
+
+
+@dataclass(frozen=True)
+class Encoding:
+    youth_ids: tuple[str, ...]
+    offer_ids: tuple[str, ...]
+    lottery: tuple[int, ...]          #: lottery number per youth index
+    tier: tuple[int, ...]             #: tier index per youth index, -1 for none
+    tiers: tuple[str, ...]
+    pair_youth: tuple[int, ...]
+    pair_offer: tuple[int, ...]
+    pair_rank: tuple[int, ...]        #: 0 for a locked pair the youth did not apply for
+    pair_locked: tuple[bool, ...]
+    youth_pairs: tuple[tuple[int, ...], ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_youth)
+
+
+def encode(problem: Problem) -> Encoding:
+    youth_ids = tuple(y.id for y in problem.youths)
+    offer_ids = tuple(o.id for o in problem.offers)
+    numbers = draw(problem.policy.seed, youth_ids)
+    tiers = problem.policy.priority_tiers
+    tier = tuple(tiers.index(t) if (t := problem.tier_of(y)) else -1 for y in problem.youths)
+    pairs = _eligible_pairs(problem)
+    y_index = {yid: i for i, yid in enumerate(youth_ids)}
+    o_index = {oid: j for j, oid in enumerate(offer_ids)}
+    pair_youth = tuple(y_index[p[0]] for p in pairs)
+    pair_offer = tuple(o_index[p[1]] for p in pairs)
+    youth_pairs: list[list[int]] = [[] for _ in youth_ids]
+    for k, i in enumerate(pair_youth):
+        youth_pairs[i].append(k)
+    enc = Encoding(youth_ids, offer_ids, tuple(numbers[y] for y in youth_ids), tier, tiers,
+                   pair_youth, pair_offer, tuple(p[2] for p in pairs), tuple(p[3] for p in pairs),
+                   tuple(tuple(ps) for ps in youth_pairs), ())
+    return _with_rows(enc, problem)
+
+
+def _eligible_pairs(problem: Problem) -> list[tuple[str, str, int, bool]]:
+    """(youth, offer, rank, locked) for every pair the youth may get, youth by youth, best rank first."""
+    forbidden = {(p.youth, p.offer) for p in problem.forbidden}
+    locked = {(p.youth, p.offer) for p in problem.locked}
+    ranked = {(a.youth, a.offer): a.rank for a in problem.applications}
+    candidates = set(ranked) | locked
+    order = {yid: i for i, yid in enumerate(y.id for y in problem.youths)}
+    out = []
+    for yid, oid in candidates:
+        youth, offer = problem.youth(yid), problem.offer(oid)
+        if (yid, oid) in forbidden or not offer.min_age <= youth.age <= offer.max_age:
+            continue
+        out.append((yid, oid, ranked.get((yid, oid), 0), (yid, oid) in locked))
+    out.sort(key=lambda p: (order[p[0]], p[2] == 0, p[2], p[1]))
+    return out
+
+
+def _with_rows(enc: Encoding, problem: Problem) -> Encoding:
+    rows = _capacity_rows(enc, problem) + _youth_rows(enc, problem) + _apart_rows(enc, problem)
+    return Encoding(**{**enc.__dict__, "rows": tuple(rows)})
+
+
+def _capacity_rows(enc: Encoding, problem: Problem) -> list[Row]:
+    by_offer: list[list[int]] = [[] for _ in enc.offer_ids]
+    for k, j in enumerate(enc.pair_offer):
+        by_offer[j].append(k)
+    return [Row(f"capacity_{j}", tuple(ps), problem.offers[j].capacity)
+            for j, ps in enumerate(by_offer) if len(ps) > problem.offers[j].capacity]
+
+
+def _youth_rows(enc: Encoding, problem: Problem) -> list[Row]:
+    policy, rows = problem.policy, []
+    for i, pairs in enumerate(enc.youth_pairs):
+        offers = [problem.offers[enc.pair_offer[k]] for k in pairs]
+        for n, clique in enumerate(_week_cliques(pairs, offers)):
+            rows.append(Row(f"weeks_{i}_{n}", clique, 1))
+        if len(pairs) > policy.max_places_per_youth:
+            rows.append(Row(f"places_{i}", pairs, policy.max_places_per_youth))
+        jobs = tuple(k for k, o in zip(pairs, offers) if o.is_job)
+        if len(jobs) > policy.max_jobs_per_youth:
+            rows.append(Row(f"jobs_{i}", jobs, policy.max_jobs_per_youth))
+    return rows
+
+
+def _week_cliques(pairs: tuple[int, ...], offers: list) -> list[tuple[int, ...]]:
+    """Maximal sets of the youth's offers that pairwise share a week: at most one of each set.
+
+    On whole numbers this says exactly "no two offers that share a week". Using maximal
+    cliques of the clash graph rather than one row per week also cuts off the fractional
+    points (three offers clashing in a ring, each half taken) that weaken the LP.
+    """
+    weeks = [set(o.weeks) for o in offers]
+    n = len(pairs)
+    clash = [{b for b in range(n) if b != a and weeks[a] & weeks[b]} for a in range(n)]
+    cliques: list[tuple[int, ...]] = []
+    _bron_kerbosch(set(), set(range(n)), set(), clash, cliques)
+    return sorted(tuple(sorted(pairs[a] for a in c)) for c in cliques if len(c) > 1)
+
+
+def _bron_kerbosch(r: set, p: set, x: set, adj: list, out: list) -> None:
+    if not p and not x:
+        out.append(tuple(r))
+        return
+    pivot = max(p | x, key=lambda v: len(adj[v] & p))
+    for v in list(p - adj[pivot]):
+        _bron_kerbosch(r | {v}, p & adj[v], x & adj[v], adj, out)
+        p.discard(v)
+        x.add(v)
+
+
+def _apart_rows(enc: Encoding, problem: Problem) -> list[Row]:
+    y_index = {yid: i for i, yid in enumerate(enc.youth_ids)}
+    rows = []
+    for g, group in enumerate(problem.apart):
+        by_offer: dict[int, list[int]] = {}
+        for yid in group:
+            for k in enc.youth_pairs[y_index[yid]]:
+                by_offer.setdefault(enc.pair_offer[k], []).append(k)
+        rows.extend(Row(f"apart_{g}_{j}", tuple(sorted(ks)), 1)
+                    for j, ks in sorted(by_offer.items()) if len(ks) > 1)
+    return rows

@@ -1,0 +1,137 @@
+"""The allocation problem: frozen dataclasses keyed by id, and the loader.
+
+The loader is the only place that reads user input, so it checks everything the
+contract promises (allocation-format.md, version 1) and names the exact place in
+the file when something is wrong: ``applications[17].offer: no offer "J99"``.
+Everything after loading may rely on a consistent, validated problem.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+FORMAT = "youth-allocation/1"
+TOP_KEYS = ("format", "policy", "youths", "offers", "applications", "locked", "forbidden", "apart")
+POLICY_KEYS = ("seed", "max_places_per_youth", "max_jobs_per_youth", "priority_tiers", "priority_ranks")
+YOUTH_KEYS = ("id", "age", "groups", "district", "gender")
+OFFER_KEYS = ("id", "kind", "capacity", "min_age", "max_age", "weeks")
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class ProblemError(ValueError):
+    """Bad input. ``where`` is the place in the file, ``message`` what is wrong there."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Policy:
+    seed: int
+    max_places_per_youth: int = 2
+    max_jobs_per_youth: int = 1
+    priority_tiers: tuple[str, ...] = ()
+    priority_ranks: bool = True
+
+
+@dataclass(frozen=True)
+class Youth:
+    id: str
+    age: int
+    groups: tuple[str, ...] = ()
+    district: str | None = None
+    gender: str | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: str
+    kind: str
+    capacity: int
+    min_age: int
+    max_age: int
+    weeks: tuple[str, ...]
+
+    @property
+    def is_job(self) -> bool:
+        return self.kind == "job"
+
+
+@dataclass(frozen=True)
+class Application:
+    youth: str
+    offer: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Pair:
+    youth: str
+    offer: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    policy: Policy
+    youths: tuple[Youth, ...]
+    offers: tuple[Offer, ...]
+    applications: tuple[Application, ...]
+    locked: tuple[Pair, ...] = ()
+    forbidden: tuple[Pair, ...] = ()
+    apart: tuple[tuple[str, ...], ...] = ()
+
+    def youth(self, youth_id: str) -> Youth:
+        return self._youths_by_id()[youth_id]
+
+    def offer(self, offer_id: str) -> Offer:
+        return self._offers_by_id()[offer_id]
+
+    def _youths_by_id(self) -> dict[str, Youth]:
+        cache = self.__dict__.get("_ycache")
+        if cache is None:
+            cache = {y.id: y for y in self.youths}
+            object.__setattr__(self, "_ycache", cache)
+        return cache
+
+    def _offers_by_id(self) -> dict[str, Offer]:
+        cache = self.__dict__.get("_ocache")
+        if cache is None:
+            cache = {o.id: o for o in self.offers}
+            object.__setattr__(self, "_ocache", cache)
+        return cache
+
+    def tier_of(self, youth: Youth) -> str | None:
+        """A youth's tier is the highest priority tier among their groups, or None."""
+        for tier in self.policy.priority_tiers:
+            if tier in youth.groups:
+                return tier
+        return None
+
+
+def load_problem(source: Mapping[str, Any] | str | Path) -> Problem:
+    """Read a problem from a dict, a JSON file path, or raise ProblemError."""
+    if isinstance(source, (str, Path)):
+        data = _read_json(Path(source))
+    else:
+        data = source
+    from matching.loader import parse_problem  # split out to keep modules short
+
+    return parse_problem(data)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProblemError(str(path), f"cannot read file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ProblemError(str(path), "not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProblemError(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}") from None

@@ -1,0 +1,142 @@
+"""Solve: Problem -> Encoder -> Model -> levels in order -> tie-break -> Result.
+
+This is the one place that picks the solver. It also refuses to report anything it
+has not proven: at the end the allocation's own level values are recomputed from
+scratch and must equal the optima found level by level.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from matching.encoder import Encoding, encode
+from matching.levels import Level, build_levels, has_place
+from matching.locks import lock_clashes
+from matching.model import build_model
+from matching.problem import Problem
+from matching.report import build_result, infeasible_result
+from matching.result import LevelValue, Result, Status
+from matching.rsd import fill_greedily, serial_dictatorship
+from matching.solve_common import LevelOutcome, Progress, SolveOptions
+from matching.tiebreak import pin_unique
+
+SOLVERS = ("highs", "cbc")
+METHODS = ("optimal", "rsd")
+
+
+def solve(problem: Problem, solver: str = "highs", time_limit: float | None = None,
+          threads: int | None = None, method: str = "optimal", progress: Progress | None = None) -> Result:
+    """Allocate. ``progress(level_index, level_count, level_name, elapsed_seconds)`` is called per level."""
+    if solver not in SOLVERS or method not in METHODS:
+        raise ValueError(f"solver must be one of {SOLVERS} and method one of {METHODS}")
+    clock = _Clock(time_limit)
+    clashes = lock_clashes(problem)
+    if clashes:
+        return infeasible_result(problem, clashes)
+    enc = encode(problem)
+    clock.mark("encode")
+    levels = build_levels(enc, problem.policy)
+    if method == "rsd":
+        x = serial_dictatorship(enc, problem)
+        clock.mark("rsd")
+        return _finish(problem, enc, levels, x, [], Status.FEASIBLE, clock, {"method": "rsd"})
+    return _optimise(problem, enc, levels, SolveOptions(solver, time_limit, threads), clock, progress)
+
+
+class _Clock:
+    def __init__(self, time_limit: float | None) -> None:
+        self.start = time.perf_counter()
+        self.deadline = None if time_limit is None else self.start + time_limit
+        self.last = self.start
+        self.timings: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.last, 3)
+        self.last = now
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def _backend(enc: Encoding, options: SolveOptions, mip: bool = False):
+    model = build_model(enc)
+    if options.solver == "cbc":
+        from matching.solve_cbc import CbcBackend
+        return CbcBackend(model, options, len(enc.youth_ids))
+    from matching.solve_highs import HighsBackend
+    return HighsBackend(model, options, len(enc.youth_ids), mip=mip)
+
+
+def _optimise(problem, enc, levels, options, clock, progress) -> Result:
+    backend = _backend(enc, options)
+    clock.mark("build")
+    outcomes, x = _run_levels(backend, levels, clock, progress)
+    if outcomes[-1].fractional or (outcomes[-1].proven and not _reaches_all(enc, levels, outcomes, x)):
+        backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
+        outcomes, x = _run_levels(backend, levels, clock, progress)
+    meta = {"method": "optimal", "solver": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
+    if not outcomes[-1].proven:
+        return _cut_short(problem, enc, levels, outcomes, x, clock, meta)
+    x, decided, finished = pin_unique(backend, enc, x, clock.deadline)
+    clock.mark("tie_break")
+    meta["tie_break_pairs"] = decided
+    if not _reaches_all(enc, levels, outcomes, x):
+        raise RuntimeError("the tie-break left the optimal face; please report this problem file")
+    if not finished:
+        meta["cut_short"] = "tie-break"
+    return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
+
+
+def _run_levels(backend, levels: list[Level], clock: _Clock, progress) -> tuple[list[LevelOutcome], np.ndarray | None]:
+    outcomes: list[LevelOutcome] = []
+    x = None
+    for n, level in enumerate(levels):
+        if progress:
+            progress(n, len(levels), level.name, clock.elapsed())
+        if level.is_empty:
+            outcomes.append(LevelOutcome(level.name, 0, True, None, 0.0))
+            continue
+        outcome = backend.solve_level(level, clock.deadline)
+        outcomes.append(outcome)
+        clock.mark(f"level {n + 1}: {level.name}")
+        if not outcome.proven:
+            break
+        x = outcome.x if outcome.x is not None else x
+    return outcomes, x
+
+
+def _reaches_all(enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome], x: np.ndarray | None) -> bool:
+    """An integral allocation reaching every level's bound proves every level optimal."""
+    if x is None:
+        return all(o.value == 0 for o in outcomes)
+    if np.any(np.abs(x - np.rint(x)) > 1e-6):
+        return False
+    xi = np.rint(x).astype(np.int64)
+    y = has_place(enc, xi)
+    return all(lv.value(xi, y) == o.value for lv, o in zip(levels, outcomes))
+
+
+def _cut_short(problem, enc, levels, outcomes, x, clock, meta) -> Result:
+    """Time limit: keep the last integral allocation (or RSD), filled up so nobody could just be added."""
+    proven = outcomes[:-1]
+    if x is None or not _reaches_all(enc, levels[:len(proven)], proven, x):
+        x = serial_dictatorship(enc, problem)
+    x = fill_greedily(enc, problem, np.rint(x).astype(np.int64))
+    meta["cut_short"] = outcomes[-1].name
+    return _finish(problem, enc, levels, x, outcomes, Status.FEASIBLE, clock, meta)
+
+
+def _finish(problem, enc, levels, x, outcomes, status, clock, meta) -> Result:
+    xi = np.rint(x).astype(np.int64) if x is not None else np.zeros(enc.n_pairs, np.int64)
+    y = has_place(enc, xi)
+    values = []
+    for n, level in enumerate(levels):
+        value = level.value(xi, y)
+        outcome = outcomes[n] if n < len(outcomes) else None
+        proven = outcome is not None and outcome.proven and outcome.value == value
+        bound = outcome.bound if outcome is not None and not outcome.proven else None
+        values.append(LevelValue(level.name, value, proven, bound))
+    clock.mark("result")
+    return build_result(problem, enc, xi, tuple(values), status, {**meta, "timings": dict(clock.timings)})

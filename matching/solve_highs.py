@@ -1,0 +1,172 @@
+"""Lexicographic solve with HiGHS: one LP per level, warm-started, faces kept by duality.
+
+Why this is exact. At each level we solve the LP relaxation over the current set F.
+By complementary slackness the LP's optimal face is F with every column of nonzero
+reduced cost fixed at its bound and every row of nonzero dual made an equality, so we
+apply exactly those changes (cheap: bounds only) instead of adding the level's objective
+as a dense row. As a guard against rounding in the duals (only clearly nonzero reduced
+costs are used) we also add the level's objective over the still-free columns as a row,
+which is short because most columns are fixed by then.
+
+The LP values are upper bounds. They are the integer optima, level by level, as soon as
+one integral point reaches all of them; the final vertex is checked for exactly that
+(``matching.solve`` verifies it). If it is not integral, the caller re-solves with
+``mip=True``: integer programs with exact guard rows, each proven optimal by HiGHS.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+
+import highspy
+import numpy as np
+import pulp
+
+from matching.levels import Level
+from matching.model import Model
+from matching.solve_common import LevelOutcome, SolveOptions
+
+INT_TOL = 1e-6
+INF = highspy.kHighsInf
+OK = highspy.HighsModelStatus.kOptimal
+
+
+class HighsBackend:
+    """The HiGHS instance PuLP loaded, edited in place level after level."""
+
+    def __init__(self, model: Model, options: SolveOptions, n_youths: int, mip: bool = False) -> None:
+        solver = pulp.HiGHS(mip=False, msg=False, threads=options.threads, presolve="off",
+                            mip_rel_gap=0.0, mip_abs_gap=1e-6)
+        with _quiet_stdout():                       # highspy prints a banner on its first instance
+            solver.createAndConfigureSolver(model.problem)
+        solver.buildSolverModel(model.problem)      # PuLP's own loader; timed in the bench
+        self.h: highspy.Highs = model.problem.solverModel
+        self.x_col = np.fromiter((v.index for v in model.x), dtype=np.int64, count=len(model.x))
+        self.y_col = np.full(n_youths, -1, dtype=np.int64)
+        for i, var in model.y.items():
+            self.y_col[i] = var.index
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        lp = self.h.getLp()
+        self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        self.n_cols = self.h.getNumCol()
+        self.mip = False
+        if mip:
+            self._set_integrality(True)
+
+    def _set_integrality(self, on: bool) -> None:
+        kind = highspy.HighsVarType.kInteger if on else highspy.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(self.n_cols, np.arange(self.n_cols, dtype=np.int32),
+                                     np.full(self.n_cols, kind))
+        self.h.setOptionValue("presolve", "on" if on else "off")   # presolve helps MIP, hurts our LPs
+        self.mip = on
+
+    def _run(self, costs: np.ndarray, deadline: float | None) -> highspy.HighsModelStatus:
+        h = self.h
+        h.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), costs)
+        remaining = INF if deadline is None else max(0.01, deadline - time.perf_counter())
+        h.setOptionValue("time_limit", float(remaining))
+        h.run()
+        return h.getModelStatus()
+
+    def costs(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None) -> np.ndarray:
+        costs = np.zeros(self.n_cols, dtype=np.float64)
+        costs[self.x_col] = x_coef
+        if y_coef is not None:
+            has_y = self.y_col >= 0
+            costs[self.y_col[has_y]] = y_coef[has_y]
+        return costs
+
+    def solve_level(self, level: Level, deadline: float | None) -> LevelOutcome:
+        costs = self.costs(level.x_coef, level.y_coef)
+        start = time.perf_counter()
+        status = self._run(costs, deadline)
+        seconds = time.perf_counter() - start
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            bound = float(self.h.getInfo().mip_dual_bound) if self.mip else None
+            return LevelOutcome(level.name, None, False, None if bound is None else level.sign * bound, seconds)
+        if status != OK:
+            raise RuntimeError(f"HiGHS ended level {level.name!r}: {self.h.modelStatusToString(status)}")
+        objective = self.h.getInfo().objective_function_value
+        raw = int(round(objective))
+        if abs(objective - raw) > INT_TOL * max(1.0, abs(objective)):
+            return LevelOutcome(level.name, None, False, None, seconds, fractional=True)
+        self.keep_optimal_face(costs, raw)
+        return LevelOutcome(level.name, level.sign * raw, True, None, seconds, x=self.x_values(), lp=not self.mip)
+
+    def x_values(self) -> np.ndarray:
+        return np.asarray(self.h.getSolution().col_value)[self.x_col]
+
+    def keep_optimal_face(self, costs: np.ndarray, raw: float) -> None:
+        if not self.mip:
+            self._fix_by_duals(costs)
+        self._add_guard_row(costs, raw)
+
+    def _fix_by_duals(self, costs: np.ndarray) -> None:
+        """Complementary slackness: nonzero reduced cost -> column at its bound; nonzero dual -> row tight."""
+        h, sol = self.h, self.h.getSolution()
+        tol = 1e-7 * max(1.0, float(np.abs(costs).max(initial=0.0)))
+        values, duals = np.asarray(sol.col_value), np.asarray(sol.col_dual)
+        cols = np.flatnonzero((np.abs(duals) > tol) & (self.lower < self.upper)).astype(np.int32)
+        if cols.size:
+            fixed = np.rint(values[cols])
+            h.changeColsBounds(cols.size, cols, fixed, fixed)
+            self.lower[cols], self.upper[cols] = fixed, fixed
+        row_values, row_duals = np.asarray(sol.row_value), np.asarray(sol.row_dual)
+        rows = np.flatnonzero(np.abs(row_duals) > tol).astype(np.int32)
+        if rows.size:
+            active = np.rint(row_values[rows])
+            h.changeRowsBounds(rows.size, rows, active, active)
+
+    def _add_guard_row(self, costs: np.ndarray, raw: float) -> None:
+        """costs . x >= raw over the columns not yet fixed (fixed ones move into the bound)."""
+        nonzero = costs != 0
+        fixed = nonzero & (self.lower == self.upper)
+        free = np.flatnonzero(nonzero & ~fixed).astype(np.int32)
+        if free.size:
+            rhs = raw - float(costs[fixed] @ self.lower[fixed])
+            self.h.addRow(rhs, INF, free.size, free, costs[free])
+
+    # --- used by the lottery tie-break -------------------------------------------------
+    def free_pairs(self) -> np.ndarray:
+        cols = self.x_col
+        return np.flatnonzero(self.lower[cols] < self.upper[cols])
+
+    def fix_pair(self, k: int, value: int) -> None:
+        col = int(self.x_col[k])
+        self.h.changeColBounds(col, float(value), float(value))
+        self.lower[col] = self.upper[col] = value
+
+    def maximize_pairs(self, x_coef: np.ndarray, deadline: float | None) -> tuple[float, np.ndarray] | None:
+        """Best value of x_coef . x over the kept face and an integral optimum; None on time-out."""
+        costs = self.costs(x_coef)
+        status = self._run(costs, deadline)
+        if status != OK:
+            return None
+        values = np.asarray(self.h.getSolution().col_value)
+        if not self.mip and not _integral(values):
+            self._set_integrality(True)
+            try:
+                return self.maximize_pairs(x_coef, deadline)
+            finally:
+                self._set_integrality(False)
+        return float(self.h.getInfo().objective_function_value), values[self.x_col]
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence C-level stdout (not Python's): stdout may be the user's JSON output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _integral(values: np.ndarray) -> bool:
+    return bool(np.all(np.abs(values - np.rint(values)) <= INT_TOL))
