@@ -22,7 +22,7 @@ translations: install
 
 # Refresh the catalogues after changing texts: extract, then update every language.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.*' --sort-by-file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 
 migrate: install

@@ -31,7 +31,13 @@ EXPECTED: dict[str, object] = {
     "auth.reset_password": ANYONE,
     "catalogue.index": ANYONE,
     "catalogue.show": ANYONE,
+    "consent.give": ANYONE,
     "youth.home": {Y},
+    "youth.answer": {Y},
+    "youth.profile": {Y},
+    "youth.my_data": {Y},
+    "youth.my_data_json": {Y},
+    "youth.remove_account": {Y},
     "youth.choices": {Y},
     "youth.change_choice": {Y},
     "youth.sign_up": {Y},
@@ -44,7 +50,7 @@ EXPECTED: dict[str, object] = {
 
 #: Values for URL parameters, by name.
 ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id": 1,
-             "offer_id": 1, "action": "add"}
+             "offer_id": 1, "action": "add", "placement_id": 1, "answer": "accept"}
 
 
 def test_every_route_is_in_the_table(app):

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.sessions import sign_out
+from ..consent import services as consent
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import Round, SignUp, SignUpStatus
-from . import bp, services
-from .forms import ActionForm
+from ..models import District, OutgoingMessage, Round, SignUp, SignUpStatus
+from ..placements import services as placements
+from ..placements.services import PlacementError
+from . import account, bp, services
+from .forms import ActionForm, ProfileForm, RemoveAccountForm
 from .services import ChoiceError
 
 
@@ -24,9 +30,14 @@ def home():
               for r in services.open_rounds()]
     sign_ups = db.session.scalars(sa.select(SignUp).where(
         SignUp.youth_id == youth.id, SignUp.status != SignUpStatus.CANCELLED)).all()
+    offered = [(p, placements.needs_consent(p), consent.state(p))
+               for p in placements.for_youth(youth)]
+    messages = db.session.scalars(sa.select(OutgoingMessage).where(
+        OutgoingMessage.user_id == current_user.id)
+        .order_by(OutgoingMessage.id.desc()).limit(20)).all()
     return render_template("youth/home.html", profile=youth, rounds=rounds,
                            sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
-                           form=ActionForm())
+                           placements=offered, messages=messages, form=ActionForm())
 
 
 def _open_round(round_id: int) -> Round:
@@ -116,3 +127,80 @@ def cancel_sign_up(offer_id: int):
     db.session.commit()
     flash(_("Your sign-up is cancelled."), "success")
     return redirect(url_for("catalogue.show", offer_id=offer_id))
+
+
+def placement_error_text(error: PlacementError) -> str:
+    return {
+        "not_found": _("That offer was not found."),
+        "already_answered": _("You have already answered this offer."),
+        "too_late": _("The deadline to answer has passed."),
+        "consent_needed": _("A guardian must give consent before you can accept a job. "
+                            "We have sent them a link; ask them to open it."),
+    }[error.code]
+
+
+@bp.post("/placements/<int:placement_id>/<any(accept, decline):answer>")
+def answer(placement_id: int, answer: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        placements.answer(_youth(), placement_id, accept=answer == "accept")
+    except PlacementError as error:
+        db.session.rollback()
+        if error.code == "not_found":
+            abort(404)
+        flash(placement_error_text(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you, your place is confirmed.") if answer == "accept"
+              else _("You have declined the place. It goes to someone else."), "success")
+    return redirect(url_for("youth.home"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile():
+    youth = _youth()
+    districts = db.session.scalars(sa.select(District).order_by(District.name)).all()
+    form = ProfileForm(districts, obj=youth)
+    if request.method == "GET":
+        form.district.data = youth.district_id
+        while len(youth.guardians) > len(form.guardians.entries):
+            form.guardians.append_entry()
+        for entry, guardian in zip(form.guardians.entries, youth.guardians):
+            entry.form.process(obj=guardian)
+    if form.validate_on_submit():
+        account.update_profile(
+            youth, phone=form.phone.data or "", private_email=form.private_email.data,
+            district_id=form.district.data, school=form.school.data or "",
+            school_year=form.school_year.data, languages=form.languages.data,
+            shared_notes=form.shared_notes.data or "", guardians=form.guardians.data)
+        db.session.commit()
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for("youth.profile"))
+    return render_template("youth/profile.html", form=form, profile=youth)
+
+
+@bp.get("/my-data")
+def my_data():
+    return render_template("youth/my_data.html", data=account.export(_youth()))
+
+
+@bp.get("/my-data.json")
+def my_data_json():
+    body = json.dumps(account.export(_youth()), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="my-data.json"'})
+
+
+@bp.route("/remove", methods=["GET", "POST"])
+def remove_account():
+    form = RemoveAccountForm()
+    if form.validate_on_submit():
+        kept = account.remove(_youth())
+        sign_out(current_user._get_current_object())
+        db.session.commit()
+        flash(_("Your account is removed. Places you accepted are kept, as the law "
+                "requires for employment and activity records.") if kept
+              else _("Your account and your data are removed."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("youth/remove.html", form=form)

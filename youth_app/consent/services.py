@@ -1,0 +1,72 @@
+"""Consent rules. A guardian confirms with their name through a personal link; an
+administrator may record consent given on paper instead."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import force_locale, gettext as _
+
+from .. import audit, mail
+from ..extensions import db
+from ..models import ConsentMethod, GuardianConsent, Placement, User, utcnow
+
+
+def given(placement: Placement) -> bool:
+    return db.session.scalar(sa.select(GuardianConsent.id).where(
+        GuardianConsent.placement_id == placement.id,
+        GuardianConsent.given_at.is_not(None)).limit(1)) is not None
+
+
+def state(placement: Placement) -> str:
+    """``given``, ``requested`` (waiting for a guardian) or ``missing`` (no guardian)."""
+    if given(placement):
+        return "given"
+    requested = db.session.scalar(sa.select(GuardianConsent.id).where(
+        GuardianConsent.placement_id == placement.id).limit(1))
+    return "requested" if requested else "missing"
+
+
+def request(placement: Placement) -> list[GuardianConsent]:
+    """Send each guardian with an e-mail address a personal link (in Swedish: the
+    guardian's language is not known; the page itself has the language switch)."""
+    made = []
+    for guardian in placement.youth.guardians:
+        if not guardian.email:
+            continue
+        consent = GuardianConsent(placement_id=placement.id, guardian_id=guardian.id)
+        db.session.add(consent)
+        db.session.flush()
+        link = url_for("consent.give", token=consent.token, _external=True)
+        with force_locale("sv"):
+            subject = _("Consent to a summer job for %(name)s", name=placement.youth.first_name)
+            body = _("Hello %(guardian)s!\n\n%(name)s has been offered a summer job: %(title)s. "
+                     "A job contract with someone under 18 needs a guardian's consent. Read "
+                     "about the job and give your consent here:\n\n%(link)s",
+                     guardian=guardian.name, name=placement.youth.full_name,
+                     title=placement.offer.title, link=link)
+        mail.send(guardian.email, subject, body, kind="consent.request")
+        made.append(consent)
+    audit.record("consent.requested", placement, guardians=len(made))
+    return made
+
+
+def find(token: str) -> GuardianConsent | None:
+    return db.session.scalar(sa.select(GuardianConsent).where(GuardianConsent.token == token))
+
+
+def give(consent: GuardianConsent, name: str) -> None:
+    if consent.given_at is None:
+        consent.given_at = utcnow()
+        consent.given_by_name = name.strip()
+        consent.method = ConsentMethod.EMAIL_LINK
+        audit.record("consent.given", consent, method="email_link")
+
+
+def record_paper(placement: Placement, guardian_name: str, staff: User) -> GuardianConsent:
+    consent = GuardianConsent(placement_id=placement.id, given_at=utcnow(),
+                              given_by_name=guardian_name.strip(), method=ConsentMethod.PAPER,
+                              recorded_by_id=staff.id)
+    db.session.add(consent)
+    db.session.flush()
+    audit.record("consent.given", consent, actor=staff, method="paper")
+    return consent

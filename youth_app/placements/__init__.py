@@ -1,0 +1,1 @@
+"""Offers of places to youths: answering, deadlines, reminders and expiry."""

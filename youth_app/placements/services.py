@@ -1,0 +1,136 @@
+"""The life of a place offered to a youth: offered, then accepted, declined or expired.
+
+A declined or expired place goes back to the round: the next allocation run fills it
+from the youths still without one (``youth_app/admin``, issue 6).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date, gettext as _
+
+from .. import audit, mail
+from ..consent import services as consent
+from ..extensions import db
+from ..models import DomainError, OfferKind, Placement, PlacementState, YouthProfile, utcnow
+
+#: A reminder goes out this long before the reply deadline.
+REMINDER_BEFORE = timedelta(days=2)
+ADULT_AGE = 18
+
+
+class PlacementError(DomainError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def for_youth(youth: YouthProfile) -> list[Placement]:
+    """Every place offered to the youth, newest first (proposals are not shown yet)."""
+    return list(db.session.scalars(
+        sa.select(Placement).where(Placement.youth_id == youth.id,
+                                   Placement.state != PlacementState.PROPOSED)
+        .order_by(Placement.offered_at.desc(), Placement.id.desc())))
+
+
+def needs_consent(placement: Placement, today: date | None = None) -> bool:
+    """A job contract with a minor is invalid without a guardian's consent."""
+    return (placement.offer.kind is OfferKind.JOB
+            and placement.youth.age_on(today or date.today()) < ADULT_AGE)
+
+
+def answer(youth: YouthProfile, placement_id: int, accept: bool,
+           now: datetime | None = None) -> Placement:
+    now = now or utcnow()
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.youth_id != youth.id:
+        raise PlacementError("not_found")
+    if placement.state is not PlacementState.OFFERED:
+        raise PlacementError("already_answered")
+    if placement.reply_by and now > placement.reply_by:
+        raise PlacementError("too_late")
+    if accept and needs_consent(placement, now.date()) and not consent.given(placement):
+        raise PlacementError("consent_needed")
+    placement.state = PlacementState.ACCEPTED if accept else PlacementState.DECLINED
+    placement.answered_at = now
+    audit.record("placement.accepted" if accept else "placement.declined", placement,
+                 actor=youth.user)
+    if accept:
+        _tell(placement, "placement.confirmed")
+    return placement
+
+
+def make_offer(placement: Placement, reply_days: int, now: datetime | None = None) -> None:
+    """Turn a proposed place into an offer with a deadline, and tell the youth."""
+    now = now or utcnow()
+    placement.state = PlacementState.OFFERED
+    placement.offered_at = now
+    placement.reply_by = now + timedelta(days=reply_days)
+    if needs_consent(placement, now.date()):
+        consent.request(placement)
+    _tell(placement, "placement.offered")
+
+
+def expire_unanswered(now: datetime | None = None) -> list[Placement]:
+    """Offers whose deadline has passed without an answer; their places go back."""
+    now = now or utcnow()
+    late = db.session.scalars(sa.select(Placement).where(
+        Placement.state == PlacementState.OFFERED, Placement.reply_by < now)).all()
+    for placement in late:
+        placement.state = PlacementState.EXPIRED
+        audit.record("placement.expired", placement)
+        _tell(placement, "placement.expired")
+    return list(late)
+
+
+def send_reminders(now: datetime | None = None) -> list[Placement]:
+    """One reminder per unanswered offer, two days before its deadline."""
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Placement).where(
+        Placement.state == PlacementState.OFFERED, Placement.reminded_at.is_(None),
+        Placement.reply_by <= now + REMINDER_BEFORE, Placement.reply_by > now)).all()
+    for placement in due:
+        placement.reminded_at = now
+        _tell(placement, "placement.reminder")
+    return list(due)
+
+
+def _tell(placement: Placement, kind: str) -> None:
+    youth = placement.youth
+    user = youth.user
+    if user is None:
+        return
+    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject, body = _message(kind, placement, youth)
+    mail.send(youth.private_email or user.email, subject, body, kind=kind, user=user)
+
+
+def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str, str]:
+    title = placement.offer.title
+    deadline = format_date(placement.reply_by) if placement.reply_by else ""
+    link = url_for("youth.home", _external=True)
+    texts = {
+        "placement.offered": (
+            _("You are offered a place: %(title)s", title=title),
+            _("Hello %(name)s!\n\nYou are offered a place: %(title)s. Answer on My page "
+              "by %(date)s, or the place goes to someone else.\n\n%(link)s",
+              name=youth.first_name, title=title, date=deadline, link=link)),
+        "placement.reminder": (
+            _("Reminder: answer your offer by %(date)s", date=deadline),
+            _("Hello %(name)s!\n\nYou have not yet answered the offer of %(title)s. Answer "
+              "on My page by %(date)s.\n\n%(link)s",
+              name=youth.first_name, title=title, date=deadline, link=link)),
+        "placement.confirmed": (
+            _("Your place is confirmed: %(title)s", title=title),
+            _("Hello %(name)s!\n\nThank you for your answer. Your place on %(title)s is "
+              "confirmed. Where and when to be is on My page.\n\n%(link)s",
+              name=youth.first_name, title=title, link=link)),
+        "placement.expired": (
+            _("Your offer has expired: %(title)s", title=title),
+            _("Hello %(name)s!\n\nYou did not answer the offer of %(title)s in time, so the "
+              "place goes to someone else.\n\n%(link)s",
+              name=youth.first_name, title=title, link=link)),
+    }
+    return texts[kind]
