@@ -43,6 +43,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "consent.give": PUBLIC,
     "youth.home": YOUTH,
     "youth.answer": YOUTH,
+    "youth.result": YOUTH,
     "youth.profile": YOUTH,
     "youth.my_data": YOUTH,
     "youth.my_data_json": YOUTH,

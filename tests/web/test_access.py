@@ -34,6 +34,7 @@ EXPECTED: dict[str, object] = {
     "consent.give": ANYONE,
     "youth.home": {Y},
     "youth.answer": {Y},
+    "youth.result": {Y},
     "youth.profile": {Y},
     "youth.my_data": {Y},
     "youth.my_data_json": {Y},

@@ -48,6 +48,8 @@ class AllocationRun(db.Model):
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: Set when this run's proposals were sent out as offers.
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     round: Mapped["Round"] = relationship()
 

@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..allocation import explain
 from ..auth.sessions import sign_out
 from ..consent import services as consent
 from ..db_retry import run_and_commit
@@ -28,6 +29,7 @@ def home():
     youth = _youth()
     rounds = [(r, services.choices(youth, r), services.eligibility(youth, r))
               for r in services.open_rounds()]
+    results = [r for r in services.rounds_applied(youth) if explain.published_runs(r)]
     sign_ups = db.session.scalars(sa.select(SignUp).where(
         SignUp.youth_id == youth.id, SignUp.status != SignUpStatus.CANCELLED)).all()
     offered = [(p, placements.needs_consent(p), consent.state(p))
@@ -37,7 +39,8 @@ def home():
         .order_by(OutgoingMessage.id.desc()).limit(20)).all()
     return render_template("youth/home.html", profile=youth, rounds=rounds,
                            sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
-                           placements=offered, messages=messages, form=ActionForm())
+                           placements=offered, messages=messages, results=results,
+                           form=ActionForm())
 
 
 def _open_round(round_id: int) -> Round:
@@ -204,3 +207,29 @@ def remove_account():
               else _("Your account and your data are removed."), "success")
         return redirect(url_for("main.index"))
     return render_template("youth/remove.html", form=form)
+
+
+def reason_text(code: str) -> str:
+    """The optimiser's reason codes, told to the youth."""
+    return {
+        "too_young": _("You were younger than the offer's lowest age."),
+        "too_old": _("You were older than the offer's highest age."),
+        "full": _("All its places went to others who, by the published rule, came first."),
+        "week_conflict": _("It was in the same weeks as a place you got."),
+        "job_limit": _("You already got as many summer jobs as the round gives each young "
+                       "person."),
+        "place_limit": _("You already got as many places as the round gives each young person."),
+        "forbidden": _("It could not be given to you, for example because you declined it "
+                       "before."),
+        "kept_apart": _("It could not be given to you because of how the groups were put "
+                        "together."),
+    }.get(code, _("It could not be given to you."))
+
+
+@bp.get("/rounds/<int:round_id>/result")
+def result(round_id: int):
+    round_ = _open_round(round_id)
+    told = explain.for_youth(_youth(), round_)
+    if told is None:
+        abort(404)
+    return render_template("youth/result.html", result=told, reason_text=reason_text)

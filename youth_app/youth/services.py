@@ -68,6 +68,12 @@ class ChoiceError(DomainError):
         self.offer_id = offer_id
 
 
+def rounds_applied(youth: YouthProfile) -> list[Round]:
+    return list(db.session.scalars(sa.select(Round).where(Round.id.in_(
+        sa.select(Application.round_id).where(Application.youth_id == youth.id)))
+        .order_by(Round.reference_date.desc())))
+
+
 def choices(youth: YouthProfile, round_: Round) -> list[Application]:
     return list(db.session.scalars(
         sa.select(Application).where(Application.youth_id == youth.id,

@@ -1,0 +1,128 @@
+"""From a closed round to published offers, through the real optimiser."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from youth_app.allocation import problem as problems
+from youth_app.allocation import services as allocation
+from youth_app.extensions import db
+from youth_app.models import (AllocationRun, Application, OfferKind, Placement, PlacementState,
+                              PriorityGroup, PriorityMembership, RoundState, RunStatus)
+
+from .. import factories
+
+pytestmark = pytest.mark.staff
+
+
+@pytest.fixture
+def round_with_applications(app, app_context):
+    """Three youths want one job with one place; the flagged youth must get it."""
+    with app.test_request_context():
+        round_ = factories.round_(policy={"max_places_per_youth": 1, "max_jobs_per_youth": 1,
+                                          "priority_tiers": ["targeted"],
+                                          "priority_ranks": True})
+        job = factories.offer(round=round_, kind=OfferKind.JOB, capacity=1, min_age=13,
+                              max_age=19)
+        activity = factories.offer(round=round_, kind=OfferKind.ACTIVITY, capacity=5,
+                                   min_age=13, max_age=19, weeks=["2027-W30"])
+        youths = [factories.user(factories.Role.YOUTH).youth_profile for _ in range(3)]
+        for youth in youths:
+            youth.date_of_birth = date(2011, 1, 1)
+            db.session.add(Application(round=round_, youth=youth, offer=job, rank=1))
+        db.session.add(Application(round=round_, youth=youths[0], offer=activity, rank=2))
+        targeted = PriorityGroup(code="targeted", name="Målgrupp")
+        db.session.add(PriorityMembership(group=targeted, youth=youths[2]))
+        db.session.flush()
+        yield round_, job, activity, youths
+
+
+def test_problem_has_no_names_or_numbers(round_with_applications):
+    round_, _job, _activity, youths = round_with_applications
+    text = json.dumps(problems.build(round_, seed=7))
+    for youth in youths:
+        assert youth.first_name not in text and youth.personal_number not in text
+    assert '"groups": ["first_time", "targeted"]' in text
+
+
+def test_run_and_publish(app, round_with_applications):
+    round_, job, activity, youths = round_with_applications
+    with app.test_request_context():
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        assert run.status is RunStatus.SUCCEEDED and round_.state is RoundState.ALLOCATED
+        placed = {(p.youth_id, p.offer_id) for p in db.session.scalars(sa.select(Placement))}
+        assert placed == {(youths[2].id, job.id), (youths[0].id, activity.id)}
+        assert allocation.publish(round_) == 2
+        states = {p.state for p in db.session.scalars(sa.select(Placement))}
+        assert states == {PlacementState.OFFERED}
+        assert allocation.fingerprint(round_.lottery_seed) == round_.seed_fingerprint
+
+
+def test_stored_result_passes_the_independent_check(app, round_with_applications, tmp_path):
+    round_, *_ = round_with_applications
+    with app.test_request_context():
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        (tmp_path / "p.json").write_text(json.dumps(run.problem))
+        (tmp_path / "r.json").write_text(json.dumps(run.result))
+    check = subprocess.run([sys.executable, "-m", "matching", "check", tmp_path / "p.json",
+                            tmp_path / "r.json"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_crash_in_the_middle_of_a_run_changes_nothing_published(
+        app, round_with_applications, monkeypatch):
+    round_, *_ = round_with_applications
+    with app.test_request_context():
+        allocation.close(round_)
+        first = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(first.id)
+        allocation.publish(round_)
+        db.session.commit()
+        before = sorted((p.id, p.state.value) for p in db.session.scalars(sa.select(Placement)))
+
+        def crash(*args, **kwargs):
+            raise RuntimeError("solver died")
+
+        monkeypatch.setattr("matching.solve", crash)
+        second = allocation.start_run(round_)
+        db.session.commit()
+        with pytest.raises(RuntimeError):
+            allocation.execute(second.id)
+        db.session.expire_all()
+        after = sorted((p.id, p.state.value) for p in db.session.scalars(sa.select(Placement)))
+        assert after == before
+        assert db.session.get(AllocationRun, second.id).status is RunStatus.FAILED
+        assert round_.state is RoundState.PUBLISHED
+
+
+def test_second_run_keeps_accepted_places_and_fills_freed_ones(app, round_with_applications):
+    round_, job, activity, youths = round_with_applications
+    with app.test_request_context():
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        allocation.publish(round_)
+        offered = {p.youth_id: p for p in db.session.scalars(sa.select(Placement))}
+        offered[youths[2].id].state = PlacementState.DECLINED  # the job is free again
+        offered[youths[0].id].state = PlacementState.ACCEPTED
+        db.session.commit()
+        second = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(second.id)
+        new = db.session.scalars(sa.select(Placement).where(Placement.run_id == second.id)).all()
+        assert [(p.offer_id, p.youth_id in (youths[0].id, youths[1].id)) for p in new] == \
+            [(job.id, True)]
+        assert allocation.publish(round_) == 1

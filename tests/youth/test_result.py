@@ -1,0 +1,55 @@
+"""The result page: what the youth got, their lottery number, and why not the rest."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from youth_app.allocation import services as allocation
+from youth_app.extensions import db
+from youth_app.models import (Application, OfferKind, PriorityGroup, PriorityMembership, Role,
+                              User)
+
+from .. import factories
+
+pytestmark = pytest.mark.youth
+
+
+def test_result_explains_without_revealing_priority(app, client_as, users):
+    with app.app_context(), app.test_request_context():
+        me = db.session.get(User, users[Role.YOUTH].id).youth_profile
+        me.date_of_birth = date(2011, 1, 1)
+        round_ = factories.round_()
+        popular = factories.offer(round=round_, kind=OfferKind.JOB, title="Populärt jobb",
+                                  capacity=1, min_age=13, max_age=19)
+        other = factories.offer(round=round_, kind=OfferKind.ACTIVITY, title="Kajak",
+                                capacity=3, min_age=13, max_age=19, weeks=["2027-W31"])
+        rival = factories.youth_profile(born=date(2011, 2, 2))
+        db.session.add_all([Application(round=round_, youth=me, offer=popular, rank=1),
+                            Application(round=round_, youth=me, offer=other, rank=2),
+                            Application(round=round_, youth=rival, offer=popular, rank=1)])
+        db.session.add(PriorityMembership(group=PriorityGroup(code="targeted",
+                                                              name="SECRET-GROUP"),
+                                          youth=rival))
+        round_.policy = {**round_.policy, "priority_tiers": ["targeted"]}
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        allocation.publish(round_)
+        db.session.commit()
+        round_id, seed = round_.id, round_.lottery_seed
+    client = client_as(Role.YOUTH)
+    home = client.get("/youth/").get_data(as_text=True)
+    assert f"/youth/rounds/{round_id}/result" in home
+    page = client.get(f"/youth/rounds/{round_id}/result").get_data(as_text=True)
+    assert "Kajak" in page and "Populärt jobb" in page
+    assert str(seed) in page  # revealed after publishing
+    assert "SECRET-GROUP" not in page and "targeted" not in page
+
+
+def test_no_result_page_before_publishing(app, client_as):
+    with app.app_context():
+        round_ = factories.round_()
+        db.session.commit()
+        round_id = round_.id
+    assert client_as(Role.YOUTH).get(f"/youth/rounds/{round_id}/result").status_code == 404
