@@ -18,8 +18,10 @@ status, then a quality table of the optimiser against random serial dictatorship
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -113,3 +115,73 @@ def _caseworker_lists(rng, people, offers, applications):
     free = [y["id"] for y in people if y["id"] not in locked_youths]
     apart = [{"youths": rng.sample(free, rng.randint(2, 3))} for _ in range(len(people) // 500)]
     return locked, forbidden, apart
+
+
+def measure(youths: int, seed: int, solver: str, threads: int | None) -> dict:
+    """Generate, solve with both methods, and return the figures for one size."""
+    import matching
+
+    problem = matching.load_problem(generate(youths, seed))
+    started = time.perf_counter()
+    result = matching.solve(problem, solver=solver, threads=threads)
+    wall = time.perf_counter() - started
+    baseline = matching.solve(problem, method="rsd")
+    breaches = matching.validate(problem, result) + matching.validate(problem, baseline)
+    return {"youths": youths, "status": result.status.value, "wall": round(wall, 2),
+            "timings": result.stats["timings"], "peak_mb": _peak_mb(), "breaches": len(breaches),
+            "levels": {lv.name: lv.value for lv in result.levels},
+            "optimal": _quality(problem, result), "rsd": _quality(problem, baseline)}
+
+
+def _peak_mb() -> int:
+    """Peak resident memory of this process (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _quality(problem, result) -> dict:
+    stats = result.stats
+    ranks = [a.rank for a in result.assignments if a.rank]
+    return {"placed": stats["placed"] / max(1, stats["applicants"]),
+            "tiers": {t: v["rate"] for t, v in stats["by_tier"].items()},
+            "first_choice": sum(r == 1 for r in ranks) / max(1, len(ranks)),
+            "mean_rank": sum(ranks) / max(1, len(ranks)), "places": stats["places"]}
+
+
+def _print(figures: dict) -> None:
+    t = figures["timings"]
+    level_times = ", ".join(f"{k.split(': ', 1)[1]} {v:.2f}" for k, v in t.items() if k.startswith("level"))
+    print(f"\n## {figures['youths']:,} youths: {figures['status']}, wall {figures['wall']:.2f} s, "
+          f"peak memory {figures['peak_mb']} MB, breaches {figures['breaches']}")
+    print(f"encode {t.get('encode', 0):.2f} s, model build + load {t.get('build', 0):.2f} s, "
+          f"tie-break {t.get('tie_break', 0):.2f} s")
+    print(f"solve per level (s): {level_times}")
+    print("| method | placed | " + " | ".join(f"tier {k}" for k in figures["optimal"]["tiers"])
+          + " | first choice | mean rank | places |")
+    print("|---" * (5 + len(figures["optimal"]["tiers"])) + "|")
+    for name in ("optimal", "rsd"):
+        q = figures[name]
+        tiers = " | ".join(f"{v:.1%}" for v in q["tiers"].values())
+        print(f"| {name} | {q['placed']:.1%} | {tiers} | {q['first_choice']:.1%} | {q['mean_rank']:.2f} | {q['places']} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 3000, 20000, 100000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--solver", default="highs")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.seed, args.solver, args.threads)))
+        return 0
+    for size in args.sizes:   # one process per size, so peak memory is that size's own
+        cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed), "--solver", args.solver]
+        cmd += ["--threads", str(args.threads)] if args.threads else []
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        _print(json.loads(out.strip().splitlines()[-1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,7 @@ from matching.locks import LockClash, lock_clashes
 from matching.lottery import draw as draw_lottery
 from matching.problem import Application, Offer, Pair, Policy, Problem, ProblemError, Youth, load_problem
 from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced, load_result
-from matching.solve import METHODS, SOLVERS, solve
+from matching.engine import METHODS, SOLVERS, solve
 from matching.validate import Breach, validate
 
 __all__ = [

@@ -15,7 +15,7 @@ from pathlib import Path
 from matching.explain import explain, render_text
 from matching.problem import ProblemError, load_problem
 from matching.result import Status, load_result
-from matching.solve import METHODS, SOLVERS, solve
+from matching.engine import METHODS, SOLVERS, solve
 from matching.validate import validate
 
 EXIT_BREACH, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 1, 2, 3

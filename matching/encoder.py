@@ -34,6 +34,7 @@ class Encoding:
     pair_locked: tuple[bool, ...]
     youth_pairs: tuple[tuple[int, ...], ...]
     rows: tuple[Row, ...]
+    max_rank: int                     #: largest rank of any application (used by the lottery score)
 
     @property
     def n_pairs(self) -> int:
@@ -56,7 +57,8 @@ def encode(problem: Problem) -> Encoding:
         youth_pairs[i].append(k)
     enc = Encoding(youth_ids, offer_ids, tuple(numbers[y] for y in youth_ids), tier, tiers,
                    pair_youth, pair_offer, tuple(p[2] for p in pairs), tuple(p[3] for p in pairs),
-                   tuple(tuple(ps) for ps in youth_pairs), ())
+                   tuple(tuple(ps) for ps in youth_pairs), (),
+                   max((a.rank for a in problem.applications), default=0))
     return _with_rows(enc, problem)
 
 

@@ -8,7 +8,7 @@ the number people read ("rank sum 206", not -206).
 Level 6, the lottery, is a weighted sum that is provably what "a lower number is
 favoured" promises among allocations equal on levels 1-5 (see docs/optimiser.md):
 a placement of youth i on their rank r choice scores (N + 1 - lottery_i) * (R + 1 - r),
-with N youths and R the largest rank in the problem.
+with N youths and R the largest rank of any application in the problem.
 """
 from __future__ import annotations
 
@@ -44,8 +44,9 @@ def build_levels(enc: Encoding, policy: Policy) -> list[Level]:
     rank = np.asarray(enc.pair_rank, dtype=np.int64)
     pair_tier = tier[np.asarray(enc.pair_youth, dtype=np.int64)] if n_pairs else np.zeros(0, np.int64)
     zx, zy = np.zeros(n_pairs, np.int64), np.zeros(n_youths, np.int64)
-    levels = [Level(f"tier {t} placed", zx, (tier == i).astype(np.int64), 1) for i, t in enumerate(enc.tiers)]
-    levels.append(Level("youths placed", zx, np.ones(n_youths, np.int64), 1))
+    can_place = np.fromiter((bool(ps) for ps in enc.youth_pairs), dtype=np.int64, count=n_youths)
+    levels = [Level(f"tier {t} placed", zx, can_place * (tier == i), 1) for i, t in enumerate(enc.tiers)]
+    levels.append(Level("youths placed", zx, can_place, 1))
     levels.append(Level("places filled", np.ones(n_pairs, np.int64), zy, 1))
     if policy.priority_ranks:
         levels += [Level(f"tier {t} rank sum", -rank * (pair_tier == i), zy, -1) for i, t in enumerate(enc.tiers)]
@@ -60,7 +61,7 @@ def lottery_weights(enc: Encoding) -> np.ndarray:
     if rank.size == 0:
         return rank
     numbers = np.asarray(enc.lottery, dtype=np.int64)[np.asarray(enc.pair_youth, dtype=np.int64)]
-    weights = (len(enc.youth_ids) + 1 - numbers) * (rank.max() + 1 - rank)
+    weights = (len(enc.youth_ids) + 1 - numbers) * (enc.max_rank + 1 - rank)
     return np.where(rank > 0, weights, 0)
 
 

@@ -7,6 +7,7 @@ level values as HiGHS; it is not tuned for 100,000 youths.
 """
 from __future__ import annotations
 
+import shutil
 import time
 
 import numpy as np
@@ -17,8 +18,17 @@ from matching.model import Model
 from matching.solve_common import LevelOutcome, SolveOptions
 
 
+def _cbc_path() -> str:
+    """A ``cbc`` on PATH, else the binary bundled in PuLP's wheel (PULP_CBC_CMD is deprecated in 3.x)."""
+    return shutil.which("cbc") or pulp.PULP_CBC_CMD.pulp_cbc_path
+
+
+def cbc_solver(**options) -> pulp.COIN_CMD:
+    return pulp.COIN_CMD(path=_cbc_path(), **options)
+
+
 def cbc_available() -> bool:
-    return bool(pulp.PULP_CBC_CMD(msg=False).available())
+    return bool(cbc_solver(msg=False).available())
 
 
 class CbcBackend:
@@ -38,7 +48,7 @@ class CbcBackend:
         prob = self.model.problem
         prob.setObjective(expr)
         limit = None if deadline is None else max(1, int(deadline - time.perf_counter()))
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, threads=self.options.threads, gapRel=0.0)
+        solver = cbc_solver(msg=False, timeLimit=limit, threads=self.options.threads, gapRel=0.0)
         prob.solve(solver)
         proven = prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal
         found = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)

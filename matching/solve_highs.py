@@ -10,7 +10,7 @@ which is short because most columns are fixed by then.
 
 The LP values are upper bounds. They are the integer optima, level by level, as soon as
 one integral point reaches all of them; the final vertex is checked for exactly that
-(``matching.solve`` verifies it). If it is not integral, the caller re-solves with
+(``matching.engine`` verifies it). If it is not integral, the caller re-solves with
 ``mip=True``: integer programs with exact guard rows, each proven optimal by HiGHS.
 """
 from __future__ import annotations

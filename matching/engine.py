@@ -91,7 +91,7 @@ def _optimise(problem, enc, levels, options, clock, progress) -> Result:
 
 def _run_levels(backend, levels: list[Level], clock: _Clock, progress) -> tuple[list[LevelOutcome], np.ndarray | None]:
     outcomes: list[LevelOutcome] = []
-    x = None
+    x = None if not levels or not all(lv.is_empty for lv in levels) else np.zeros(levels[0].x_coef.size)
     for n, level in enumerate(levels):
         if progress:
             progress(n, len(levels), level.name, clock.elapsed())
