@@ -50,6 +50,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "youth.remove_account": YOUTH,
     "youth.choices": YOUTH,
     "youth.change_choice": YOUTH,
+    "youth.reorder_choices": YOUTH,
     "youth.sign_up": YOUTH,
     "youth.cancel_sign_up": YOUTH,
     "provider.home": PROVIDER,

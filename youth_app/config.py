@@ -70,6 +70,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "ungdom@lysekil.example"),
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "ungdom@lysekil.example"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        #: Where the platform is reached, for links in e-mail sent outside a request.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         #: Failed logins for one e-mail address (or one IP) within the window before 429.
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),

@@ -3,4 +3,40 @@ document.addEventListener("DOMContentLoaded", function () {
   // After a failed submit, move focus to the list of errors so it is read out first.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
+  document.documentElement.classList.add("js");
+  enableDragToReorder();
 });
+
+// Drag and drop for the ranked choice list. The "Move up"/"Move down" buttons do the
+// same without a mouse; this only adds a second way for those who drag.
+function enableDragToReorder() {
+  var list = document.querySelector("[data-reorder-form]");
+  if (!list) { return; }
+  var form = document.getElementById(list.getAttribute("data-reorder-form"));
+  var dragged = null;
+  Array.prototype.forEach.call(list.children, function (item) {
+    item.setAttribute("draggable", "true");
+    item.addEventListener("dragstart", function (event) {
+      dragged = item;
+      item.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", item.getAttribute("data-offer-id"));
+    });
+    item.addEventListener("dragend", function () { item.classList.remove("dragging"); });
+    item.addEventListener("dragover", function (event) {
+      if (!dragged || dragged === item) { return; }
+      event.preventDefault();
+      var box = item.getBoundingClientRect();
+      var after = event.clientY > box.top + box.height / 2;
+      list.insertBefore(dragged, after ? item.nextSibling : item);
+    });
+    item.addEventListener("drop", function (event) { event.preventDefault(); });
+  });
+  list.addEventListener("drop", function () {
+    var order = Array.prototype.map.call(list.children, function (item) {
+      return item.getAttribute("data-offer-id");
+    });
+    form.querySelector("input[name=order]").value = order.join(",");
+    form.submit();
+  });
+}

@@ -41,6 +41,7 @@ EXPECTED: dict[str, object] = {
     "youth.remove_account": {Y},
     "youth.choices": {Y},
     "youth.change_choice": {Y},
+    "youth.reorder_choices": {Y},
     "youth.sign_up": {Y},
     "youth.cancel_sign_up": {Y},
     "provider.home": {P},

@@ -135,3 +135,18 @@ def test_youth_answers_on_my_page(app, client_as, users):
     client.post(f"/youth/placements/{placement_id}/accept")
     with app.app_context():
         assert db.session.get(Placement, placement_id).state is PlacementState.ACCEPTED
+
+
+def test_cli_sends_reminders_and_expires(app, runner):
+    with app.app_context(), app.test_request_context():
+        user = factories.user(Role.YOUTH)
+        placement = _offer_place(user.youth_profile, reply_days=1)
+        db.session.commit()
+        placement_id = placement.id
+    assert "Reminders sent: 1" in runner.invoke(args=["placements", "remind"]).output
+    with app.app_context():
+        db.session.get(Placement, placement_id).reply_by = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert "Offers expired: 1" in runner.invoke(args=["placements", "expire"]).output
+    with app.app_context():
+        assert db.session.get(Placement, placement_id).state is PlacementState.EXPIRED

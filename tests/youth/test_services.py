@@ -7,9 +7,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from youth_app.db_retry import run_and_commit
 from youth_app.extensions import db
-from youth_app.models import (AllocationMode, OfferKind, RoundState, SignUp,
+from youth_app.models import (AllocationMode, OfferKind, OutgoingMessage, RoundState, SignUp,
                               SignUpStatus, utcnow)
 from youth_app.youth import services
 from youth_app.catalogue.services import CatalogueFilter, catalogue
@@ -122,33 +121,45 @@ def test_a_cancelled_place_goes_to_the_first_on_the_waiting_list(open_activity):
 
 
 def test_forty_youths_press_at_once_for_five_places(app):
+    """Through the real view, each youth in their own session and thread."""
     with app.app_context():
         offer = factories.offer(round=None, kind=OfferKind.ACTIVITY, capacity=5,
                                 allocation_mode=AllocationMode.OPEN, min_age=13, max_age=19)
-        youths = [factories.youth_profile(born=date(2010, 1 + i % 12, 1 + i % 28))
-                  for i in range(40)]
+        users = [factories.user(factories.Role.YOUTH, email=f"y{i}@test.example")
+                 for i in range(40)]
         db.session.commit()
-        offer_id, youth_ids = offer.id, [y.id for y in youths]
-    start, errors = threading.Barrier(len(youth_ids)), []
+        offer_id, emails = offer.id, [u.email for u in users]
+    clients = []
+    for email in emails:
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": factories.PASSWORD})
+        clients.append(client)
+    start, statuses = threading.Barrier(len(clients)), []
 
-    def press(youth_id: int) -> None:
-        with app.app_context():
-            try:
-                start.wait()
-                run_and_commit(lambda: services.sign_up(
-                    db.session.get(type(youths[0]), youth_id), offer_id))
-            except Exception as error:  # collected and asserted below
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def press(client) -> None:
+        start.wait()
+        response = client.post(f"/youth/signups/{offer_id}")
+        statuses.append((response.status_code, response.headers.get("Location")))
 
-    threads = [threading.Thread(target=press, args=(i,)) for i in youth_ids]
+    threads = [threading.Thread(target=press, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert errors == []
+    assert statuses == [(302, f"/offers/{offer_id}")] * 40  # no error page for anyone
     with app.app_context():
-        statuses = db.session.scalars(sa.select(SignUp.status)).all()
-    assert statuses.count(SignUpStatus.CONFIRMED) == 5
-    assert statuses.count(SignUpStatus.WAITING) == 35
+        signed = db.session.scalars(sa.select(SignUp.status)).all()
+    assert signed.count(SignUpStatus.CONFIRMED) == 5
+    assert signed.count(SignUpStatus.WAITING) == 35
+
+
+def test_first_saved_choice_confirms_the_application_by_email(app, season):
+    round_, jobs = season
+    with app.test_request_context():
+        user = factories.user(factories.Role.YOUTH)
+        user.youth_profile.date_of_birth = date(2011, 3, 1)
+        db.session.flush()
+        services.save_choices(user.youth_profile, round_, [jobs[0].id])
+        services.save_choices(user.youth_profile, round_, [jobs[1].id, jobs[0].id])
+    kinds = db.session.scalars(sa.select(OutgoingMessage.kind)).all()
+    assert kinds == ["application.received"]

@@ -78,3 +78,17 @@ def test_open_activity_sign_up_and_waiting_list(app, client_as, offers):
         statuses = {s.youth.user.email: s.status.value
                     for s in db.session.scalars(sa.select(SignUp))}
     assert statuses["second@test.example"] == "confirmed"
+
+
+def test_drag_and_drop_sends_the_whole_order(app, client_as, offers):
+    round_id, (park, cafe, _varv), _activity = offers
+    client = client_as(Role.YOUTH)
+    for offer_id in (park, cafe):
+        client.post(f"/youth/rounds/{round_id}/choices/add/{offer_id}")
+    assert client.post(f"/youth/rounds/{round_id}/choices/order",
+                       data={"order": f"{cafe},{park}"}).status_code == 302
+    page = client.get(f"/youth/rounds/{round_id}/choices").get_data(as_text=True)
+    assert page.index("Jobb Kafé") < page.index("Jobb Park")
+    # An order that adds or drops an offer is refused: that is what the buttons are for.
+    assert client.post(f"/youth/rounds/{round_id}/choices/order",
+                       data={"order": f"{cafe}"}).status_code == 400

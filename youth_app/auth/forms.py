@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
-                     StringField, TelField)
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectChoice,
+                     SelectField, SelectMultipleField, StringField, TelField)
+from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
+                                ValidationError)
 
 from ..identity import InvalidNumber, parse_org_number, parse_personal_number
 from ..models import OrganisationKind
 
 PASSWORD_MIN = 10
+
+#: Languages a youth may say they speak (ISO 639-1), each named in itself.
+SPOKEN = [("sv", "Svenska"), ("en", "English"), ("ar", "العربية"), ("so", "Soomaali"),
+          ("ti", "ትግርኛ"), ("fa", "فارسی"), ("uk", "Українська"), ("pl", "Polski"),
+          ("fi", "Suomi"), ("de", "Deutsch"), ("es", "Español")]
 
 
 class LoginForm(FlaskForm):
@@ -55,6 +61,10 @@ class YouthRegistrationForm(FlaskForm):
                      render_kw={"autocomplete": "tel"})
     district = SelectField(_l("Where do you live?"), coerce=int,
                            validators=[DataRequired()])
+    school_year = IntegerField(_l("School year"), validators=[Optional(), NumberRange(6, 13)],
+                               description=_l("Year 7–9 in compulsory school; 10–12 for "
+                                              "upper secondary year 1–3."))
+    languages = SelectMultipleField(_l("Languages you speak"), choices=[])
     password, confirm = password_fields()
     accept_privacy = BooleanField(
         _l("I have read how my personal data is handled"),
@@ -64,6 +74,7 @@ class YouthRegistrationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.district.choices = [SelectChoice(0, _l("Choose…"))] + [
             SelectChoice(d.id, d.name) for d in districts]
+        self.languages.choices = [SelectChoice(code, name) for code, name in SPOKEN]
         self.parsed_number = None
 
     def validate_personal_number(self, field):

@@ -82,7 +82,8 @@ def register_youth():
             first_name=form.first_name.data, last_name=form.last_name.data,
             number=form.parsed_number, email=form.email.data, phone=form.phone.data,
             district_id=form.district.data, password=form.password.data,
-            language=session.get("language"))
+            language=session.get("language"), school_year=form.school_year.data,
+            languages=form.languages.data)
     except services.EmailTaken:
         form.email.errors.append(_("An account with this e-mail address exists. Log in, "
                                    "or choose a new password if you forgot it."))

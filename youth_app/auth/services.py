@@ -77,7 +77,8 @@ def _new_user(email: str, password: str, role: Role, language: str | None) -> Us
 
 def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, email: str,
                    phone: str, district_id: int, password: str,
-                   language: str | None) -> User:
+                   language: str | None, school_year: int | None = None,
+                   languages: list[str] | None = None) -> User:
     if db.session.scalar(sa.select(YouthProfile.id)
                          .where(YouthProfile.personal_number == number.digits)):
         raise PersonalNumberTaken()
@@ -85,7 +86,8 @@ def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, e
     user.youth_profile = YouthProfile(
         first_name=first_name.strip(), last_name=last_name.strip(),
         date_of_birth=number.birth_date, personal_number=number.digits, phone=phone or "",
-        private_email=user.email, district_id=district_id)
+        private_email=user.email, district_id=district_id, school_year=school_year,
+        languages=languages or [])
     db.session.add(user)
     db.session.flush()
     audit.record("auth.register", user, actor=user, role=user.role.value)

@@ -7,10 +7,7 @@ from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerFiel
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-#: Languages a youth may say they speak (ISO 639-1), in the youth's own words.
-SPOKEN = [("sv", "Svenska"), ("en", "English"), ("ar", "العربية"), ("so", "Soomaali"),
-          ("ti", "ትግርኛ"), ("fa", "فارسی"), ("uk", "Українська"), ("pl", "Polski"),
-          ("fi", "Suomi"), ("de", "Deutsch"), ("es", "Español")]
+from ..auth.forms import SPOKEN
 
 
 class ActionForm(FlaskForm):

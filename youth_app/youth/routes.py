@@ -99,6 +99,28 @@ def change_choice(round_id: int, action: str, offer_id: int):
     return redirect(target)
 
 
+@bp.post("/rounds/<int:round_id>/choices/order")
+def reorder_choices(round_id: int):
+    """The whole order at once, sent by drag and drop (``static/js/app.js``)."""
+    round_ = _open_round(round_id)
+    youth = _youth()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        order = [int(part) for part in request.form.get("order", "").split(",") if part]
+    except ValueError:
+        abort(400)
+    if sorted(order) != sorted(a.offer_id for a in services.choices(youth, round_)):
+        abort(400)  # drag and drop only reorders; adding and removing have their buttons
+    try:
+        run_and_commit(lambda: services.save_choices(youth, round_, order))
+    except ChoiceError as error:
+        flash(choice_error_text(error), "error")
+    else:
+        flash(_("Your choices are saved."), "success")
+    return redirect(url_for("youth.choices", round_id=round_id))
+
+
 @bp.post("/signups/<int:offer_id>")
 def sign_up(offer_id: int):
     youth = _youth()

@@ -93,6 +93,7 @@ def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=N
     offers = {o.id: o for o in db.session.scalars(sa.select(Offer).where(Offer.id.in_(offer_ids)))}
     for offer_id in offer_ids:
         _check_choosable(offers.get(offer_id), offer_id, round_, status.age)
+    first_time = not choices(youth, round_)
     db.session.execute(sa.delete(Application).where(Application.youth_id == youth.id,
                                                     Application.round_id == round_.id))
     db.session.flush()
@@ -101,6 +102,29 @@ def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=N
                                    rank=rank))
     db.session.flush()
     audit.record("application.saved", round_, offers=offer_ids, youth_id=youth.id)
+    if first_time and offer_ids:
+        _tell_received(youth, round_)
+
+
+def _tell_received(youth: YouthProfile, round_: Round) -> None:
+    """Confirm the application once, when the first choice is saved."""
+    from flask import current_app, url_for
+    from flask_babel import force_locale, format_datetime, gettext as _
+
+    from .. import mail
+
+    user = youth.user
+    if user is None:
+        return
+    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("We have received your application: %(round)s", round=round_.name)
+        body = _("Hello %(name)s!\n\nWe have received your choices for %(round)s. You can "
+                 "change them on My page until %(date)s. Applying early gives no advantage."
+                 "\n\n%(link)s", name=youth.first_name, round=round_.name,
+                 date=format_datetime(round_.application_closes_at, "short"),
+                 link=url_for("youth.choices", round_id=round_.id, _external=True))
+    mail.send(youth.private_email or user.email, subject, body, kind="application.received",
+              user=user)
 
 
 def _check_choosable(offer: Offer | None, offer_id: int, round_: Round, age: int) -> None:
