@@ -76,12 +76,13 @@ def _optimise(problem, enc, levels, options, clock, progress) -> Result:
     if outcomes[-1].fractional or (outcomes[-1].proven and not _reaches_all(enc, levels, outcomes, x)):
         backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
         outcomes, x = _run_levels(backend, levels, clock, progress)
-    meta = {"method": "optimal", "solver": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
+    solver = {"name": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
+    meta = {"method": "optimal", "solver": solver}
     if not outcomes[-1].proven:
         return _cut_short(problem, enc, levels, outcomes, x, clock, meta)
     x, decided, finished = pin_unique(backend, enc, x, clock.deadline)
     clock.mark("tie_break")
-    meta["tie_break_pairs"] = decided
+    solver["tie_break_pairs"] = decided
     if not _reaches_all(enc, levels, outcomes, x):
         raise RuntimeError("the tie-break left the optimal face; please report this problem file")
     if not finished:

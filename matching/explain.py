@@ -1,9 +1,10 @@
 """Why a youth got what they got: reasons per choice, structured and in plain words.
 
 The reason codes are exactly the contract's. When several hold, the first in
-``REASON_ORDER`` is given: a rule of the youth's own situation before a full offer,
-and ``kept_apart`` last, so a social-services decision is named only when nothing
-else explains the outcome.
+``REASON_ORDER`` is given: rules about the pair itself (forbidden, age), then a full
+offer (the root cause even when the youth's other places would also stand in the way),
+then the youth's own places, and ``kept_apart`` last, so a social-services decision is
+named only when nothing else explains the outcome.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from matching.problem import Problem
 from matching.result import Assignment, Reason, Result, Unplaced
 
-REASON_ORDER = ("forbidden", "too_young", "too_old", "week_conflict", "job_limit",
-                "place_limit", "full", "kept_apart")
+REASON_ORDER = ("forbidden", "too_young", "too_old", "full", "week_conflict", "job_limit",
+                "place_limit", "kept_apart")
 TEXT = {
     "forbidden": "a caseworker has ruled this offer out for you",
     "too_young": "you are younger than the offer's minimum age",

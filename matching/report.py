@@ -1,6 +1,7 @@
 """Turn a 0/1 allocation into a Result with its explanations and statistics.
 
-``stats`` holds: ``method``/``solver``; ``youths``, ``applicants``, ``placed``, ``places``;
+``stats`` holds: ``method``; ``solver`` (name, levels settled by an LP, pairs the
+tie-break had to decide: the only part besides timings that may differ between solvers); ``youths``, ``applicants``, ``placed``, ``places``;
 ``by_rank`` (placements per rank, "unranked" for locks without an application);
 ``by_tier``, ``by_district``, ``by_gender`` (applicants, placed, rate); and
 ``timings`` (seconds per step, the only part that varies between runs).

@@ -33,10 +33,21 @@ INF = highspy.kHighsInf
 OK = highspy.HighsModelStatus.kOptimal
 
 
+_pool: dict[str, object] = {}     #: the thread count HiGHS' process-wide pool was started with
+
+
+def _use_threads(threads: int | None) -> None:
+    """HiGHS keeps one thread pool per process; a different thread count needs a fresh pool."""
+    if "threads" in _pool and _pool["threads"] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _pool["threads"] = threads
+
+
 class HighsBackend:
     """The HiGHS instance PuLP loaded, edited in place level after level."""
 
     def __init__(self, model: Model, options: SolveOptions, n_youths: int, mip: bool = False) -> None:
+        _use_threads(options.threads)
         solver = pulp.HiGHS(mip=False, msg=False, threads=options.threads, presolve="off",
                             mip_rel_gap=0.0, mip_abs_gap=1e-6)
         with _quiet_stdout():                       # highspy prints a banner on its first instance
@@ -80,6 +91,7 @@ class HighsBackend:
 
     def solve_level(self, level: Level, deadline: float | None) -> LevelOutcome:
         costs = self.costs(level.x_coef, level.y_coef)
+        self.h.setOptionValue("solver", "choose" if self.mip else level.method)
         start = time.perf_counter()
         status = self._run(costs, deadline)
         seconds = time.perf_counter() - start
@@ -141,6 +153,7 @@ class HighsBackend:
     def maximize_pairs(self, x_coef: np.ndarray, deadline: float | None) -> tuple[float, np.ndarray] | None:
         """Best value of x_coef . x over the kept face and an integral optimum; None on time-out."""
         costs = self.costs(x_coef)
+        self.h.setOptionValue("solver", "choose" if self.mip else "simplex")
         status = self._run(costs, deadline)
         if status != OK:
             return None
