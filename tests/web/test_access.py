@@ -45,14 +45,34 @@ EXPECTED: dict[str, object] = {
     "youth.sign_up": {Y},
     "youth.cancel_sign_up": {Y},
     "provider.home": {P},
+    "provider.edit_offer": {P},
+    "provider.offer": {P},
+    "provider.change_offer": {P},
+    "provider.copy_offer": {P},
+    "provider.export_participants": {P},
+    "provider.print_participants": {P},
+    "provider.confirm_start": {P},
+    "provider.attendance": {P},
+    "provider.invite": {P},
     "caseworker.home": {C},
     "admin.home": {A},
     "admin.messages": {A},
+    "admin.organisations": {A},
+    "admin.approve_organisation": {A},
+    "admin.offers": {A},
+    "admin.review_offer": {A},
+    "admin.hours": {A},
+    "admin.export_hours": {A},
+    "admin.consents": {A},
+    "admin.record_consent": {A},
 }
 
+#: Values for URL parameters of one endpoint, where the general ones below do not fit.
+ENDPOINT_ARGUMENTS = {"provider.change_offer": {"action": "submit"}}
 #: Values for URL parameters, by name.
 ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id": 1,
-             "offer_id": 1, "action": "add", "placement_id": 1, "answer": "accept"}
+             "offer_id": 1, "action": "add", "placement_id": 1, "answer": "accept",
+             "fmt": "csv", "organisation_id": 1, "decision": "publish"}
 
 
 def test_every_route_is_in_the_table(app):
@@ -68,7 +88,8 @@ def _requests(app):
 
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
             method = "GET" if "GET" in rule.methods else "POST"
-            args = {name: ARGUMENTS[name] for name in rule.arguments}
+            args = {name: ENDPOINT_ARGUMENTS.get(rule.endpoint, ARGUMENTS).get(
+                name, ARGUMENTS[name]) for name in rule.arguments}
             yield rule.endpoint, method, url_for(rule.endpoint, **args)
 
 

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from .. import exports
+from ..consent import services as consent
+from ..extensions import db
+from ..models import Placement
 from . import bp, services
+from .forms import ActionForm, PaperConsentForm
+from .services import AdminRuleError
 
 
 @bp.get("/")
@@ -13,3 +21,85 @@ def home():
 @bp.get("/messages")
 def messages():
     return render_template("admin/messages.html", messages=services.recent_messages())
+
+
+@bp.get("/organisations")
+def organisations():
+    return render_template("admin/organisations.html", organisations=services.organisations(),
+                           form=ActionForm())
+
+
+@bp.post("/organisations/<int:organisation_id>/approve")
+def approve_organisation(organisation_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        organisation = services.approve_organisation(organisation_id, current_user.user)
+    except AdminRuleError:
+        abort(404)
+    db.session.commit()
+    flash(_("%(name)s is approved.", name=organisation.name), "success")
+    return redirect(url_for("admin.organisations"))
+
+
+@bp.get("/offers")
+def offers():
+    return render_template("admin/offers.html", offers=services.offers_to_review(),
+                           form=ActionForm())
+
+
+@bp.post("/offers/<int:offer_id>/<any(publish, return):decision>")
+def review_offer(offer_id: int, decision: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        offer = services.review_offer(offer_id, decision == "publish", current_user.user)
+    except AdminRuleError as error:
+        flash(_("Approve the organisation before publishing its offers.")
+              if error.code == "organisation_not_approved"
+              else _("The offer is not waiting for review."), "error")
+    else:
+        db.session.commit()
+        flash(_("%(title)s is published.", title=offer.title) if decision == "publish"
+              else _("%(title)s is returned to the provider.", title=offer.title), "success")
+    return redirect(url_for("admin.offers"))
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+def hours():
+    form = ActionForm()
+    if form.validate_on_submit():
+        ids = [int(i) for i in request.form.getlist("attendance") if i.isdigit()]
+        count = services.approve_hours(ids, current_user.user)
+        db.session.commit()
+        flash(_("Approved: %(count)d.", count=count), "success")
+        return redirect(url_for("admin.hours"))
+    return render_template("admin/hours.html", rows=services.hours_waiting(), form=form)
+
+
+@bp.get("/hours/approved.<any(csv, xlsx):fmt>")
+def export_hours(fmt: str):
+    headers = [_("Name"), _("Personal identity number"), _("Job"), _("Employer"), _("Days"),
+               _("Hours")]
+    return exports.download(headers, services.approved_hours_per_youth(), "approved-hours", fmt)
+
+
+@bp.get("/consents")
+def consents():
+    rows = [(p, consent.state(p)) for p in services.consents()]
+    return render_template("admin/consents.html", rows=rows, form=PaperConsentForm())
+
+
+@bp.post("/consents/<int:placement_id>")
+def record_consent(placement_id: int):
+    placement = db.session.get(Placement, placement_id)
+    if placement is None:
+        abort(404)
+    form = PaperConsentForm()
+    if form.validate_on_submit():
+        consent.record_paper(placement, form.guardian_name.data, current_user.user)
+        db.session.commit()
+        flash(_("Paper consent is recorded."), "success")
+    else:
+        flash(_("Write the name of the guardian who signed."), "error")
+    return redirect(url_for("admin.consents"))

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .. import audit
 from ..extensions import db
-from ..models import Offer, Organisation, OutgoingMessage, Role, Round, User, YouthProfile
+from ..models import (Attendance, DomainError, Offer, OfferKind, OfferStatus, Organisation,
+                      OutgoingMessage, Placement, PlacementState, Role, Round, User,
+                      YouthProfile, utcnow)
 
 
 def overview() -> dict[str, int]:
@@ -27,3 +30,82 @@ def overview() -> dict[str, int]:
 def recent_messages(limit: int = 100) -> list[OutgoingMessage]:
     return list(db.session.scalars(
         sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc()).limit(limit)))
+
+
+class AdminRuleError(DomainError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def organisations() -> list[Organisation]:
+    """Waiting for approval first, then by name."""
+    return sorted(db.session.scalars(sa.select(Organisation)),
+                  key=lambda o: (o.approved_at is not None, o.name.lower()))
+
+
+def approve_organisation(organisation_id: int, admin: User) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise AdminRuleError("not_found")
+    organisation.approved_at = organisation.approved_at or utcnow()
+    audit.record("organisation.approved", organisation, actor=admin)
+    return organisation
+
+
+def offers_to_review() -> list[Offer]:
+    return list(db.session.scalars(sa.select(Offer).where(
+        Offer.status == OfferStatus.SUBMITTED).order_by(Offer.created_at)))
+
+
+def review_offer(offer_id: int, publish: bool, admin: User) -> Offer:
+    """Publish a submitted offer, or send it back to the provider as a draft."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.status is not OfferStatus.SUBMITTED:
+        raise AdminRuleError("not_submitted")
+    if publish and not offer.organisation.approved:
+        raise AdminRuleError("organisation_not_approved")
+    offer.status = OfferStatus.PUBLISHED if publish else OfferStatus.DRAFT
+    audit.record("offer.published" if publish else "offer.returned", offer, actor=admin)
+    return offer
+
+
+def hours_waiting() -> list[Attendance]:
+    """Job hours reported by supervisors and not yet approved."""
+    return list(db.session.scalars(sa.select(Attendance).join(Offer).where(
+        Offer.kind == OfferKind.JOB, Attendance.approved_at.is_(None))
+        .order_by(Attendance.day, Attendance.id)))
+
+
+def approve_hours(attendance_ids: list[int], admin: User) -> int:
+    rows = db.session.scalars(sa.select(Attendance).where(
+        Attendance.id.in_(attendance_ids), Attendance.approved_at.is_(None))).all()
+    for row in rows:
+        row.approved_at, row.approved_by_id = utcnow(), admin.id
+    audit.record("hours.approved", None, actor=admin, count=len(rows))
+    return len(rows)
+
+
+def approved_hours_per_youth() -> list[tuple]:
+    """For payroll: one row per youth and job, with approved days and hours."""
+    statement = (sa.select(YouthProfile, Offer, sa.func.count(Attendance.id),
+                           sa.func.sum(Attendance.hours))
+                 .join(Attendance, Attendance.youth_id == YouthProfile.id)
+                 .join(Offer, Offer.id == Attendance.offer_id)
+                 .where(Attendance.approved_at.is_not(None), Offer.kind == OfferKind.JOB,
+                        Attendance.present.is_(True))
+                 .group_by(YouthProfile.id, Offer.id)
+                 .order_by(YouthProfile.last_name, YouthProfile.first_name, Offer.id))
+    return [(youth.full_name, youth.personal_number, offer.title, offer.organisation.name,
+             days, float(hours or 0)) for youth, offer, days, hours
+            in db.session.execute(statement)]
+
+
+def consents() -> list[Placement]:
+    """Job places offered to or accepted by minors: their consent must be followed up."""
+    rows = db.session.scalars(sa.select(Placement).join(Offer).where(
+        Offer.kind == OfferKind.JOB,
+        Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]))
+        .order_by(Placement.reply_by)).all()
+    from ..placements.services import needs_consent
+    return [p for p in rows if needs_consent(p)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -163,8 +164,7 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.active:
         return
-    token = _serializer(RESET_SALT).dumps({"user": user.id, "pw": _password_fingerprint(user)})
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = reset_link(user)
     subject, body = _in_users_language(user, lambda: (
         _("Choose a new password"),
         _("Hello!\n\nSomeone asked to reset the password for this address. Open this link "
@@ -173,6 +173,29 @@ def request_password_reset(email: str) -> None:
           link=link)))
     mail.send(user.email, subject, body, kind="auth.reset_password", user=user)
     audit.record("auth.reset_requested", user, actor=user)
+
+
+def reset_link(user: User) -> str:
+    """A link to choose a password: single use, valid for ``TOKEN_MAX_AGE``."""
+    token = _serializer(RESET_SALT).dumps({"user": user.id, "pw": _password_fingerprint(user)})
+    return url_for("auth.reset_password", token=token, _external=True)
+
+
+def invite_provider(organisation: Organisation, email: str, invited_by: User) -> User:
+    """A colleague's account, without a password until they choose one by the link."""
+    user = _new_user(email, secrets.token_urlsafe(32), Role.PROVIDER, invited_by.preferred_language)
+    user.organisation = organisation
+    db.session.add(user)
+    db.session.flush()
+    subject, body = _in_users_language(user, lambda: (
+        _("You are invited to %(organisation)s", organisation=organisation.name),
+        _("Hello!\n\n%(name)s has invited you to post summer jobs and activities for "
+          "%(organisation)s. Open this link to choose your password:\n\n%(link)s\n\n"
+          "The link works for 24 hours.", name=invited_by.email,
+          organisation=organisation.name, link=reset_link(user))))
+    mail.send(user.email, subject, body, kind="auth.invitation", user=user)
+    audit.record("auth.invited", user, actor=invited_by, organisation_id=organisation.id)
+    return user
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -1,6 +1,7 @@
 """The domain model, one module per aggregate; import from here."""
 from .allocation import AllocationRun, Override, OverrideKind, Placement, PlacementState, RunStatus
 from .application import Application
+from .attendance import Attendance
 from .audit import AuditEvent
 from .base import DomainError, utcnow
 from .message import OutgoingMessage
@@ -12,7 +13,7 @@ from .user import LoginAttempt, LoginSession, Role, User
 from .youth import ConsentMethod, District, Guardian, GuardianConsent, YouthProfile
 
 __all__ = [
-    "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application",
+    "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application", "Attendance",
     "AuditEvent", "ConsentMethod", "DEFAULT_POLICY", "District", "DomainError", "Guardian",
     "GuardianConsent", "LoginAttempt", "LoginSession", "Offer", "OfferKind", "OfferStatus",
     "Organisation", "OrganisationKind", "OutgoingMessage", "Override", "OverrideKind",

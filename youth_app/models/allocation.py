@@ -80,6 +80,8 @@ class Placement(db.Model):
     offered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     reply_by: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: The supervisor confirmed that the youth started (jobs).
+    start_confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     #: When the reminder two days before ``reply_by`` went out (sent once).
     reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, TelField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, \
+    ValidationError
+
+from ..models import AllocationMode, OfferKind
+
+
+class OfferForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[
+        SelectChoice(OfferKind.JOB.value, _l("Summer job")),
+        SelectChoice(OfferKind.ACTIVITY.value, _l("Leisure activity"))])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("Short and clear, e.g. \"Café assistant\"."))
+    description = TextAreaField(_l("What will the young person do?"),
+                                validators=[DataRequired(), Length(max=4000)])
+    round = SelectField(_l("Round"), coerce=int, validators=[Optional()])
+    allocation_mode = SelectField(_l("How are places given?"), choices=[
+        SelectChoice(AllocationMode.ROUND.value, _l("Shared out fairly when the round closes")),
+        SelectChoice(AllocationMode.OPEN.value, _l("First come, first served, then a waiting "
+                                                   "list (activities only)"))])
+    # No Optional() here: it would stop the chain before validate_period runs.
+    period = SelectField(_l("Period (summer jobs)"),
+                         description=_l("Summer jobs follow the round's periods."))
+    weeks = SelectMultipleField(_l("Weeks (activities)"),
+                                description=_l("Hold Ctrl (or Cmd) to choose more than one."))
+    place = StringField(_l("Place (address)"), validators=[DataRequired(), Length(max=200)])
+    district = SelectField(_l("District"), coerce=int, validators=[Optional()])
+    capacity = IntegerField(_l("Number of places"),
+                            validators=[DataRequired(), NumberRange(min=1, max=500)])
+    min_age = IntegerField(_l("Lowest age"), default=13,
+                           validators=[DataRequired(), NumberRange(min=13, max=19)])
+    max_age = IntegerField(_l("Highest age"), default=19,
+                           validators=[DataRequired(), NumberRange(min=13, max=19)])
+    requirements = TextAreaField(
+        _l("Requirements"), validators=[Optional(), Length(max=2000)],
+        description=_l("For example: can swim; an extract from the criminal record for "
+                       "work with children."))
+    supervisor_name = StringField(_l("Supervisor's name"),
+                                  validators=[DataRequired(), Length(max=200)])
+    supervisor_phone = TelField(_l("Supervisor's phone"),
+                                validators=[DataRequired(), Length(max=40)])
+    meeting_point = StringField(_l("Meeting point on the first day"),
+                                validators=[Optional(), Length(max=200)])
+    what_to_bring = TextAreaField(_l("What to bring"), validators=[Optional(), Length(max=2000)])
+    accessibility = TextAreaField(_l("Accessibility of the place"),
+                                  validators=[Optional(), Length(max=2000)])
+    languages = StringField(_l("Languages spoken"), validators=[Optional(), Length(max=200)],
+                            description=_l("For example: Swedish, English, Arabic."))
+
+    def __init__(self, rounds, districts, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round.choices = [SelectChoice(0, _l("No round (open sign-up)"))] + [
+            SelectChoice(r.id, r.name) for r in rounds]
+        self.district.choices = [SelectChoice(0, _l("Choose…"))] + [
+            SelectChoice(d.id, d.name) for d in districts]
+        self.rounds = {r.id: r for r in rounds}
+        self.period.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(f"{r.id}:{i}", f"{r.name}: {p['name']} ({_span(p['weeks'])})")
+            for r in rounds for i, p in enumerate(r.periods)]
+        years = sorted({r.reference_date.year for r in rounds}) or [None]
+        self.weeks.choices = [SelectChoice(w, w.replace("-W", ", v. "))
+                              for y in years if y for w in _season(y)]
+
+    def validate_max_age(self, field):
+        if self.min_age.data and field.data and field.data < self.min_age.data:
+            raise ValidationError(_l("The highest age must not be lower than the lowest."))
+
+    def chosen_weeks(self) -> list[str]:
+        if self.kind.data == OfferKind.JOB.value and self.period.data:
+            round_id, index = (int(x) for x in self.period.data.split(":"))
+            return list(self.rounds[round_id].periods[index]["weeks"])
+        return list(self.weeks.data or [])
+
+    def validate_period(self, field):
+        if self.kind.data == OfferKind.JOB.value and not field.data:
+            raise ValidationError(_l("Choose the period of the summer job."))
+
+    def validate_weeks(self, field):
+        if self.kind.data == OfferKind.ACTIVITY.value and not field.data:
+            raise ValidationError(_l("Choose at least one week."))
+
+
+def _span(weeks: list[str]) -> str:
+    return f"v. {int(weeks[0][-2:])}–{int(weeks[-1][-2:])}" if weeks else ""
+
+
+def _season(year: int) -> list[str]:
+    return [f"{year}-W{week:02d}" for week in range(22, 36)]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Their e-mail address"),
+                       validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
