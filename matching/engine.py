@@ -60,8 +60,10 @@ class _Clock:
         return time.perf_counter() - self.start
 
 
-def _backend(enc: Encoding, options: SolveOptions, mip: bool = False):
+def _backend(enc: Encoding, options: SolveOptions, mip: bool = False, clock: _Clock | None = None):
     model = build_model(enc)
+    if clock:
+        clock.mark("model")
     if options.solver == "cbc":
         from matching.solve_cbc import CbcBackend
         return CbcBackend(model, options, len(enc.youth_ids))
@@ -70,8 +72,8 @@ def _backend(enc: Encoding, options: SolveOptions, mip: bool = False):
 
 
 def _optimise(problem, enc, levels, options, clock, progress) -> Result:
-    backend = _backend(enc, options)
-    clock.mark("build")
+    backend = _backend(enc, options, clock=clock)
+    clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
     if outcomes[-1].fractional or (outcomes[-1].proven and not _reaches_all(enc, levels, outcomes, x)):
         backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
@@ -86,7 +88,7 @@ def _optimise(problem, enc, levels, options, clock, progress) -> Result:
     if not _reaches_all(enc, levels, outcomes, x):
         raise RuntimeError("the tie-break left the optimal face; please report this problem file")
     if not finished:
-        meta["cut_short"] = "tie-break"
+        meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}
     return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
 
 
@@ -99,6 +101,9 @@ def _run_levels(backend, levels: list[Level], clock: _Clock, progress) -> tuple[
         if level.is_empty:
             outcomes.append(LevelOutcome(level.name, 0, True, None, 0.0))
             continue
+        if clock.deadline is not None and time.perf_counter() >= clock.deadline:
+            outcomes.append(LevelOutcome(level.name, None, False, None, 0.0))
+            break
         outcome = backend.solve_level(level, clock.deadline)
         outcomes.append(outcome)
         clock.mark(f"level {n + 1}: {level.name}")
@@ -125,7 +130,11 @@ def _cut_short(problem, enc, levels, outcomes, x, clock, meta) -> Result:
     if x is None or not _reaches_all(enc, levels[:len(proven)], proven, x):
         x = serial_dictatorship(enc, problem)
     x = fill_greedily(enc, problem, np.rint(x).astype(np.int64))
-    meta["cut_short"] = outcomes[-1].name
+    cut = outcomes[-1]
+    level = levels[len(outcomes) - 1]
+    value = level.value(x, has_place(enc, x))
+    gap = None if cut.bound is None else abs(cut.bound - value)
+    meta["cut_short"] = {"level": cut.name, "bound": cut.bound, "gap": gap}
     return _finish(problem, enc, levels, x, outcomes, Status.FEASIBLE, clock, meta)
 
 
