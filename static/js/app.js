@@ -40,3 +40,26 @@ function enableDragToReorder() {
     form.submit();
   });
 }
+
+// The allocation run page: poll the run's progress and reload when it has finished.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-progress-url]");
+  if (!box || !window.fetch) { return; }
+  var bar = box.querySelector("progress");
+  var message = box.querySelector("[role=status]");
+  function poll() {
+    fetch(box.getAttribute("data-progress-url"), {credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (run) {
+        bar.value = run.progress;
+        message.textContent = run.message;
+        if (run.status === "queued" || run.status === "running") {
+          window.setTimeout(poll, 1000);
+        } else {
+          window.location.reload();
+        }
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 500);
+});

@@ -56,6 +56,18 @@ EXPECTED: dict[str, object] = {
     "provider.invite": {P},
     "caseworker.home": {C},
     "admin.home": {A},
+    "rounds.index": {A},
+    "rounds.edit": {A},
+    "rounds.show": {A},
+    "rounds.step": {A},
+    "rounds.start_run": {A},
+    "rounds.run": {C, A},
+    "rounds.run_progress": {C, A},
+    "rounds.add_override": {A},
+    "rounds.remove_override": {A},
+    "rounds.offer_by_hand": {A},
+    "rounds.public": ANYONE,
+    "rounds.public_file": ANYONE,
     "admin.messages": {A},
     "admin.organisations": {A},
     "admin.approve_organisation": {A},
@@ -68,11 +80,13 @@ EXPECTED: dict[str, object] = {
 }
 
 #: Values for URL parameters of one endpoint, where the general ones below do not fit.
-ENDPOINT_ARGUMENTS = {"provider.change_offer": {"action": "submit"}}
+ENDPOINT_ARGUMENTS = {"provider.change_offer": {"action": "submit"},
+                      "rounds.step": {"action": "open"}}
 #: Values for URL parameters, by name.
 ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id": 1,
              "offer_id": 1, "action": "add", "placement_id": 1, "answer": "accept",
-             "fmt": "csv", "organisation_id": 1, "decision": "publish"}
+             "fmt": "csv", "organisation_id": 1, "decision": "publish",
+             "run_id": 1, "override_id": 1, "what": "problem"}
 
 
 def test_every_route_is_in_the_table(app):

@@ -141,6 +141,12 @@ def _fail(run_id: int, error: Exception) -> None:
 
 def start_in_background(app: Flask, run_id: int) -> None:
     """RQ on Redis when ``REDIS_URL`` is set; a worker thread otherwise (``make run``)."""
+    if app.config.get("ALLOCATION_INLINE"):  # tests: run now, in this request
+        try:
+            execute(run_id)
+        except Exception:
+            current_app.logger.exception("Allocation run %s failed", run_id)
+        return
     if app.config.get("REDIS_URL"):
         from redis import Redis
         from rq import Queue

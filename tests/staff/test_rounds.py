@@ -1,0 +1,132 @@
+"""A season from the administrator's pages: create, open, close, run, review, publish."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from youth_app.extensions import db
+from youth_app.models import (AllocationRun, Application, OfferKind, PlacementState,
+                              PriorityGroup, Role, Round, RoundState, RunStatus, Placement)
+
+from .. import factories
+
+pytestmark = pytest.mark.staff
+
+
+def _round_form(**changes) -> dict:
+    data = {"name": "Sommarjobb 2027", "application_opens_at": "2027-02-01T08:00",
+            "application_closes_at": "2027-04-15T23:59", "reply_days": "7",
+            "reference_date": "2027-06-21", "min_age": "13", "max_age": "19",
+            "residents_only": "y", "max_choices": "5", "max_places_per_youth": "2",
+            "max_jobs_per_youth": "1", "priority_tiers": "targeted", "priority_ranks": "yes",
+            "periods": "Period 1: 25-27\nPeriod 2: 28-30\nPeriod 3: 31-32"}
+    data.update(changes)
+    return data
+
+
+def test_create_a_round_with_clear_errors(app, client_as):
+    with app.app_context():
+        db.session.add(PriorityGroup(code="targeted", name="Målgrupp"))
+        db.session.commit()
+    admin = client_as(Role.ADMINISTRATOR)
+    bad = admin.post("/admin/rounds/new", data=_round_form(
+        priority_tiers="targeted, nonsense", periods="Period 1: 27-25",
+        application_closes_at="2027-01-01T00:00")).get_data(as_text=True)
+    assert bad.count('aria-invalid="true"') == 3
+    assert "nonsense" in bad and "Sommarjobb 2027" in bad
+    response = admin.post("/admin/rounds/new", data=_round_form())
+    assert response.status_code == 302
+    with app.app_context():
+        round_ = db.session.scalar(sa.select(Round))
+        assert round_.state is RoundState.DRAFT
+        assert round_.periods[2] == {"name": "Period 3", "weeks": ["2027-W31", "2027-W32"]}
+        assert round_.policy["priority_tiers"] == ["targeted"]
+        assert round_.application_opens_at.hour == 7  # 08:00 in Sweden is 07:00 UTC
+
+
+@pytest.fixture
+def season(app):
+    """An open round with one job and three applicants."""
+    with app.app_context():
+        round_ = factories.round_(policy={"max_places_per_youth": 1, "max_jobs_per_youth": 1,
+                                          "priority_tiers": [], "priority_ranks": True})
+        job = factories.offer(round=round_, kind=OfferKind.JOB, capacity=2, min_age=13,
+                              max_age=19)
+        for i in range(3):
+            youth = factories.youth_profile(born=date(2011, 1, 1 + i))
+            db.session.add(Application(round=round_, youth=youth, offer=job, rank=1))
+        db.session.commit()
+        return round_.id, job.id
+
+
+def test_the_season_from_the_admin_pages(app, client_as, season, client, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, job_id = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    public = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        fingerprint, seed = round_.seed_fingerprint, round_.lottery_seed
+    assert fingerprint in public and str(seed) not in public
+    response = admin.post(f"/admin/rounds/{round_id}/runs")
+    run_page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<svg" in run_page and "<table" in run_page  # each chart with its data
+    admin.post(f"/admin/rounds/{round_id}/publish")
+    public = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert str(seed) in public
+    assert hashlib.sha256(str(seed).encode()).hexdigest() == fingerprint
+    problem = json.loads(client.get(f"/rounds/{round_id}/problem.json").data)
+    assert problem["policy"]["seed"] == seed
+    with app.app_context():
+        states = db.session.scalars(sa.select(Placement.state)).all()
+    assert states == [PlacementState.OFFERED] * 2
+
+
+def test_a_run_in_the_background_thread_reports_progress(app, client_as, season):
+    round_id, _job = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    location = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    run_id = int(location.rstrip("/").split("/")[-1])
+    for _ in range(100):
+        progress = admin.get(f"/admin/runs/{run_id}/progress.json").get_json()
+        if progress["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert progress == {"status": "succeeded", "progress": 100, "message": "done",
+                        "error": False}
+
+
+def test_override_then_rerun_shows_the_difference(app, client_as, season, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, job_id = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    admin.post(f"/admin/rounds/{round_id}/runs")
+    with app.app_context():
+        first = db.session.scalar(sa.select(AllocationRun))
+        unplaced = first.result["unplaced"][0]["youth"]
+        placed = first.result["assignments"][0]["youth"]
+    admin.post(f"/admin/rounds/{round_id}/overrides", data={
+        "youth": unplaced, "offer": f"O{job_id}", "kind": "lock", "reason": "Beslut"})
+    admin.post(f"/admin/rounds/{round_id}/overrides", data={
+        "youth": placed, "offer": f"O{job_id}", "kind": "forbid", "reason": "Beslut"})
+    location = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    page = admin.get(location).get_data(as_text=True)
+    assert f"+ {unplaced}" in page and f"− {placed}" in page
+    with app.app_context():
+        runs = db.session.scalars(sa.select(AllocationRun.status)).all()
+    assert runs == [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED]
+
+
+def test_steps_out_of_order_are_refused_with_a_message(client_as, season):
+    round_id, _job = season
+    page = client_as(Role.ADMINISTRATOR).post(f"/admin/rounds/{round_id}/publish",
+                                              follow_redirects=True).get_data(as_text=True)
+    assert 'role="alert"' in page

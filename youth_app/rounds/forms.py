@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectChoice,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+PERIOD_LINE = re.compile(r"^\s*(?P<name>[^:]+):\s*(?P<first>\d{1,2})\s*[-–]\s*(?P<last>\d{1,2})\s*$")
+
+
+class RoundForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("For example \"Sommarjobb 2027\"."))
+    application_opens_at = DateTimeLocalField(_l("Applications open"),
+                                              validators=[DataRequired()])
+    application_closes_at = DateTimeLocalField(_l("Applications close"),
+                                               validators=[DataRequired()])
+    reply_days = IntegerField(_l("Days to answer an offer"), default=7,
+                              validators=[DataRequired(), NumberRange(1, 60)])
+    reference_date = DateField(_l("Ages are counted on"), validators=[DataRequired()],
+                               description=_l("Usually the first day of the summer jobs."))
+    min_age = IntegerField(_l("Lowest age"), default=13, validators=[DataRequired(),
+                                                                     NumberRange(10, 25)])
+    max_age = IntegerField(_l("Highest age"), default=19, validators=[DataRequired(),
+                                                                      NumberRange(10, 25)])
+    residents_only = BooleanField(_l("Only young people who live in the municipality"),
+                                  default=True)
+    max_choices = IntegerField(_l("Number of choices"), default=5,
+                               validators=[DataRequired(), NumberRange(1, 20)])
+    max_places_per_youth = IntegerField(_l("Places per young person"), default=2,
+                                        validators=[DataRequired(), NumberRange(1, 10)])
+    max_jobs_per_youth = IntegerField(_l("Summer jobs per young person"), default=1,
+                                      validators=[Optional(), NumberRange(0, 10)])
+    priority_tiers = StringField(
+        _l("Priority groups, highest first"), validators=[Optional(), Length(max=500)],
+        description=_l("Codes separated by commas, e.g. \"targeted, no_previous_placement\"."))
+    priority_ranks = SelectField(_l("Within priority groups, also favour their first choices"),
+                                 choices=[SelectChoice("yes", _l("Yes")),
+                                          SelectChoice("no", _l("No"))])
+    periods = TextAreaField(
+        _l("Periods for summer jobs"), validators=[Optional(), Length(max=2000)],
+        description=_l("One per line: name, colon, first and last week, e.g. "
+                       "\"Period 1: 25-27\"."))
+
+    def __init__(self, known_tiers: list[str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.known_tiers = known_tiers
+
+    def validate_application_closes_at(self, field):
+        if self.application_opens_at.data and field.data and \
+                field.data <= self.application_opens_at.data:
+            raise ValidationError(_l("Applications must close after they open."))
+
+    def validate_max_age(self, field):
+        if self.min_age.data and field.data and field.data < self.min_age.data:
+            raise ValidationError(_l("The highest age must not be lower than the lowest."))
+
+    def tiers(self) -> list[str]:
+        return [t.strip() for t in (self.priority_tiers.data or "").split(",") if t.strip()]
+
+    def validate_priority_tiers(self, field):
+        unknown = [t for t in self.tiers() if t not in self.known_tiers]
+        if unknown:
+            raise ValidationError(_l("Unknown priority group: %(codes)s. Known: %(known)s.",
+                                     codes=", ".join(unknown),
+                                     known=", ".join(self.known_tiers)))
+
+    def parsed_periods(self, year: int) -> list[dict]:
+        periods = []
+        for line in (self.periods.data or "").splitlines():
+            if not line.strip():
+                continue
+            match = PERIOD_LINE.match(line)
+            first, last = int(match["first"]), int(match["last"])
+            periods.append({"name": match["name"].strip(),
+                            "weeks": [f"{year}-W{w:02d}" for w in range(first, last + 1)]})
+        return periods
+
+    def validate_periods(self, field):
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            match = PERIOD_LINE.match(line)
+            if line.strip() and (not match or not 1 <= int(match["first"]) <= int(match["last"])
+                                 <= 52):
+                raise ValidationError(_l("Line %(number)d is not like \"Period 1: 25-27\".",
+                                         number=number))
+
+
+class OverrideForm(FlaskForm):
+    youth = StringField(_l("Young person (number in the allocation, e.g. Y12)"),
+                        validators=[DataRequired(), Length(max=20)])
+    offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
+                        validators=[DataRequired(), Length(max=20)])
+    kind = SelectField(_l("Decision"), choices=[
+        SelectChoice("lock", _l("Always give this place")),
+        SelectChoice("forbid", _l("Never give this place"))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class ManualOfferForm(FlaskForm):
+    youth = StringField(_l("Young person (number in the allocation, e.g. Y12)"),
+                        validators=[DataRequired(), Length(max=20)])
+    offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
+                        validators=[DataRequired(), Length(max=20)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+import json
+
+from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
+                   url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+
+from ..allocation import services as allocation
+from ..extensions import db
+from ..models import AllocationRun, Round, RoundState, RunStatus, TransitionError
+from . import bp, review, services
+from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
+from .services import RoundRuleError
+
+
+def _round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _admin():
+    return current_user.user
+
+
+@bp.get("/admin/rounds/")
+def index():
+    return render_template("rounds/index.html", rounds=services.all_rounds())
+
+
+@bp.route("/admin/rounds/new", methods=["GET", "POST"])
+@bp.route("/admin/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+def edit(round_id: int | None = None):
+    round_ = _round(round_id) if round_id else None
+    form = RoundForm(services.tier_codes(), obj=round_)
+    if round_ is not None and not form.is_submitted():
+        _fill(form, round_)
+    if form.validate_on_submit():
+        try:
+            saved = services.save(round_, _admin(), **_fields(form))
+        except RoundRuleError:
+            db.session.rollback()
+            flash(_("An allocated round can no longer be changed."), "error")
+        else:
+            db.session.commit()
+            flash(_("The round is saved."), "success")
+            return redirect(url_for("rounds.show", round_id=saved.id))
+    return render_template("rounds/edit.html", form=form, round=round_)
+
+
+def _fill(form: RoundForm, round_: Round) -> None:
+    form.application_opens_at.data = services.utc_to_local(round_.application_opens_at)
+    form.application_closes_at.data = services.utc_to_local(round_.application_closes_at)
+    policy = round_.policy or {}
+    form.max_places_per_youth.data = policy.get("max_places_per_youth", 2)
+    form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
+    form.priority_tiers.data = ", ".join(policy.get("priority_tiers", []))
+    form.priority_ranks.data = "yes" if policy.get("priority_ranks", True) else "no"
+    form.periods.data = "\n".join(
+        f"{p['name']}: {int(p['weeks'][0][-2:])}-{int(p['weeks'][-1][-2:])}"
+        for p in round_.periods if p["weeks"])
+
+
+def _fields(form: RoundForm) -> dict:
+    return {
+        "name": form.name.data.strip(),
+        "application_opens_at": services.local_to_utc(form.application_opens_at.data),
+        "application_closes_at": services.local_to_utc(form.application_closes_at.data),
+        "reply_days": form.reply_days.data, "reference_date": form.reference_date.data,
+        "min_age": form.min_age.data, "max_age": form.max_age.data,
+        "residents_only": form.residents_only.data, "max_choices": form.max_choices.data,
+        "policy": {"max_places_per_youth": form.max_places_per_youth.data,
+                   "max_jobs_per_youth": form.max_jobs_per_youth.data or 0,
+                   "priority_tiers": form.tiers(),
+                   "priority_ranks": form.priority_ranks.data == "yes"},
+        "periods": form.parsed_periods(form.reference_date.data.year),
+    }
+
+
+@bp.get("/admin/rounds/<int:round_id>")
+def show(round_id: int):
+    round_ = _round(round_id)
+    return render_template("rounds/show.html", round=round_, runs=services.runs(round_),
+                           overrides=services.overrides(round_), form=ActionForm(),
+                           override_form=OverrideForm(), manual_form=ManualOfferForm())
+
+
+STEP_DONE = {"open": _l("The round is open for applications."),
+             "reopen": _l("The round is open for applications again."),
+             "close": _l("The round is closed. The lottery seed is drawn; its fingerprint is "
+                         "on the round's public page."),
+             "publish": _l("The offers are sent."),
+             "finish": _l("The round is finished.")}
+
+
+@bp.post("/admin/rounds/<int:round_id>/<any(open, reopen, close, publish, finish):action>")
+def step(round_id: int, action: str):
+    round_ = _round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.step(round_, action, _admin())
+    except (TransitionError, allocation.RunError):
+        db.session.rollback()
+        flash(_("That step is not possible now (the round is %(state)s).",
+                state=_state_name(round_.state)), "error")
+    else:
+        db.session.commit()
+        flash(str(STEP_DONE[action]), "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+def _state_name(state: RoundState) -> str:
+    return {RoundState.DRAFT: _("a draft"), RoundState.OPEN: _("open"),
+            RoundState.CLOSED: _("closed"), RoundState.ALLOCATED: _("allocated"),
+            RoundState.PUBLISHED: _("published"), RoundState.FINISHED: _("finished")}[state]
+
+
+@bp.post("/admin/rounds/<int:round_id>/runs")
+def start_run(round_id: int):
+    round_ = _round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        run = allocation.start_run(round_, _admin())
+    except allocation.RunError:
+        flash(_("Close the round before running the allocation."), "error")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    db.session.commit()
+    allocation.start_in_background(current_app._get_current_object(), run.id)
+    return redirect(url_for("rounds.run", run_id=run.id))
+
+
+def _run(run_id: int) -> AllocationRun:
+    run = db.session.get(AllocationRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.get("/admin/runs/<int:run_id>")
+def run(run_id: int):
+    run = _run(run_id)
+    context = {}
+    if run.status is RunStatus.SUCCEEDED:
+        previous = _previous_run(run)
+        context = {"figures": review.figures(run.problem, run.result),
+                   "baseline": review.baseline(run.problem),
+                   "previous": review.figures(previous.problem, previous.result)
+                   if previous else None,
+                   "difference": review.difference(previous.result if previous else None,
+                                                   run.result),
+                   "offers": _offer_titles(run)}
+    return render_template("rounds/run.html", run=run, form=ActionForm(), **context)
+
+
+def _previous_run(run: AllocationRun) -> AllocationRun | None:
+    return db.session.scalar(db.select(AllocationRun).where(
+        AllocationRun.round_id == run.round_id, AllocationRun.id < run.id,
+        AllocationRun.status == RunStatus.SUCCEEDED).order_by(AllocationRun.id.desc()).limit(1))
+
+
+def _offer_titles(run: AllocationRun) -> dict[str, str]:
+    from ..allocation.problem import key_id
+    from ..models import Offer
+
+    ids = [key_id(o["id"]) for o in run.problem["offers"]]
+    return {f"O{o.id}": o.title for o in db.session.scalars(
+        db.select(Offer).where(Offer.id.in_(ids)))}
+
+
+@bp.get("/admin/runs/<int:run_id>/progress.json")
+def run_progress(run_id: int):
+    run = _run(run_id)
+    return jsonify(status=run.status.value, progress=run.progress,
+                   message=run.progress_message, error=bool(run.error))
+
+
+def _redirect_with(round_id: int, call, done: str):
+    try:
+        call()
+    except RoundRuleError as error:
+        db.session.rollback()
+        flash({"unknown_pair": _("No such young person or offer in this round."),
+               "unknown_override": _("No such decision."),
+               "not_published": _("Places can be offered by hand once the round is "
+                                  "published."),
+               "full": _("That offer has no free place.")}.get(error.code, error.code),
+              "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("rounds.show", round_id=round_id))
+
+
+@bp.post("/admin/rounds/<int:round_id>/overrides")
+def add_override(round_id: int):
+    round_ = _round(round_id)
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        flash(_("Give the young person, the offer and a reason."), "error")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    return _redirect_with(round_id, lambda: services.add_override(
+        round_, form.youth.data, form.offer.data, form.kind.data, form.reason.data, _admin()),
+        _("The decision is saved. Run the allocation again to apply it."))
+
+
+@bp.post("/admin/rounds/<int:round_id>/overrides/<int:override_id>/remove")
+def remove_override(round_id: int, override_id: int):
+    round_ = _round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _redirect_with(round_id, lambda: services.remove_override(
+        round_, override_id, _admin()), _("The decision is removed."))
+
+
+@bp.post("/admin/rounds/<int:round_id>/offer-by-hand")
+def offer_by_hand(round_id: int):
+    round_ = _round(round_id)
+    form = ManualOfferForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _redirect_with(round_id, lambda: services.offer_by_hand(
+        round_, form.youth.data, form.offer.data, _admin()), _("The place is offered."))
+
+
+@bp.get("/rounds/<int:round_id>")
+def public(round_id: int):
+    round_ = _round(round_id)
+    if round_.state is RoundState.DRAFT:
+        abort(404)
+    revealed = round_.state in (RoundState.PUBLISHED, RoundState.FINISHED)
+    return render_template("rounds/public.html", round=round_, revealed=revealed)
+
+
+@bp.get("/rounds/<int:round_id>/<any(problem, result):what>.json")
+def public_file(round_id: int, what: str):
+    """The anonymised problem and result of the published run, for anyone to re-run."""
+    round_ = _round(round_id)
+    runs = allocation.published_runs(round_)
+    if round_.state not in (RoundState.PUBLISHED, RoundState.FINISHED) or not runs:
+        abort(404)
+    body = runs[0].problem if what == "problem" else runs[0].result
+    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="round-{round_id}-{what}.json"'})

@@ -1,0 +1,136 @@
+"""Round administration: settings, lifecycle steps, overrides and late offers.
+
+Each step is guarded by the round's lifecycle (``Round.move_to``) and written to the
+audit log; views turn ``TransitionError`` and ``RoundRuleError`` into messages.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..allocation import problem as problems
+from ..allocation import services as allocation
+from ..extensions import db
+from ..models import (AllocationRun, DomainError, Offer, Override, OverrideKind, Placement,
+                      PlacementState, PriorityGroup, Round, RoundState, User, YouthProfile,
+                      utcnow)
+from ..placements import services as placements
+
+LOCAL = ZoneInfo("Europe/Stockholm")
+
+
+class RoundRuleError(DomainError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A time typed in the form (Swedish local time) as aware UTC."""
+    return value.replace(tzinfo=LOCAL).astimezone(timezone.utc)
+
+
+def utc_to_local(value: datetime) -> datetime:
+    return value.astimezone(LOCAL).replace(tzinfo=None)
+
+
+def all_rounds() -> list[Round]:
+    return list(db.session.scalars(sa.select(Round).order_by(Round.reference_date.desc(),
+                                                             Round.id.desc())))
+
+
+def tier_codes() -> list[str]:
+    return list(db.session.scalars(sa.select(PriorityGroup.code).order_by(PriorityGroup.code)))
+
+
+def save(round_: Round | None, admin: User, **fields) -> Round:
+    """Create a round (in draft) or change one that has not been allocated yet."""
+    if round_ is not None and round_.state not in (RoundState.DRAFT, RoundState.OPEN,
+                                                   RoundState.CLOSED):
+        raise RoundRuleError("not_editable")
+    if round_ is None:
+        round_ = Round(state=RoundState.DRAFT)
+        db.session.add(round_)
+    for name, value in fields.items():
+        setattr(round_, name, value)
+    db.session.flush()
+    audit.record("round.saved", round_, actor=admin)
+    return round_
+
+
+def step(round_: Round, action: str, admin: User) -> None:
+    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``."""
+    if action == "open":
+        round_.move_to(RoundState.OPEN)
+    elif action == "reopen":
+        round_.move_to(RoundState.OPEN)
+    elif action == "close":
+        allocation.close(round_)
+    elif action == "publish":
+        allocation.publish(round_, admin)
+    elif action == "finish":
+        round_.move_to(RoundState.FINISHED)
+    else:
+        raise RoundRuleError("unknown_step")
+    audit.record(f"round.{action}", round_, actor=admin, state=round_.state.value)
+
+
+def runs(round_: Round) -> list[AllocationRun]:
+    return list(db.session.scalars(sa.select(AllocationRun).where(
+        AllocationRun.round_id == round_.id).order_by(AllocationRun.id.desc())))
+
+
+def _pair(round_: Round, youth_key: str, offer_key: str) -> tuple[YouthProfile, Offer]:
+    try:
+        youth = db.session.get(YouthProfile, problems.key_id(youth_key.strip().upper()))
+        offer = db.session.get(Offer, problems.key_id(offer_key.strip().upper()))
+    except ValueError:
+        raise RoundRuleError("unknown_pair") from None
+    if youth is None or offer is None or offer.round_id != round_.id:
+        raise RoundRuleError("unknown_pair")
+    return youth, offer
+
+
+def add_override(round_: Round, youth_key: str, offer_key: str, kind: str, reason: str,
+                 admin: User) -> Override:
+    youth, offer = _pair(round_, youth_key, offer_key)
+    override = Override(round_id=round_.id, youth_id=youth.id, offer_id=offer.id,
+                        kind=OverrideKind(kind), reason=reason.strip(), author_id=admin.id)
+    db.session.add(override)
+    db.session.flush()
+    audit.record("override.added", override, actor=admin, kind=kind)
+    return override
+
+
+def overrides(round_: Round) -> list[Override]:
+    return list(db.session.scalars(sa.select(Override).where(
+        Override.round_id == round_.id, Override.removed_at.is_(None)).order_by(Override.id)))
+
+
+def remove_override(round_: Round, override_id: int, admin: User) -> None:
+    override = db.session.get(Override, override_id)
+    if override is None or override.round_id != round_.id:
+        raise RoundRuleError("unknown_override")
+    override.removed_at = utcnow()
+    audit.record("override.removed", override, actor=admin)
+
+
+def offer_by_hand(round_: Round, youth_key: str, offer_key: str, admin: User) -> Placement:
+    """A late vacancy offered directly to a youth (after publishing)."""
+    if round_.state is not RoundState.PUBLISHED:
+        raise RoundRuleError("not_published")
+    youth, offer = _pair(round_, youth_key, offer_key)
+    taken = db.session.scalar(sa.select(sa.func.count(Placement.id)).where(
+        Placement.offer_id == offer.id,
+        Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED])))
+    if taken >= offer.capacity:
+        raise RoundRuleError("full")
+    placement = Placement(round_id=round_.id, youth_id=youth.id, offer_id=offer.id, rank=None)
+    db.session.add(placement)
+    db.session.flush()
+    placements.make_offer(placement, round_.reply_days)
+    audit.record("placement.offered_by_hand", placement, actor=admin)
+    return placement
