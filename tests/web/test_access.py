@@ -55,6 +55,12 @@ EXPECTED: dict[str, object] = {
     "provider.attendance": {P},
     "provider.invite": {P},
     "caseworker.home": {C},
+    "caseworker.group": {C},
+    "caseworker.youth": {C},
+    "caseworker.remove_membership": {C},
+    "caseworker.import_csv": {C},
+    "caseworker.apart": {C},
+    "caseworker.remove_apart": {C},
     "admin.home": {A},
     "rounds.index": {A},
     "rounds.edit": {A},
@@ -86,7 +92,8 @@ ENDPOINT_ARGUMENTS = {"provider.change_offer": {"action": "submit"},
 ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id": 1,
              "offer_id": 1, "action": "add", "placement_id": 1, "answer": "accept",
              "fmt": "csv", "organisation_id": 1, "decision": "publish",
-             "run_id": 1, "override_id": 1, "what": "problem"}
+             "run_id": 1, "override_id": 1, "what": "problem",
+             "group_id": 1, "youth_id": 1, "membership_id": 1}
 
 
 def test_every_route_is_in_the_table(app):
