@@ -58,11 +58,12 @@ def register_blueprints(app: Flask) -> None:
     from .consent import bp as consent_bp
     from .main import bp as main_bp
     from .provider import bp as provider_bp
+    from .reports import bp as reports_bp
     from .rounds import bp as rounds_bp
     from .youth import bp as youth_bp
 
     for blueprint in (main_bp, auth_bp, catalogue_bp, consent_bp, youth_bp, provider_bp,
-                      caseworker_bp, admin_bp, rounds_bp):
+                      caseworker_bp, admin_bp, rounds_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 

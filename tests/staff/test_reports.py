@@ -1,0 +1,66 @@
+"""Season reports hide small counts everywhere; the audit log can be searched."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from youth_app.allocation import services as allocation
+from youth_app.extensions import db
+from youth_app.models import Application, OfferKind, Role
+
+from .. import factories
+
+pytestmark = pytest.mark.staff
+
+
+@pytest.fixture
+def published(app):
+    """Seven applicants from Brastad and two from Skaftö; all get a place."""
+    with app.app_context(), app.test_request_context():
+        round_ = factories.round_()
+        offer = factories.offer(round=round_, kind=OfferKind.ACTIVITY, capacity=20,
+                                min_age=13, max_age=19)
+        for i, district in enumerate(["Brastad"] * 7 + ["Skaftö"] * 2):
+            youth = factories.youth_profile(born=date(2011, 1, 1 + i),
+                                            district=factories.district(district))
+            db.session.add(Application(round=round_, youth=youth, offer=offer, rank=1))
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        allocation.publish(round_)
+        db.session.commit()
+        return round_.id
+
+
+def test_small_counts_are_suppressed_on_the_page_and_in_exports(client_as, published):
+    admin = client_as(Role.ADMINISTRATOR)
+    page = admin.get(f"/admin/reports/rounds/{published}").get_data(as_text=True)
+    brastad = page[page.index("<th scope=\"row\">Brastad</th>"):][:200]
+    skafto = page[page.index("<th scope=\"row\">Skaftö</th>"):][:200]
+    assert "<td>7</td>" in brastad
+    assert "<td>2</td>" not in skafto and "färre än 5" in skafto
+    assert "<svg" in page
+    csv_text = admin.get(f"/admin/reports/rounds/{published}/season.csv").data.decode("utf-8-sig")
+    skafto_line = next(line for line in csv_text.splitlines() if "Skaftö" in line)
+    assert "färre än 5" in skafto_line and ";2;" not in skafto_line
+    book = load_workbook(io.BytesIO(admin.get(
+        f"/admin/reports/rounds/{published}/season.xlsx").data))
+    rows = [[c.value for c in row] for row in book.active.iter_rows()]
+    skafto_row = next(r for r in rows if r[1] == "Skaftö")
+    assert 2 not in skafto_row and "färre än 5" in skafto_row
+
+
+def test_audit_log_search(app, client_as, users, published):
+    admin = client_as(Role.ADMINISTRATOR)
+    client_as(Role.CASEWORKER)  # logs in: an auth.login event
+    page = admin.get("/admin/reports/audit?action=auth.login").get_data(as_text=True)
+    assert users[Role.CASEWORKER].email in page
+    assert "<td>round.published</td>" not in page
+    page = admin.get("/admin/reports/audit?action=round.").get_data(as_text=True)
+    assert "<td>round.published</td>" in page and "<td>auth.login</td>" not in page
+    bad = admin.get("/admin/reports/audit?since=yesterday")
+    assert bad.status_code == 200 and 'aria-invalid="true"' in bad.get_data(as_text=True)

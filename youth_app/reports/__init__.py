@@ -1,0 +1,25 @@
+"""Season reports for administrators, with small counts suppressed, and the audit log."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+
+from . import routes  # noqa: E402,F401
+
+
+@bp.app_template_filter("share_row")
+def share_row(row) -> tuple[str, float | None]:
+    return row.group, row.accepted_share
+
+
+@bp.app_template_filter("report_table_row")
+def report_table_row(row, fewer: str) -> tuple:
+    def cell(value):
+        return fewer if value is None else value
+
+    share = "–" if row.accepted_share is None else f"{row.accepted_share} %"
+    return row.group, cell(row.applied), cell(row.offered), cell(row.accepted), share
+
+
+@bp.app_template_filter("reject_key")
+def reject_key(mapping: dict, key: str) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+
+from .. import exports
+from ..extensions import db
+from ..models import Round
+from ..rounds import services as rounds
+from . import bp, services
+from .forms import AuditFilterForm
+
+
+@bp.get("/")
+def index():
+    return render_template("reports/index.html", rounds=rounds.all_rounds())
+
+
+def _report(round_id: int):
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    return round_, services.season(round_)
+
+
+@bp.get("/rounds/<int:round_id>")
+def season(round_id: int):
+    round_, report = _report(round_id)
+    return render_template("reports/season.html", round=round_, report=report)
+
+
+def _cell(value):
+    return _("fewer than 5") if value is None else value
+
+
+@bp.get("/rounds/<int:round_id>/season.<any(csv, xlsx):fmt>")
+def export(round_id: int, fmt: str):
+    round_, report = _report(round_id)
+    if report is None:
+        abort(404)
+    headers = [_("Dimension"), _("Group"), _("Applied"), _("Offered a place"), _("Accepted"),
+               _("Share accepted (%)")]
+    rows = [(dimension, row.group, _cell(row.applied), _cell(row.offered), _cell(row.accepted),
+             "" if row.accepted_share is None else row.accepted_share)
+            for dimension, dimension_rows in report.items() for row in dimension_rows]
+    return exports.download(headers, rows, f"season-{round_id}", fmt)
+
+
+@bp.get("/audit")
+def audit():
+    form = AuditFilterForm(formdata=request.args)
+    form.validate()
+    page = max(1, request.args.get("page", 1, type=int))
+    filters = services.AuditFilter(
+        action=form.action.data or "", actor=form.actor.data or "",
+        since=form.since.data if not form.since.errors else None,
+        until=form.until.data if not form.until.errors else None)
+    events, more = services.audit_events(filters, page)
+    return render_template("reports/audit.html", form=form, events=events, more=more,
+                           page=page, actors=services.actors(events))
