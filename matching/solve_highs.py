@@ -63,6 +63,7 @@ class HighsBackend:
         self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
         self.n_cols = self.h.getNumCol()
         self.mip = False
+        self.after_ipm = False
         if mip:
             self._set_integrality(True)
 
@@ -75,11 +76,27 @@ class HighsBackend:
 
     def _run(self, costs: np.ndarray, deadline: float | None) -> highspy.HighsModelStatus:
         h = self.h
+        if self.after_ipm:
+            self._restart_from_basis()
         h.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), costs)
         remaining = INF if deadline is None else max(0.01, deadline - time.perf_counter())
         h.setOptionValue("time_limit", float(remaining))
         h.run()
+        self.after_ipm = h.getOptionValue("solver") == "ipm"
         return h.getModelStatus()
+
+    def _restart_from_basis(self) -> None:
+        """Re-enter the crossover basis afresh before the next simplex solve.
+
+        Observed with HiGHS 1.16: after an interior-point solve with crossover, changing
+        bounds and costs and running the simplex crashed (segmentation fault) or ended
+        with status Unknown. Clearing the solver and setting the same basis avoids it,
+        at the cost of one refactorisation.
+        """
+        basis = self.h.getBasis()
+        self.h.clearSolver()
+        if basis.valid:
+            self.h.setBasis(basis)
 
     def costs(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None) -> np.ndarray:
         costs = np.zeros(self.n_cols, dtype=np.float64)
