@@ -85,6 +85,15 @@ class HighsBackend:
         self.after_ipm = h.getOptionValue("solver") == "ipm"
         return h.getModelStatus()
 
+    def _retry_cold(self, costs: np.ndarray, deadline: float | None) -> highspy.HighsModelStatus:
+        """HiGHS occasionally ends a warm-started simplex with status Unknown; solve again from scratch."""
+        self.h.clearSolver()
+        self.h.setOptionValue("simplex_strategy", 4)     # primal simplex
+        try:
+            return self._run(costs, deadline)
+        finally:
+            self.h.setOptionValue("simplex_strategy", 1)
+
     def _restart_from_basis(self) -> None:
         """Re-enter the crossover basis afresh before the next simplex solve.
 
@@ -111,6 +120,8 @@ class HighsBackend:
         self.h.setOptionValue("solver", "choose" if self.mip else level.method)
         start = time.perf_counter()
         status = self._run(costs, deadline)
+        if status not in (OK, highspy.HighsModelStatus.kTimeLimit):
+            status = self._retry_cold(costs, deadline)
         seconds = time.perf_counter() - start
         if status == highspy.HighsModelStatus.kTimeLimit:
             bound = float(self.h.getInfo().mip_dual_bound) if self.mip else None
@@ -172,6 +183,8 @@ class HighsBackend:
         costs = self.costs(x_coef)
         self.h.setOptionValue("solver", "choose" if self.mip else "simplex")
         status = self._run(costs, deadline)
+        if status not in (OK, highspy.HighsModelStatus.kTimeLimit):
+            status = self._retry_cold(costs, deadline)
         if status != OK:
             return None
         values = np.asarray(self.h.getSolution().col_value)
