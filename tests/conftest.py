@@ -136,13 +136,21 @@ def users(app) -> dict[Role, object]:
     with app.app_context():
         made = factories.one_user_per_role()
         db.session.commit()
-        ids = {role: user.id for role, user in made.items()}
-        emails = {role: user.email for role, user in made.items()}
-    return {role: factories.UserRef(ids[role], emails[role], role) for role in Role}
+        refs = {role: factories.UserRef(user.id, user.email, role, user.totp_secret)
+                for role, user in made.items()}
+    return refs
 
 
-def log_in(client, email: str, password: str = factories.PASSWORD):
-    return client.post("/login", data={"email": email, "password": password})
+def log_in(client, email: str, password: str = factories.PASSWORD, totp_secret=None):
+    """Log in through the form; staff also give the code from their authenticator."""
+    response = client.post("/login", data={"email": email, "password": password})
+    if totp_secret and response.status_code == 302 and \
+            response.headers["Location"].startswith("/login/code"):
+        import pyotp
+
+        response = client.post(response.headers["Location"],
+                               data={"code": pyotp.TOTP(totp_secret).now()})
+    return response
 
 
 @pytest.fixture
@@ -150,7 +158,8 @@ def client_as(app, users):
     """``client_as(Role.YOUTH)``: a test client logged in as that role's user."""
     def make(role: Role):
         client = app.test_client()
-        response = log_in(client, users[role].email)
+        response = log_in(client, users[role].email, totp_secret=users[role].totp_secret)
         assert response.status_code == 302, response.data[:500]
+        assert not response.headers["Location"].startswith("/login"), "second factor failed"
         return client
     return make

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import itertools
+
+import pyotp
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -23,6 +25,7 @@ class UserRef:
     id: int
     email: str
     role: Role
+    totp_secret: str | None = None
 
 
 def password_hash(password: str = PASSWORD) -> str:
@@ -59,6 +62,8 @@ def organisation(name: str = "Testföreningen", approved: bool = True) -> Organi
 
 def user(role: Role, email: str | None = None, confirmed: bool = True, **fields) -> User:
     email = email or f"{role.value}{next(_counter)}@test.example"
+    if role.is_staff:
+        fields.setdefault("totp_secret", pyotp.random_base32())
     made = User(email=email, password_hash=password_hash(), role=role,
                 email_confirmed_at=utcnow() if confirmed else None, **fields)
     if role is Role.PROVIDER and made.organisation is None:

@@ -31,6 +31,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
+    "auth.second_factor": SIGNED_IN,
     "auth.register": PUBLIC,
     "auth.register_youth": PUBLIC,
     "auth.register_provider": PUBLIC,
@@ -119,6 +120,18 @@ def check_access():
     if not current_user.is_authenticated:
         flash(_("Please log in to see that page."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if _second_factor_missing() and endpoint not in SECOND_FACTOR_FREE:
+        return redirect(url_for("auth.second_factor", next=request.full_path.rstrip("?")))
     if rule != SIGNED_IN and current_user.role not in rule:
         abort(403)
     return None
+
+
+#: What a staff member may do between the password and the code.
+SECOND_FACTOR_FREE = frozenset({"auth.second_factor", "auth.logout"})
+
+
+def _second_factor_missing() -> bool:
+    from .auth.second_factor import needed
+
+    return needed(current_user.login)

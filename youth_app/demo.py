@@ -24,6 +24,12 @@ LOGINS = {
     Role.PROVIDER: "arrangor@lysekil.example",
     Role.YOUTH: "ungdom@lysekil.example",
 }
+#: Known second-factor secrets of the demo staff, for any authenticator app or
+#: ``oathtool --totp -b SECRET``. Demo only: real staff get their own at first login.
+TOTP_SECRETS = {
+    Role.ADMINISTRATOR: "LYSEKILSOMMARJOBBADMINISTRATORXX",
+    Role.CASEWORKER: "LYSEKILSOMMARJOBBSOCIALTJANSTXXX",
+}
 DISTRICTS = ["Lysekil centrum", "Brastad", "Skaftö", "Fiskebäckskil", "Grundsund", "Lyse",
              "Bro", "Södra Valbo"]
 ORGANISATIONS = [
@@ -61,7 +67,9 @@ PERIODS = [(25, 27), (28, 30), (31, 32)]
 
 
 def logins_text() -> str:
-    lines = [f"  {role.value:<14} {email}" for role, email in LOGINS.items()]
+    lines = [f"  {role.value:<14} {email}" + (f"   TOTP secret {TOTP_SECRETS[role]}"
+                                              if role in TOTP_SECRETS else "")
+             for role, email in LOGINS.items()]
     return "Demo logins (password: %s):\n%s" % (PASSWORD, "\n".join(lines))
 
 
@@ -102,7 +110,7 @@ def _staff(password_hash: str) -> None:
     confirmed = utcnow()
     for role in (Role.ADMINISTRATOR, Role.CASEWORKER):
         db.session.add(User(email=LOGINS[role], password_hash=password_hash, role=role,
-                            email_confirmed_at=confirmed))
+                            email_confirmed_at=confirmed, totp_secret=TOTP_SECRETS[role]))
 
 
 def _round(year: int) -> Round:

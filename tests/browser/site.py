@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 
+import pyotp
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
 #: axe-core as packaged in axe-playwright-python: nothing is downloaded at test time.
@@ -119,11 +120,19 @@ class Site:
         self.check()
         assert self.html_lang_dir() == (code, "rtl" if code == "ar" else "ltr")
 
-    def log_in(self, email: str, password: str) -> None:
+    def log_in(self, email: str, password: str, totp_secret: str | None = None) -> None:
+        """Log in through the form; staff then give their authenticator code (the demo
+        staff's secrets are known, others pass ``totp_secret``)."""
         self.visit("/login")
         self.page.locator("#email").fill(email)
         self.page.locator("#password").fill(password)
         self.submit()
+        if "/login/code" in self.page.url:
+            from youth_app import demo
+
+            secret = totp_secret or {demo.LOGINS[r]: s for r, s in demo.TOTP_SECRETS.items()}[email]
+            self.page.locator("#code").fill(pyotp.TOTP(secret).now())
+            self.submit()
 
     def log_out(self) -> None:
         self.submit("form[action$='/logout']")

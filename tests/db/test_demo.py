@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from youth_app.demo import LOGINS, PASSWORD
+import pyotp
+
+from youth_app.demo import LOGINS, PASSWORD, TOTP_SECRETS
 from youth_app.extensions import db
 from youth_app.models import (Application, District, Offer, OfferKind, Organisation, Role,
                               User, YouthProfile)
@@ -19,6 +21,8 @@ def test_demo_load_fills_the_municipality_once(app, runner):
     assert PASSWORD in first.output
     for email in LOGINS.values():
         assert email in first.output
+    for secret in TOTP_SECRETS.values():
+        assert secret in first.output
     with app.app_context():
         counts = {m: _count(m) for m in (District, Organisation, Offer, YouthProfile,
                                          Application, User)}
@@ -41,6 +45,10 @@ def test_every_demo_login_works(app, runner, client):
         fresh = app.test_client()
         response = fresh.post("/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, role
+        if role in TOTP_SECRETS:
+            response = fresh.post(response.headers["Location"],
+                                  data={"code": pyotp.TOTP(TOTP_SECRETS[role]).now()})
+        assert not response.headers["Location"].startswith("/login"), role
         assert fresh.get(response.headers["Location"]).status_code == 200
 
 

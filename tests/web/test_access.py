@@ -22,6 +22,7 @@ EXPECTED: dict[str, object] = {
     "main.set_language": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": SIGNED_IN,
+    "auth.second_factor": SIGNED_IN,
     "auth.register": ANYONE,
     "auth.register_youth": ANYONE,
     "auth.register_provider": ANYONE,

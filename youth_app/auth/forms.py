@@ -124,3 +124,10 @@ class EmailForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = password_fields()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(min=6, max=8)],
+                       description=_l("Six digits. A new code shows every 30 seconds."),
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})

@@ -11,7 +11,8 @@ from ..access import home_endpoint
 from ..extensions import db
 from ..models import District
 from . import bp, services
-from .forms import EmailForm, LoginForm, ProviderRegistrationForm, ResetPasswordForm, \
+from . import second_factor
+from .forms import CodeForm, EmailForm, LoginForm, ProviderRegistrationForm, ResetPasswordForm, \
     YouthRegistrationForm
 from .services import LoginOutcome
 from .sessions import sign_in, sign_out
@@ -39,7 +40,38 @@ def login():
         result.user.preferred_language = session["language"]
     sign_in(result.user)
     db.session.commit()
-    return redirect(_safe_next(url_for(home_endpoint(result.user.role))))
+    target = _safe_next(url_for(home_endpoint(result.user.role)))
+    if result.user.role.is_staff:
+        return redirect(url_for("auth.second_factor", next=target))
+    return redirect(target)
+
+
+@bp.route("/login/code", methods=["GET", "POST"], endpoint="second_factor")
+def second_factor_code():
+    """Staff: the code from the authenticator app, or setting the app up."""
+    login = current_user.login
+    target = _safe_next(url_for(home_endpoint(current_user.role)))
+    if not second_factor.needed(login):
+        return redirect(target)
+    setting_up = not current_user.totp_secret
+    if setting_up and "totp_setup" not in session:
+        session["totp_setup"] = second_factor.new_secret()
+    secret = session.get("totp_setup") if setting_up else None
+    form = CodeForm()
+    if form.validate_on_submit():
+        if second_factor.verify(login, form.code.data, secret):
+            session.pop("totp_setup", None)
+            db.session.commit()
+            return redirect(target)
+        db.session.commit()  # keep the failed attempt, for throttling
+        form.code.errors.append(_("Too many wrong codes. Wait 15 minutes.")
+                                if second_factor.throttled(current_user.user)
+                                else _("The code is wrong or too old. Try the newest code."))
+    setup = None
+    if setting_up:
+        uri = second_factor.provisioning_uri(current_user.user, secret)
+        setup = {"secret": secret, "qr": second_factor.qr_data_uri(uri)}
+    return render_template("auth/second_factor.html", form=form, setup=setup)
 
 
 def _refused_login(form: LoginForm, outcome: LoginOutcome):
