@@ -83,6 +83,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "rounds.start_run": ADMINISTRATOR,
     "rounds.run": STAFF,
     "rounds.run_progress": STAFF,
+    "rounds.explain_youth": STAFF,
     "rounds.add_override": ADMINISTRATOR,
     "rounds.remove_override": ADMINISTRATOR,
     "rounds.offer_by_hand": ADMINISTRATOR,

@@ -130,3 +130,28 @@ def test_steps_out_of_order_are_refused_with_a_message(client_as, season):
     page = client_as(Role.ADMINISTRATOR).post(f"/admin/rounds/{round_id}/publish",
                                               follow_redirects=True).get_data(as_text=True)
     assert 'role="alert"' in page
+
+
+def test_per_youth_explanation_shows_the_group_only_to_caseworkers(
+        app, client_as, season, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job = season
+    with app.app_context():
+        from youth_app.models import PriorityMembership, Round as RoundModel
+
+        round_ = db.session.get(RoundModel, round_id)
+        round_.policy = {**round_.policy, "priority_tiers": ["targeted"]}
+        youth_id = db.session.scalar(sa.select(Application.youth_id))
+        db.session.add(PriorityMembership(group=PriorityGroup(code="targeted", name="M"),
+                                          youth_id=youth_id))
+        db.session.commit()
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    explained = f"{run_url}/youths/Y{youth_id}"
+    admin_page = admin.get(explained).get_data(as_text=True)
+    assert "targeted" not in admin_page
+    caseworker_page = client_as(Role.CASEWORKER).get(explained).get_data(as_text=True)
+    assert "targeted" in caseworker_page
+    assert admin.get(f"{run_url}?youth=y{youth_id}").headers["Location"].endswith(
+        f"/youths/Y{youth_id}")

@@ -74,6 +74,7 @@ EXPECTED: dict[str, object] = {
     "rounds.start_run": {A},
     "rounds.run": {C, A},
     "rounds.run_progress": {C, A},
+    "rounds.explain_youth": {C, A},
     "rounds.add_override": {A},
     "rounds.remove_override": {A},
     "rounds.offer_by_hand": {A},
@@ -98,7 +99,8 @@ ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id"
              "offer_id": 1, "action": "add", "placement_id": 1, "answer": "accept",
              "fmt": "csv", "organisation_id": 1, "decision": "publish",
              "run_id": 1, "override_id": 1, "what": "problem",
-             "group_id": 1, "youth_id": 1, "membership_id": 1}
+             "group_id": 1, "youth_id": 1, "membership_id": 1,
+             "youth_key": "Y1"}
 
 
 def test_every_route_is_in_the_table(app):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   url_for)
+                   request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
@@ -144,6 +144,9 @@ def _run(run_id: int) -> AllocationRun:
 @bp.get("/admin/runs/<int:run_id>")
 def run(run_id: int):
     run = _run(run_id)
+    wanted = request.args.get("youth", "").strip().upper()
+    if wanted:
+        return redirect(url_for("rounds.explain_youth", run_id=run_id, youth_key=wanted))
     context = {}
     if run.status is RunStatus.SUCCEEDED:
         previous = _previous_run(run)
@@ -170,6 +173,35 @@ def _offer_titles(run: AllocationRun) -> dict[str, str]:
     ids = [key_id(o["id"]) for o in run.problem["offers"]]
     return {f"O{o.id}": o.title for o in db.session.scalars(
         db.select(Offer).where(Offer.id.in_(ids)))}
+
+
+@bp.get("/admin/runs/<int:run_id>/youths/<youth_key>")
+def explain_youth(run_id: int, youth_key: str):
+    """One youth's result in a run. Caseworkers also see the youth's priority group
+    (one audit row); administrators never do."""
+    import matching
+
+    from ..allocation.problem import key_id
+    from ..caseworker import services as priority
+    from ..models import Offer, Role, YouthProfile
+
+    run = _run(run_id)
+    if run.status is not RunStatus.SUCCEEDED:
+        abort(404)
+    problem = matching.load_problem(run.problem)
+    try:
+        told = matching.explain(problem, matching.load_result(run.result), youth_key)
+    except KeyError:
+        abort(404)
+    youth = db.session.get(YouthProfile, key_id(youth_key))
+    offers = {f"O{o.id}": o.title for o in db.session.scalars(db.select(Offer).where(
+        Offer.id.in_([key_id(c.offer) for c in told.choices])))}
+    show_tier = current_user.role is Role.CASEWORKER
+    if show_tier:
+        priority.record_read("run_youth", current_user.user, run_id=run.id, youth=youth_key)
+        db.session.commit()
+    return render_template("rounds/youth.html", run=run, told=told, youth=youth,
+                           offers=offers, tier=told.tier if show_tier else None)
 
 
 @bp.get("/admin/runs/<int:run_id>/progress.json")
