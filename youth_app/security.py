@@ -43,6 +43,13 @@ def check_password(user: User, password: str) -> bool:
     return True
 
 
+def local_target(target: str) -> str | None:
+    """``target`` if it is a path on this site, else ``None`` (no open redirects)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def client_ip() -> str:
     return request.remote_addr or ""
 

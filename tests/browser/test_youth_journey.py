@@ -433,8 +433,6 @@ def _job_offered_to_a_youth_without_guardian(app) -> int:
         return round_.id
 
 
-@pytest.mark.xfail(strict=True, reason="youth_app: a guardian added on the profile after "
-                   "the offer is never sent a consent link (see the issue 4 test report)")
 def test_guardian_added_after_the_offer_is_sent_the_consent_link(phone, app):
     site, page = phone, phone.page
     allocate_and_publish(app, _job_offered_to_a_youth_without_guardian(app))

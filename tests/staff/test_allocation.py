@@ -126,3 +126,20 @@ def test_second_run_keeps_accepted_places_and_fills_freed_ones(app, round_with_a
         assert [(p.offer_id, p.youth_id in (youths[0].id, youths[1].id)) for p in new] == \
             [(job.id, True)]
         assert allocation.publish(round_) == 1
+
+
+def test_youths_without_a_place_are_told_once(app, round_with_applications):
+    from youth_app.models import OutgoingMessage
+
+    round_, job, activity, youths = round_with_applications
+    with app.test_request_context():
+        allocation.close(round_)
+        for _ in range(2):
+            run = allocation.start_run(round_)
+            db.session.commit()
+            allocation.execute(run.id)
+            allocation.publish(round_)
+            db.session.commit()
+        told = db.session.scalars(sa.select(OutgoingMessage.recipient).where(
+            OutgoingMessage.kind == "placement.none")).all()
+    assert told == [youths[1].private_email or youths[1].user.email]

@@ -29,6 +29,9 @@ def test_chosen_language_wins_over_the_browser(client):
 def test_language_switch_refuses_unknown_language_and_foreign_redirect(client):
     response = client.post("/language", data={"language": "xx", "next": "https://evil.example"})
     assert response.headers["Location"] == "/"
+    for target in ("//evil.example", "/\\evil.example"):
+        response = client.post("/language", data={"language": "en", "next": target})
+        assert response.headers["Location"] == "/"
     assert 'lang="sv"' in client.get("/").get_data(as_text=True)
 
 

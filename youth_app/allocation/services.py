@@ -185,9 +185,22 @@ def publish(round_: Round, user=None) -> int:
         Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)).all()
     for placement in proposed:
         placements.make_offer(placement, round_.reply_days)
+    _tell_unplaced(run, round_)
     run.published_at = utcnow()
     audit.record("round.published", round_, actor=user, run_id=run.id, offers=len(proposed))
     return len(proposed)
+
+
+def _tell_unplaced(run: AllocationRun, round_: Round) -> None:
+    """At the round's first publishing, youths who got nothing hear that too (later runs
+    only fill freed places: those youths have been told already)."""
+    from ..models import YouthProfile
+
+    if published_runs(round_):
+        return
+    for entry in run.result["unplaced"]:
+        placements.tell_no_place(
+            db.session.get(YouthProfile, problems.key_id(entry["youth"])), round_)
 
 
 def published_runs(round_: Round) -> list[AllocationRun]:

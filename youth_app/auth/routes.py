@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import audit
 from ..access import home_endpoint
 from ..extensions import db
+from ..security import local_target
 from ..models import District
 from . import bp, services
 from . import second_factor
@@ -19,10 +20,7 @@ from .sessions import sign_in, sign_out
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_target(request.args.get("next", "")) or default
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -26,12 +26,17 @@ def state(placement: Placement) -> str:
     return "requested" if requested else "missing"
 
 
-def request(placement: Placement) -> list[GuardianConsent]:
+def request(placement: Placement, only_new: bool = False) -> list[GuardianConsent]:
     """Send each guardian with an e-mail address a personal link (in Swedish: the
-    guardian's language is not known; the page itself has the language switch)."""
+    guardian's language is not known; the page itself has the language switch).
+
+    ``only_new``: skip guardians already asked about this place (a guardian added or
+    corrected on the profile after the offer)."""
+    asked = set(db.session.scalars(sa.select(GuardianConsent.guardian_id).where(
+        GuardianConsent.placement_id == placement.id))) if only_new else set()
     made = []
     for guardian in placement.youth.guardians:
-        if not guardian.email:
+        if not guardian.email or guardian.id in asked:
             continue
         consent = GuardianConsent(placement_id=placement.id, guardian_id=guardian.id)
         db.session.add(consent)
@@ -46,7 +51,8 @@ def request(placement: Placement) -> list[GuardianConsent]:
                      title=placement.offer.title, link=link)
         mail.send(guardian.email, subject, body, kind="consent.request")
         made.append(consent)
-    audit.record("consent.requested", placement, guardians=len(made))
+    if made or not only_new:
+        audit.record("consent.requested", placement, guardians=len(made))
     return made
 
 

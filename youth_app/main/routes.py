@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..security import local_target
 from . import bp, services
 from .forms import AccessibilityReportForm, LanguageForm
 
@@ -40,7 +41,4 @@ def set_language():
         if current_user.is_authenticated:
             current_user.user.preferred_language = language
             db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(local_target(request.form.get("next", "")) or url_for("main.index"))

@@ -73,6 +73,30 @@ def make_offer(placement: Placement, reply_days: int, now: datetime | None = Non
     _tell(placement, "placement.offered")
 
 
+def request_missing_consents(youth: YouthProfile, today: date | None = None) -> None:
+    """Ask guardians added after an offer was made: the offer is still open, and My page
+    told the youth to add one."""
+    for placement in for_youth(youth):
+        if (placement.state is PlacementState.OFFERED and needs_consent(placement, today)
+                and not consent.given(placement)):
+            consent.request(placement, only_new=True)
+
+
+def tell_no_place(youth: YouthProfile, round_) -> None:
+    """The results are out, and this youth got nothing: say so, and where to read why."""
+    user = youth.user
+    if user is None:
+        return
+    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("The results are out: %(round)s", round=round_.name)
+        body = _("Hello %(name)s!\n\nThis time you did not get a place in %(round)s. On My "
+                 "page you can read why, and see summer activities you can still sign up "
+                 "for.\n\n%(link)s", name=youth.first_name, round=round_.name,
+                 link=url_for("youth.result", round_id=round_.id, _external=True))
+    mail.send(youth.private_email or user.email, subject, body, kind="placement.none",
+              user=user)
+
+
 def expire_unanswered(now: datetime | None = None) -> list[Placement]:
     """Offers whose deadline has passed without an answer; their places go back."""
     now = now or utcnow()

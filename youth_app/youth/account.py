@@ -27,9 +27,22 @@ def update_profile(youth: YouthProfile, **fields) -> None:
     for name, value in fields.items():
         setattr(youth, name, value)
     if guardians is not None:
-        youth.guardians = [Guardian(**g) for g in guardians if g.get("name")]
+        _replace_guardians(youth, [g for g in guardians if g.get("name")])
     db.session.flush()
     audit.record("youth.profile_updated", youth, actor=youth.user, fields=sorted(fields))
+
+
+def _replace_guardians(youth: YouthProfile, wanted: list[dict]) -> None:
+    """Keep a guardian whose e-mail address is unchanged (consent requests point at the
+    row); a new or corrected address makes a new guardian, who is then asked."""
+    by_email = {g.email: g for g in youth.guardians if g.email}
+    kept = []
+    for values in wanted:
+        guardian = by_email.pop(values.get("email") or "", None) or Guardian()
+        for name, value in values.items():
+            setattr(guardian, name, value)
+        kept.append(guardian)
+    youth.guardians = kept
 
 
 def _plain(value):

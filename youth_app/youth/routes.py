@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..allocation import explain
 from ..auth.sessions import sign_out
+from ..security import local_target
 from ..consent import services as consent
 from ..db_retry import run_and_commit
 from ..extensions import db
@@ -93,10 +94,8 @@ def change_choice(round_id: int, action: str, offer_id: int):
         abort(400)
     else:
         flash(_("Your choices are saved."), "success")
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("youth.choices", round_id=round_id)
-    return redirect(target)
+    return redirect(local_target(request.form.get("next", ""))
+                    or url_for("youth.choices", round_id=round_id))
 
 
 @bp.post("/rounds/<int:round_id>/choices/order")
@@ -199,6 +198,7 @@ def profile():
             district_id=form.district.data, school=form.school.data or "",
             school_year=form.school_year.data, languages=form.languages.data,
             shared_notes=form.shared_notes.data or "", guardians=form.guardians.data)
+        placements.request_missing_consents(youth)
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("youth.profile"))
