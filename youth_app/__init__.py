@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     app.before_request(access.check_access)
     app.context_processor(i18n.template_context)
+    app.add_template_filter(i18n.weeks_label, "weeks")
     security.init_app(app)
 
 

@@ -31,3 +31,35 @@ def template_context() -> dict:
         "text_direction": "rtl" if language in RTL else "ltr",
         "language_names": LANGUAGE_NAMES,
     }
+
+
+def week_label(iso_week: str) -> str:
+    """``2027-W25`` as the reader's language says it, e.g. "vecka 25, 2027"."""
+    from flask_babel import gettext as _
+
+    year, number = iso_week.split("-W")
+    return _("week %(number)d, %(year)d", number=int(number), year=int(year))
+
+
+def weeks_label(iso_weeks: list[str]) -> str:
+    """A list of ISO weeks, consecutive ones joined: "weeks 25–27, 2027"."""
+    from flask_babel import gettext as _
+
+    parts, run = [], []
+    for week in sorted(iso_weeks) + [None]:
+        if run and (week is None or not _follows(run[-1], week)):
+            year, first = run[0].split("-W")
+            last = run[-1].split("-W")[1]
+            parts.append(week_label(run[0]) if len(run) == 1 else _(
+                "weeks %(first)d–%(last)d, %(year)d", first=int(first), last=int(last),
+                year=int(year)))
+            run = []
+        if week is not None:
+            run.append(week)
+    return "; ".join(parts)
+
+
+def _follows(before: str, after: str) -> bool:
+    year_a, week_a = (int(x) for x in before.split("-W"))
+    year_b, week_b = (int(x) for x in after.split("-W"))
+    return year_a == year_b and week_b == week_a + 1

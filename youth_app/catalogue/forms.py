@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from ..i18n import week_label
 from ..models import OfferKind
 
 
@@ -26,6 +27,6 @@ class CatalogueFilterForm(FlaskForm):
     def __init__(self, weeks, districts, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.week.choices = [SelectChoice("", _l("Any week"))] + [
-            SelectChoice(w, w.replace("-W", ", v. ")) for w in weeks]
+            SelectChoice(w, week_label(w)) for w in weeks]
         self.district.choices = [SelectChoice("", _l("Anywhere"))] + [
             SelectChoice(str(d.id), d.name) for d in districts]

@@ -7,6 +7,7 @@ from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, Select
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, \
     ValidationError
 
+from ..i18n import week_label
 from ..models import AllocationMode, OfferKind
 
 
@@ -63,7 +64,7 @@ class OfferForm(FlaskForm):
             SelectChoice(f"{r.id}:{i}", f"{r.name}: {p['name']} ({_span(p['weeks'])})")
             for r in rounds for i, p in enumerate(r.periods)]
         years = sorted({r.reference_date.year for r in rounds}) or [None]
-        self.weeks.choices = [SelectChoice(w, w.replace("-W", ", v. "))
+        self.weeks.choices = [SelectChoice(w, week_label(w))
                               for y in years if y for w in _season(y)]
 
     def validate_max_age(self, field):
