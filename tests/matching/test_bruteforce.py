@@ -138,7 +138,7 @@ def engine_vector(result: matching.Result) -> tuple:
     return tuple(lv.value if "rank sum" not in lv.name else -lv.value for lv in result.levels)
 
 
-BRUTE = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+BRUTE = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -204,3 +204,24 @@ def small_blocks():
     saved, tiebreak.BLOCK = tiebreak.BLOCK, 3
     yield
     tiebreak.BLOCK = saved
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(data=tiny_problems())
+def test_integer_program_fallback_reaches_the_same_optimum(data):
+    """The path taken when an LP bound is fractional: every level as a HiGHS integer program."""
+    from matching import engine
+
+    original = engine._backend
+    engine._backend = lambda enc, options, mip=False, clock=None: original(enc, options, True, clock)
+    try:
+        problem = matching.load_problem(data)
+        result = matching.solve(problem)
+    finally:
+        engine._backend = original
+    assert matching.validate(problem, result) == []
+    top, chosen = best(problem)
+    if top is not None:
+        assert result.stats["solver"]["lp_levels"] == 0
+        assert engine_vector(result) == top
+        assert {(a.youth, a.offer) for a in result.assignments} == chosen

@@ -183,3 +183,17 @@ def test_progress_reports_every_level():
     matching.solve(matching.load_problem(data), progress=lambda *a: calls.append(a))
     assert [c[:3] for c in calls] == [(n, 6, name) for n, name in enumerate(
         ["tier t placed", "youths placed", "places filled", "tier t rank sum", "rank sum", "lottery score"])]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_five_offers_clashing_in_a_ring_take_the_integer_route(solve_checked, solver):
+    # Each offer shares a week with the next, round a ring of five: at most two fit, but
+    # the LP relaxation takes half of each (2.5). The engine must notice and prove 2.
+    offers = [{"id": f"O{n}", "capacity": 3, "weeks": [week(22 + n), week(22 + (n + 1) % 5)]} for n in range(5)]
+    data = problem([{"id": "Y1"}], offers, [("Y1", f"O{n}", n + 1) for n in range(5)],
+                   policy={"max_places_per_youth": 5})
+    result = solve_checked(data, solver=solver)
+    assert levels(result)["places filled"] == 2 and levels(result)["rank sum"] == 1 + 3
+    assert all(lv.proven for lv in result.levels)
+    if solver == "highs":
+        assert result.stats["solver"]["lp_levels"] == 0
