@@ -76,6 +76,7 @@ def _optimise(problem, enc, levels, options, clock, progress) -> Result:
     clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
     if outcomes[-1].fractional or (outcomes[-1].proven and not _reaches_all(enc, levels, outcomes, x)):
+        clock.timings = {f"LP attempt, {k}" if k.startswith("level") else k: v for k, v in clock.timings.items()}
         backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
         outcomes, x = _run_levels(backend, levels, clock, progress)
     solver = {"name": options.solver, "lp_levels": sum(o.lp for o in outcomes)}

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
+from matching.locks import lock_clashes
 from matching.lottery import draw
 from matching.problem import Problem
 from matching.result import Assignment, Result, Status
@@ -26,7 +27,7 @@ class Breach:
 
 def validate(problem: Problem, result: Result) -> list[Breach]:
     if result.status is Status.INFEASIBLE:
-        return []
+        return [] if lock_clashes(problem) else [Breach("6", "the result says infeasible, but the locks do not clash")]
     known = _known_assignments(problem, result.assignments)
     checks = (_rule1_and_ranks, _rule2, _rule3, _rule4, _rule5, _rule6, _rule7)
     breaches = [b for b in known[1]] + [b for check in checks for b in check(problem, known[0])]

@@ -46,3 +46,10 @@ def test_the_optimum_itself_has_no_breach_and_a_wrong_lottery_is_caught():
     assert matching.validate(prob, result) == []
     wrong = type(result)(result.status, result.assignments, {**result.lottery, "Y1": 99}, result.levels, ())
     assert [b.rule for b in matching.validate(prob, wrong)] == ["result"]
+
+
+def test_an_infeasible_claim_is_checked_against_the_locks():
+    prob = matching.load_problem(DATA)
+    result = matching.solve(prob)
+    claim = type(result)(matching.Status.INFEASIBLE, (), result.lottery, (), ())
+    assert [b.rule for b in matching.validate(prob, claim)] == ["6"]
