@@ -9,10 +9,13 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from typing import Callable
+
 from flask import current_app
+from flask_babel import force_locale
 
 from .extensions import db
-from .models import OutgoingMessage, User, utcnow
+from .models import OutgoingMessage, User, YouthProfile, utcnow
 
 
 def send(recipient: str, subject: str, body: str, kind: str,
@@ -26,6 +29,23 @@ def send(recipient: str, subject: str, body: str, kind: str,
         current_app.logger.info("E-mail not sent (no MAIL_SERVER) to %s: %s\n%s",
                                 recipient, subject, body)
     return message
+
+
+def user_language(user: User | None) -> str:
+    return (user.preferred_language if user else None) or \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def send_to_youth(youth: YouthProfile, kind: str,
+                  compose: Callable[[], tuple[str, str]]) -> OutgoingMessage | None:
+    """E-mail a youth in their own language, at their private address. ``compose``
+    returns (subject, body) and runs in that language. Nothing for a removed account."""
+    user = youth.user
+    if user is None:
+        return None
+    with force_locale(user_language(user)):
+        subject, body = compose()
+    return send(youth.private_email or user.email, subject, body, kind=kind, user=user)
 
 
 def _deliver(message: OutgoingMessage) -> None:

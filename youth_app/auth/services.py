@@ -124,7 +124,7 @@ def _max_age() -> int:
 
 
 def _in_users_language(user: User, build):
-    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(mail.user_language(user)):
         return build()
 
 

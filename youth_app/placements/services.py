@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
-from flask_babel import force_locale, format_date, gettext as _
+from flask import url_for
+from flask_babel import format_date, gettext as _
 
 from .. import audit, mail
 from ..consent import services as consent
@@ -84,17 +84,12 @@ def request_missing_consents(youth: YouthProfile, today: date | None = None) -> 
 
 def tell_no_place(youth: YouthProfile, round_) -> None:
     """The results are out, and this youth got nothing: say so, and where to read why."""
-    user = youth.user
-    if user is None:
-        return
-    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("The results are out: %(round)s", round=round_.name)
-        body = _("Hello %(name)s!\n\nThis time you did not get a place in %(round)s. On My "
-                 "page you can read why, and see summer activities you can still sign up "
-                 "for.\n\n%(link)s", name=youth.first_name, round=round_.name,
-                 link=url_for("youth.result", round_id=round_.id, _external=True))
-    mail.send(youth.private_email or user.email, subject, body, kind="placement.none",
-              user=user)
+    mail.send_to_youth(youth, "placement.none", lambda: (
+        _("The results are out: %(round)s", round=round_.name),
+        _("Hello %(name)s!\n\nThis time you did not get a place in %(round)s. On My page "
+          "you can read why, and see summer activities you can still sign up for."
+          "\n\n%(link)s", name=youth.first_name, round=round_.name,
+          link=url_for("youth.result", round_id=round_.id, _external=True))))
 
 
 def expire_unanswered(now: datetime | None = None) -> list[Placement]:
@@ -122,13 +117,8 @@ def send_reminders(now: datetime | None = None) -> list[Placement]:
 
 
 def _tell(placement: Placement, kind: str) -> None:
-    youth = placement.youth
-    user = youth.user
-    if user is None:
-        return
-    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject, body = _message(kind, placement, youth)
-    mail.send(youth.private_email or user.email, subject, body, kind=kind, user=user)
+    mail.send_to_youth(placement.youth, kind,
+                       lambda: _message(kind, placement, placement.youth))
 
 
 def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str, str]:

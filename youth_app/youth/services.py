@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import format_datetime, gettext as _
 
-from .. import audit
+from .. import audit, mail
 from ..extensions import db
 from ..models import (AllocationMode, Application, DomainError, Offer, OfferStatus,
                       Round, RoundState, SignUp, SignUpStatus, YouthProfile, utcnow)
@@ -108,23 +110,13 @@ def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=N
 
 def _tell_received(youth: YouthProfile, round_: Round) -> None:
     """Confirm the application once, when the first choice is saved."""
-    from flask import current_app, url_for
-    from flask_babel import force_locale, format_datetime, gettext as _
-
-    from .. import mail
-
-    user = youth.user
-    if user is None:
-        return
-    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("We have received your application: %(round)s", round=round_.name)
-        body = _("Hello %(name)s!\n\nWe have received your choices for %(round)s. You can "
-                 "change them on My page until %(date)s. Applying early gives no advantage."
-                 "\n\n%(link)s", name=youth.first_name, round=round_.name,
-                 date=format_datetime(round_.application_closes_at, "short"),
-                 link=url_for("youth.choices", round_id=round_.id, _external=True))
-    mail.send(youth.private_email or user.email, subject, body, kind="application.received",
-              user=user)
+    mail.send_to_youth(youth, "application.received", lambda: (
+        _("We have received your application: %(round)s", round=round_.name),
+        _("Hello %(name)s!\n\nWe have received your choices for %(round)s. You can change "
+          "them on My page until %(date)s. Applying early gives no advantage.\n\n%(link)s",
+          name=youth.first_name, round=round_.name,
+          date=format_datetime(round_.application_closes_at, "short"),
+          link=url_for("youth.choices", round_id=round_.id, _external=True))))
 
 
 def _check_choosable(offer: Offer | None, offer_id: int, round_: Round, age: int) -> None:
@@ -240,20 +232,10 @@ def reordered(order: list[int], action: str, offer_id: int) -> list[int]:
 
 def tell_promoted(promoted: list[SignUp]) -> None:
     """E-mail each youth who got a place from the waiting list, in their language."""
-    from flask import current_app, url_for
-    from flask_babel import force_locale, gettext as _
-
-    from .. import mail
-
     for entry in promoted:
-        user = entry.youth.user
-        if user is None:
-            continue
-        with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject = _("You got a place: %(title)s", title=entry.offer.title)
-            body = _("Hello %(name)s!\n\nA place became free on %(title)s and it is yours. "
-                     "See the details here:\n\n%(link)s",
-                     name=entry.youth.first_name, title=entry.offer.title,
-                     link=url_for("catalogue.show", offer_id=entry.offer_id, _external=True))
-        mail.send(entry.youth.private_email or user.email, subject, body,
-                  kind="signup.promoted", user=user)
+        mail.send_to_youth(entry.youth, "signup.promoted", lambda entry=entry: (
+            _("You got a place: %(title)s", title=entry.offer.title),
+            _("Hello %(name)s!\n\nA place became free on %(title)s and it is yours. See the "
+              "details here:\n\n%(link)s", name=entry.youth.first_name,
+              title=entry.offer.title,
+              link=url_for("catalogue.show", offer_id=entry.offer_id, _external=True))))
