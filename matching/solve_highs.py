@@ -51,8 +51,12 @@ class HighsBackend:
         _use_threads(options.threads)
         solver = pulp.HiGHS(mip=False, msg=False, threads=options.threads, presolve="off",
                             mip_rel_gap=0.0, mip_abs_gap=1e-6)
-        with _quiet_stdout():                       # highspy prints a banner on its first instance
+        if _pool.get("banner_shown"):
             solver.createAndConfigureSolver(model.problem)
+        else:
+            with _quiet_stdout():                   # highspy prints a banner on its first instance
+                solver.createAndConfigureSolver(model.problem)
+            _pool["banner_shown"] = True
         solver.buildSolverModel(model.problem)      # PuLP's own loader; timed in the bench
         self.h: highspy.Highs = model.problem.solverModel
         self.x_col = np.fromiter((v.index for v in model.x), dtype=np.int64, count=len(model.x))
