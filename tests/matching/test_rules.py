@@ -180,7 +180,8 @@ def test_clashing_locks_are_infeasible_and_named():
 def test_progress_reports_every_level():
     calls = []
     data = problem([{"id": "Y1", "groups": ["t"]}], [{"id": "A"}], [("Y1", "A", 1)], policy={"priority_tiers": ["t"]})
-    matching.solve(matching.load_problem(data), progress=lambda *a: calls.append(a))
+    prob = matching.load_problem(data)
+    assert matching.validate(prob, matching.solve(prob, progress=lambda *a: calls.append(a))) == []
     assert [c[:3] for c in calls] == [(n, 6, name) for n, name in enumerate(
         ["tier t placed", "youths placed", "places filled", "tier t rank sum", "rank sum", "lottery score"])]
 
