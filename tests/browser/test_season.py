@@ -22,11 +22,24 @@ from youth_app import demo
 from youth_app.models import Role
 
 pytest.register_assert_rewrite("tests.browser.journey", "tests.browser.season")
-from .journey import click, download_json, flashes, main_text, said, visit  # noqa: E402
-from .season import (CAPACITY, attach, check_result, decline_an_offer,  # noqa: E402
-                     detail, every_chart_has_its_table, expiry, memberships, next_season,
-                     offered_in_run, open_link, step, table_rows, with_bad_check_digit)
-from .site import Site  # noqa: E402
+from .journey import click, download_json, flashes, main_text, said, visit
+from .season import (
+    CAPACITY,
+    attach,
+    check_result,
+    decline_an_offer,
+    detail,
+    every_chart_has_its_table,
+    expiry,
+    memberships,
+    next_season,
+    offered_in_run,
+    open_link,
+    step,
+    table_rows,
+    with_bad_check_digit,
+)
+from .site import Site
 
 pytestmark = [pytest.mark.staff]
 
