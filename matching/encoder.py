@@ -100,7 +100,7 @@ def _youth_rows(enc: Encoding, problem: Problem) -> list[Row]:
             rows.append(Row(f"weeks_{i}_{n}", clique, 1))
         if len(pairs) > policy.max_places_per_youth:
             rows.append(Row(f"places_{i}", pairs, policy.max_places_per_youth))
-        jobs = tuple(k for k, o in zip(pairs, offers) if o.is_job)
+        jobs = tuple(k for k, o in zip(pairs, offers, strict=True) if o.is_job)
         if len(jobs) > policy.max_jobs_per_youth:
             rows.append(Row(f"jobs_{i}", jobs, policy.max_jobs_per_youth))
     return rows

@@ -122,7 +122,7 @@ def _reaches_all(enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome
         return False
     xi = np.rint(x).astype(np.int64)
     y = has_place(enc, xi)
-    return all(lv.value(xi, y) == o.value for lv, o in zip(levels, outcomes))
+    return all(lv.value(xi, y) == o.value for lv, o in zip(levels, outcomes, strict=False))  # outcomes stop at a cut level
 
 
 def _cut_short(problem, enc, levels, outcomes, x, clock, meta) -> Result:

@@ -8,7 +8,7 @@ named only when nothing else explains the outcome.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 from matching.problem import Problem

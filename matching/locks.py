@@ -49,7 +49,7 @@ def _by(problem: Problem, key: str) -> dict[str, list[Pair]]:
 
 def _per_youth(problem: Problem) -> list[LockClash]:
     policy, out = problem.policy, []
-    for youth_id, locks in _by(problem, "youth").items():
+    for locks in _by(problem, "youth").values():
         if len(locks) > policy.max_places_per_youth:
             out.append(LockClash(tuple(locks), f"more than {policy.max_places_per_youth} places for one youth"))
         jobs = [p for p in locks if problem.offer(p.offer).is_job]
@@ -76,7 +76,7 @@ def _apart(problem: Problem) -> list[LockClash]:
     out = []
     for group in problem.apart:
         members = set(group)
-        for offer_id, locks in sorted(locks_by_offer.items()):
+        for _offer, locks in sorted(locks_by_offer.items()):
             inside = [p for p in locks if p.youth in members]
             if len(inside) > 1:
                 out.append(LockClash(tuple(inside), "youths of one apart group on the same offer"))

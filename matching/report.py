@@ -25,7 +25,7 @@ def build_result(problem: Problem, enc: Encoding, x: np.ndarray, levels: tuple[L
                  status: Status, meta: dict[str, Any]) -> Result:
     assignments = tuple(Assignment(enc.youth_ids[enc.pair_youth[k]], enc.offer_ids[enc.pair_offer[k]],
                                    enc.pair_rank[k] or None) for k in np.flatnonzero(x))
-    lottery = dict(zip(enc.youth_ids, enc.lottery))
+    lottery = dict(zip(enc.youth_ids, enc.lottery, strict=True))
     stats = {**{k: v for k, v in meta.items() if k != "timings"},
              **_statistics(problem, assignments), "timings": meta.get("timings", {})}
     return Result(status, assignments, lottery, levels, unplaced_reasons(problem, assignments), stats)

@@ -38,7 +38,7 @@ class CbcBackend:
         self.mip = True
 
     def _expr(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None) -> pulp.LpAffineExpression:
-        terms = [(v, int(c)) for v, c in zip(self.model.x, x_coef) if c]
+        terms = [(v, int(c)) for v, c in zip(self.model.x, x_coef, strict=True) if c]
         if y_coef is not None:
             terms += [(v, int(y_coef[i])) for i, v in self.model.y.items() if y_coef[i]]
         return pulp.LpAffineExpression(terms)

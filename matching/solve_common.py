@@ -14,8 +14,6 @@ class SolveOptions:
     solver: str = "highs"
     time_limit: float | None = None
     threads: int | None = None
-    eager_integrality: bool = False
-    first_method: str = "ipm"
 
 
 @dataclass
