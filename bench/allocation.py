@@ -163,6 +163,10 @@ def _print(figures: dict) -> None:
         q = figures[name]
         tiers = " | ".join(f"{v:.1%}" for v in q["tiers"].values())
         print(f"| {name} | {q['placed']:.1%} | {tiers} | {q['first_choice']:.1%} | {q['mean_rank']:.2f} | {q['places']} |")
+    best, base = figures["optimal"], figures["rsd"]
+    at_least = best["placed"] >= base["placed"] and all(
+        best["tiers"][t] >= base["tiers"][t] for t in base["tiers"] if t != "none")
+    print(f"optimiser places at least as many youths, and of each tier, as rsd: {'yes' if at_least else 'NO'}")
 
 
 def compare_building(youths: int, seed: int) -> None:
