@@ -44,6 +44,7 @@ from .site import Site
 pytestmark = [pytest.mark.staff]
 
 TARGETED = "Socialtjänstens målgrupp"  # the demo's group, code "targeted"
+NO_PREVIOUS = "Sökte förra året men fick inget"  # the demo's "no_previous_placement"
 REASON = "Insats via fältgruppen, beslut 2026-03"
 LIST_REASON = "Lista från skolkuratorerna"
 LOCK_REASON = "Behöver en plats nära hemmet, enligt överenskommelse med skolan."
@@ -341,8 +342,8 @@ def _report_and_audit(site: Site, app, round_name: str) -> dict[str, str]:
     page.screenshot(path="/tmp/season-report.png", full_page=True)
     tiers = table_rows(site, "r-tier-table-caption")
     fewer = said(app, "sv", "fewer than 5")
-    assert tiers["targeted"][0] == fewer, "three targeted youths are not counted out loud"
-    assert tiers["no_previous_placement"][0] == "5", "applied last year, got nothing"
+    assert tiers[TARGETED][0] == fewer, "three targeted youths are not counted out loud"
+    assert tiers[NO_PREVIOUS][0] == "5", "applied last year, got nothing"
     pages["report"] = page.content()
 
     open_link(site, app, "Reports")

@@ -155,3 +155,37 @@ def test_per_youth_explanation_shows_the_group_only_to_caseworkers(
     assert "targeted" in caseworker_page
     assert admin.get(f"{run_url}?youth=y{youth_id}").headers["Location"].endswith(
         f"/youths/Y{youth_id}")
+
+
+def test_small_priority_counts_hidden_from_administrators_in_the_review(
+        app, client_as, season, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+
+    def tier_table(client) -> str:
+        page = client.get(run_url).get_data(as_text=True)
+        start = page.index('id="g-tier-table-caption"')
+        return page[start:page.index("</table>", start)]
+
+    assert "färre än 5" in tier_table(admin) and "<td>3</td>" not in tier_table(admin)
+    assert "<td>3</td>" in tier_table(client_as(Role.CASEWORKER))
+
+
+def test_seed_stays_public_while_a_second_run_is_reviewed(app, client_as, season, client,
+                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    admin.post(f"/admin/rounds/{round_id}/runs")
+    admin.post(f"/admin/rounds/{round_id}/publish")
+    admin.post(f"/admin/rounds/{round_id}/runs")  # a second run: the round is "allocated"
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_.state is RoundState.ALLOCATED
+        seed = round_.lottery_seed
+    assert str(seed) in client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert client.get(f"/rounds/{round_id}/result.json").status_code == 200

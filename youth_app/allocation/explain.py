@@ -50,5 +50,5 @@ def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
     choices = [ChoiceWhy(offers[problems.key_id(c.offer)], c.rank, c.got,
                          None if c.got else (c.reasons[0] if c.reasons else "full"))
                for c in told.choices]
-    return YouthResult(round_, told.lottery, len(result.lottery), round_.lottery_seed
-                       if round_.state.value in ("published", "finished") else None, choices)
+    # A published run means the seed is public (see the round's public page).
+    return YouthResult(round_, told.lottery, len(result.lottery), round_.lottery_seed, choices)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from .. import exports
 from ..extensions import db
 from ..models import Round
-from ..rounds import services as rounds
+from ..rounds import group_label, services as rounds
 from . import bp, services
 from .forms import AuditFilterForm
 
@@ -40,7 +40,8 @@ def export(round_id: int, fmt: str):
         abort(404)
     headers = [_("Dimension"), _("Group"), _("Applied"), _("Offered a place"), _("Accepted"),
                _("Share accepted (%)")]
-    rows = [(dimension, row.group, _cell(row.applied), _cell(row.offered), _cell(row.accepted),
+    rows = [(dimension, group_label(row.group, dimension), _cell(row.applied),
+             _cell(row.offered), _cell(row.accepted),
              "" if row.accepted_share is None else row.accepted_share)
             for dimension, dimension_rows in report.items() for row in dimension_rows]
     return exports.download(headers, rows, f"season-{round_id}", fmt)

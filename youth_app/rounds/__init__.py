@@ -8,16 +8,73 @@ from . import routes  # noqa: E402,F401
 
 
 @bp.app_template_filter("rate_row")
-def rate_row(row: tuple[str, int, int]) -> tuple[str, float]:
-    """(group, applied, placed) -> (group, percent placed) for a bar chart."""
+def rate_row(row: tuple[str, int | None, int | None]) -> tuple[str, float | None]:
+    """(group, applied, placed) -> (group, percent placed) for a bar chart; ``None``
+    where a count is suppressed."""
     value, applied, placed = row
+    if applied is None or placed is None:
+        return value, None
     return value, round(100 * placed / applied, 1) if applied else 0.0
 
 
 @bp.app_template_filter("rate_table_row")
-def rate_table_row(row: tuple[str, int, int]) -> tuple[str, int, int, str]:
+def rate_table_row(row, fewer: str = "") -> tuple:
     value, applied, placed = row
-    return value, applied, placed, f"{rate_row(row)[1]} %"
+    rate = rate_row(row)[1]
+    return (value, fewer if applied is None else applied, fewer if placed is None else placed,
+            "–" if rate is None else f"{rate} %")
+
+
+@bp.app_template_filter("suppress_small")
+def suppress_small(row: tuple[str, int, int]) -> tuple[str, int | None, int | None]:
+    """Counts under 5 hidden: administrators must not work out who is in a group."""
+    from ..reports.services import shown
+
+    value, applied, placed = row
+    return value, shown(applied), shown(placed)
+
+
+@bp.app_template_filter("group_label")
+def group_label(value: str, dimension: str) -> str:
+    """A group value of a figure as people say it: the priority group's name, "Women"."""
+    from flask import g
+    from flask_babel import gettext as _
+
+    from ..extensions import db
+    from ..models import PriorityGroup
+    from .review import NO_TIER
+
+    if dimension == "tier":
+        if value == NO_TIER:
+            return _("No priority group")
+        if "group_names" not in g:
+            g.group_names = dict(db.session.execute(
+                db.select(PriorityGroup.code, PriorityGroup.name)).all())
+        return g.group_names.get(value, value)
+    if dimension == "gender":
+        return {"f": _("Women"), "m": _("Men")}.get(value, _("Unknown"))
+    return _("Unknown") if value == "unknown" else value
+
+
+@bp.app_template_filter("label_rows")
+def label_rows(rows: list[tuple], dimension: str) -> list[tuple]:
+    return [(group_label(row[0], dimension), *row[1:]) for row in rows]
+
+
+@bp.app_template_global()
+def round_state_name(state) -> str:
+    from .routes import _state_name
+
+    return _state_name(state)
+
+
+@bp.app_template_global()
+def run_status_name(status) -> str:
+    from flask_babel import gettext as _
+
+    return {"queued": _("waiting to start"), "running": _("running"),
+            "succeeded": _("done"), "failed": _("failed"),
+            "cancelled": _("stopped")}[status.value]
 
 
 @bp.app_template_filter("offer_row")

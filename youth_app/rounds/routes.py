@@ -264,7 +264,8 @@ def public(round_id: int):
     round_ = _round(round_id)
     if round_.state is RoundState.DRAFT:
         abort(404)
-    revealed = round_.state in (RoundState.PUBLISHED, RoundState.FINISHED)
+    # Once offers have gone out the seed is public, also while a second run is reviewed.
+    revealed = bool(allocation.published_runs(round_))
     return render_template("rounds/public.html", round=round_, revealed=revealed)
 
 
@@ -273,7 +274,7 @@ def public_file(round_id: int, what: str):
     """The anonymised problem and result of the published run, for anyone to re-run."""
     round_ = _round(round_id)
     runs = allocation.published_runs(round_)
-    if round_.state not in (RoundState.PUBLISHED, RoundState.FINISHED) or not runs:
+    if not runs:
         abort(404)
     body = runs[0].problem if what == "problem" else runs[0].result
     return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
