@@ -17,7 +17,7 @@ from matching.model import build_model
 from matching.problem import Problem
 from matching.report import build_result, infeasible_result
 from matching.result import LevelValue, Result, Status
-from matching.rsd import fill_greedily, serial_dictatorship
+from matching.rsd import fill_greedily, priority_greedy, serial_dictatorship
 from matching.solve_common import LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
 
@@ -126,16 +126,17 @@ def _reaches_all(enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome
 
 
 def _cut_short(problem, enc, levels, outcomes, x, clock, meta) -> Result:
-    """Time limit: keep the last integral allocation (or RSD), filled up so nobody could just be added."""
+    """Time limit: the last integral allocation (or a tier-first greedy one), filled up so nobody could just be added."""
     proven = outcomes[:-1]
     if x is None or not _reaches_all(enc, levels[:len(proven)], proven, x):
-        x = serial_dictatorship(enc, problem)
+        x = priority_greedy(enc, problem)
     x = fill_greedily(enc, problem, np.rint(x).astype(np.int64))
     cut = outcomes[-1]
     level = levels[len(outcomes) - 1]
     value = level.value(x, has_place(enc, x))
-    gap = None if cut.bound is None else abs(cut.bound - value)
-    meta["cut_short"] = {"level": cut.name, "bound": cut.bound, "gap": gap}
+    bound = level.crude_bound() if cut.bound is None else cut.bound   # HiGHS' bound when it has one
+    meta["cut_short"] = {"level": cut.name, "bound": bound, "gap": abs(bound - value)}
+    cut.bound = bound
     return _finish(problem, enc, levels, x, outcomes, Status.FEASIBLE, clock, meta)
 
 

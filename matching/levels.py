@@ -36,6 +36,10 @@ class Level:
     def value(self, x: np.ndarray, y: np.ndarray) -> int:
         return self.sign * self.raw(x, y)
 
+    def crude_bound(self) -> int:
+        """A valid bound without solving (every 0/1 variable at its best): for a cut-short level."""
+        return self.sign * int(np.clip(self.x_coef, 0, None).sum() + np.clip(self.y_coef, 0, None).sum())
+
     @property
     def is_empty(self) -> bool:
         return not self.x_coef.any() and not self.y_coef.any()

@@ -62,3 +62,25 @@ def fill_greedily(enc: Encoding, problem: Problem, x: np.ndarray) -> np.ndarray:
             if not board.x[k] and board.fits(k):
                 board.place(k)
     return board.x
+
+
+def priority_greedy(enc: Encoding, problem: Problem) -> np.ndarray:
+    """A quick valid allocation in the spirit of the objective, for a search cut short.
+
+    Youths in order of tier, then lottery number, first take one place each (best rank
+    that fits), then second places in the same order. Never reported as optimal.
+    """
+    board = _Board(enc, problem)
+    for k in range(enc.n_pairs):
+        if enc.pair_locked[k]:
+            board.place(k)
+    order = sorted(range(len(enc.youth_ids)),
+                   key=lambda i: (enc.tier[i] if enc.tier[i] >= 0 else len(enc.tiers), enc.lottery[i]))
+    for first_places_only in (True, False):
+        for i in order:
+            for k in enc.youth_pairs[i]:
+                if first_places_only and any(board.x[p] for p in enc.youth_pairs[i]):
+                    break
+                if not board.x[k] and board.fits(k):
+                    board.place(k)
+    return board.x

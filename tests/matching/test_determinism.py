@@ -70,6 +70,8 @@ def test_time_limit_gives_a_valid_feasible_result():
     assert result.stats["cut_short"]["level"] == result.levels[0].name and not result.levels[0].proven
     assert matching.validate(problem, result) == []
     assert not all(lv.proven for lv in result.levels)
+    cut = result.stats["cut_short"]
+    assert cut["gap"] == abs(cut["bound"] - result.levels[0].value) and result.levels[0].bound == cut["bound"]
 
 
 def test_optimiser_places_at_least_as_many_as_rsd_in_every_tier(data):
