@@ -10,7 +10,8 @@ No Flask, no database: the web application and the command line use the same API
 from matching.explain import ChoiceOutcome, Explanation, explain, render_text
 from matching.locks import LockClash, lock_clashes
 from matching.lottery import draw as draw_lottery
-from matching.problem import Application, Offer, Pair, Policy, Problem, ProblemError, Youth, load_problem
+from matching.loader import load_problem
+from matching.problem import Application, Offer, Pair, Policy, Problem, ProblemError, Youth
 from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced, load_result
 from matching.engine import METHODS, SOLVERS, solve
 from matching.validate import Breach, validate

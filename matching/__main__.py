@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from matching.explain import explain, render_text
-from matching.problem import ProblemError, load_problem
+from matching.loader import load_problem
+from matching.problem import ProblemError
 from matching.result import Status, load_result
 from matching.engine import METHODS, SOLVERS, solve
 from matching.validate import validate

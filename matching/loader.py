@@ -1,17 +1,41 @@
-"""Parse and check a problem dict against the contract, naming the place of any fault.
+"""Load a problem and check it against the contract, naming the place of any fault.
 
 Each ``_parse_*`` function receives the JSON value and the path that leads to it,
-so a message always reads ``offers[3].capacity: must be a non-negative integer``.
+so a message always reads ``offers[3].capacity: must be at least 0, got -1``.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+import json
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
 from matching.problem import (
     FORMAT, OFFER_KEYS, POLICY_KEYS, TOP_KEYS, WEEK_RE, YOUTH_KEYS,
     Application, Offer, Pair, Policy, Problem, ProblemError, Youth,
 )
+
+
+def load_problem(source: Mapping[str, Any] | str | Path) -> Problem:
+    """Read a problem from a dict, a JSON file path, or raise ProblemError."""
+    if isinstance(source, (str, Path)):
+        data = read_json(Path(source))
+    else:
+        data = source
+    return parse_problem(data)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProblemError(str(path), f"cannot read file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ProblemError(str(path), "not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProblemError(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}") from None
 
 
 def parse_problem(data: Any) -> Problem:

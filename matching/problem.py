@@ -1,17 +1,14 @@
 """The allocation problem: frozen dataclasses keyed by id, and the loader.
 
-The loader is the only place that reads user input, so it checks everything the
-contract promises (allocation-format.md, version 1) and names the exact place in
-the file when something is wrong: ``applications[17].offer: no offer "J99"``.
-Everything after loading may rely on a consistent, validated problem.
+``matching.loader.load_problem`` is the only way in from user input: it checks
+everything the contract promises (allocation-format.md, version 1), so everything
+after loading may rely on a consistent, validated problem.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Mapping
+from functools import cached_property
 
 FORMAT = "youth-allocation/1"
 TOP_KEYS = ("format", "policy", "youths", "offers", "applications", "locked", "forbidden", "apart")
@@ -86,24 +83,21 @@ class Problem:
     apart: tuple[tuple[str, ...], ...] = ()
 
     def youth(self, youth_id: str) -> Youth:
-        return self._youths_by_id()[youth_id]
+        """KeyError for an unknown id."""
+        return self._youths_by_id[youth_id]
 
     def offer(self, offer_id: str) -> Offer:
-        return self._offers_by_id()[offer_id]
+        """KeyError for an unknown id."""
+        return self._offers_by_id[offer_id]
 
+    # cached_property writes the instance dict directly, so it works on a frozen dataclass
+    @cached_property
     def _youths_by_id(self) -> dict[str, Youth]:
-        cache = self.__dict__.get("_ycache")
-        if cache is None:
-            cache = {y.id: y for y in self.youths}
-            object.__setattr__(self, "_ycache", cache)
-        return cache
+        return {y.id: y for y in self.youths}
 
+    @cached_property
     def _offers_by_id(self) -> dict[str, Offer]:
-        cache = self.__dict__.get("_ocache")
-        if cache is None:
-            cache = {o.id: o for o in self.offers}
-            object.__setattr__(self, "_ocache", cache)
-        return cache
+        return {o.id: o for o in self.offers}
 
     def tier_of(self, youth: Youth) -> str | None:
         """A youth's tier is the highest priority tier among their groups, or None."""
@@ -111,27 +105,3 @@ class Problem:
             if tier in youth.groups:
                 return tier
         return None
-
-
-def load_problem(source: Mapping[str, Any] | str | Path) -> Problem:
-    """Read a problem from a dict, a JSON file path, or raise ProblemError."""
-    if isinstance(source, (str, Path)):
-        data = _read_json(Path(source))
-    else:
-        data = source
-    from matching.loader import parse_problem  # split out to keep modules short
-
-    return parse_problem(data)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProblemError(str(path), f"cannot read file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ProblemError(str(path), "not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProblemError(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}") from None

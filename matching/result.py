@@ -94,9 +94,10 @@ def _level(lv: LevelValue) -> dict[str, Any]:
 
 def load_result(source: dict | str | Path) -> Result:
     """Read a result file back (for ``check`` and ``explain``); only what they need is required."""
-    from matching.problem import ProblemError, _read_json
+    from matching.loader import read_json
+    from matching.problem import ProblemError
 
-    data = _read_json(Path(source)) if isinstance(source, (str, Path)) else source
+    data = read_json(Path(source)) if isinstance(source, (str, Path)) else source
     if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
         raise ProblemError("format", f'a result must have format "{RESULT_FORMAT}"')
     try:
