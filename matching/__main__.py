@@ -20,6 +20,7 @@ from matching.engine import METHODS, SOLVERS, solve
 from matching.validate import validate
 
 EXIT_BREACH, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 1, 2, 3
+EXIT_HELP = "exit status: 0 done, 1 check found breaches, 2 bad input, 3 the locks clash"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,15 +33,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m matching", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m matching", description=(
+        "Allocate summer jobs and activities exactly (solve), check a result against every "
+        "hard rule (check), and explain one youth's outcome (explain)."), epilog=EXIT_HELP)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     run = commands.add_parser("solve", help="allocate and write a result file")
-    run.add_argument("problem", type=Path)
-    run.add_argument("-o", "--output", type=Path, required=True)
-    run.add_argument("--solver", choices=SOLVERS, default="highs")
-    run.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
-    run.add_argument("--threads", type=int, default=None, metavar="N")
-    run.add_argument("--method", choices=METHODS, default="optimal")
+    run.add_argument("problem", type=Path, help="problem file (youth-allocation/1)")
+    run.add_argument("-o", "--output", type=Path, required=True, help="result file to write")
+    run.add_argument("--solver", choices=SOLVERS, default="highs", help="default: highs")
+    run.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                     help="stop early with a valid allocation (status feasible)")
+    run.add_argument("--threads", type=int, default=None, metavar="N", help="solver threads")
+    run.add_argument("--method", choices=METHODS, default="optimal",
+                     help="optimal (default) or rsd: random serial dictatorship on the same lottery")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--no-timings", action="store_true", help="leave out stats.timings (byte-comparable output)")
     run.set_defaults(run=_solve)
