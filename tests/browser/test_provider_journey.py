@@ -175,6 +175,8 @@ def _post_offers(site: Site, app, round_id: int, year: int) -> tuple[int, int]:
     page.locator("#period").select_option(f"{round_id}:1")  # Period 2 of the demo round
     _fill_offer(site, JOB, "Gästhamnen, Lysekil")
     job_id = _send_for_review(site, app, JOB)
+    assert said(app, "sv", "weeks %(first)d–%(last)d, %(year)d", first=28, last=30,
+                year=year) in main_text(site), "the weeks of Period 2"
 
     visit(site, "/provider/")
     click(site, page.get_by_role("link", name=said(app, "sv", "New offer")))
@@ -184,7 +186,10 @@ def _post_offers(site: Site, app, round_id: int, year: int) -> tuple[int, int]:
         app, "sv", "First come, first served, then a waiting list (activities only)"))
     page.locator("#weeks").select_option([f"{year}-W30", f"{year}-W31"])
     _fill_offer(site, ACTIVITY, "Kajakhamnen, Lysekil")
-    return job_id, _send_for_review(site, app, ACTIVITY)
+    activity_id = _send_for_review(site, app, ACTIVITY)
+    assert said(app, "sv", "weeks %(first)d–%(last)d, %(year)d", first=30, last=31,
+                year=year) in main_text(site)
+    return job_id, activity_id
 
 
 def _publish(admin: Site, app) -> None:
@@ -322,7 +327,8 @@ def _approve_hours(admin: Site, app, people: tuple[Person, Person], day: str) ->
     page = admin.page
     visit(admin, "/admin/hours")
     rows = {row[1]: row for row in map(cells, page.locator("main tbody tr").all())}
-    assert rows[minor.name][2:] == [JOB["title"], day, "6.50"]
+    assert rows[minor.name][2:4] == [JOB["title"], day]
+    assert float(rows[minor.name][4].replace(",", ".")) == 6.5  # "6.50" now; "6,5" is due
     assert rows[adult.name][2:] == [JOB["title"], day, said(app, "sv", "Absent")]
     click(admin, page.get_by_role("button", name=said(app, "sv", "Approve the ticked hours")))
     assert said(app, "sv", "Approved: %(count)d.", count=2) in flashes(admin)
