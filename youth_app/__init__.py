@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_babel import format_decimal
 
 from . import access, i18n, security, sqlite  # noqa: F401  (sqlite: engine events)
 from .config import ROOT, load_config
@@ -71,6 +72,7 @@ def register_hooks(app: Flask) -> None:
     app.before_request(access.check_access)
     app.context_processor(i18n.template_context)
     app.add_template_filter(i18n.weeks_label, "weeks")
+    app.add_template_filter(format_decimal, "decimal")
     security.init_app(app)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -124,3 +124,23 @@ def test_attendance_and_hours_reach_payroll_after_approval(app, we, world, clien
     assert "Alva Test" in csv_text and "6.5" in csv_text
     page = we.get(f"/provider/offers/{world.ours}").get_data(as_text=True)
     assert f"/provider/placements/{world.our_placement}/start" not in page  # start confirmed
+
+
+def test_dashboard_counts_youths_with_days_left_to_report(app, we, world):
+    from datetime import date
+
+    from youth_app.models import Organisation
+    from youth_app.provider import services
+
+    monday = date.fromisocalendar(2027, 25, 1)
+    we.post(f"/provider/offers/{world.ours}/attendance?day={monday}",
+            data={f"present-{world.youth_id}": "y", f"hours-{world.youth_id}": "6"})
+    with app.app_context():
+        organisation = db.session.scalar(sa.select(Organisation).where(
+            Organisation.offers.any(id=world.ours)))
+        row = next(r for r in services.dashboard(organisation, today=monday + timedelta(days=1))
+                   if r["offer"].id == world.ours)
+        assert row["todo"][services.Todo.REPORT_HOURS] == 1  # Tuesday is still unreported
+        row = next(r for r in services.dashboard(organisation, today=monday)
+                   if r["offer"].id == world.ours)
+        assert row["todo"][services.Todo.REPORT_HOURS] == 0

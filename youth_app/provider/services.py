@@ -199,13 +199,15 @@ def dashboard(organisation: Organisation, today: date | None = None) -> list[dic
     rows = []
     for offer in sorted(organisation.offers, key=lambda o: (o.status.value, o.title)):
         people = participants(offer, today)
-        recorded = {a.youth_id for a in db.session.scalars(sa.select(Attendance).where(
-            Attendance.offer_id == offer.id))}
-        started = [d for d in offer_days(offer) if d <= today] if offer.weeks else []
+        # (youth, day) pairs, not youths: one reported day must not hide the others.
+        recorded = {(youth_id, day) for youth_id, day in db.session.execute(
+            sa.select(Attendance.youth_id, Attendance.day).where(Attendance.offer_id == offer.id))}
+        started = [d for d in offer_days(offer) if d <= today]
         todo = {
             Todo.CONFIRM_START: sum(1 for p in people if p.placement_id and not p.start_confirmed
                                     and offer.kind is OfferKind.JOB),
-            Todo.REPORT_HOURS: sum(1 for p in people if started and p.youth_id not in recorded),
+            Todo.REPORT_HOURS: sum(1 for p in people
+                                   if any((p.youth_id, d) not in recorded for d in started)),
         }
         rows.append({"offer": offer, "filled": len(people), "todo": todo})
     return rows
