@@ -13,3 +13,4 @@ def run_job(run_id: int) -> None:
             services.execute(run_id)
         finally:
             db.session.remove()
+            db.engine.dispose()  # this app lives for one job: close its connections
