@@ -157,10 +157,10 @@ def as_text(rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-def shown_date(app, value: date) -> str:
-    """``value`` as the app's ``dateformat('full')`` shows it in Swedish."""
+def shown_date(app, value: date, form: str = "full") -> str:
+    """``value`` as the app's ``dateformat(form)`` shows it in Swedish."""
     with app.test_request_context(), force_locale("sv"):
-        return format_date(value, "full")
+        return format_date(value, form)
 
 
 def button_name(label: str, whom: str) -> re.Pattern:

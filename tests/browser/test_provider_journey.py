@@ -316,7 +316,7 @@ def _report_hours(site: Site, app, people: tuple[Person, Person]) -> str:
     site.submit("main form[method=post]")
     assert said(app, "sv", "Attendance is saved.") in flashes(site)
     assert site.path.endswith(f"?day={day.isoformat()}")
-    assert float(page.locator(f"#hours-{minor.id}").input_value()) == 6.5
+    assert page.locator(f"#hours-{minor.id}").input_value() == "6,5"  # as Swedish writes it
     assert not page.locator(f"#present-{adult.id}").is_checked()
     return site.path
 
@@ -327,9 +327,10 @@ def _approve_hours(admin: Site, app, people: tuple[Person, Person], day: str) ->
     page = admin.page
     visit(admin, "/admin/hours")
     rows = {row[1]: row for row in map(cells, page.locator("main tbody tr").all())}
-    assert rows[minor.name][2:4] == [JOB["title"], day]
-    assert float(rows[minor.name][4].replace(",", ".")) == 6.5  # "6.50" now; "6,5" is due
-    assert rows[adult.name][2:] == [JOB["title"], day, said(app, "sv", "Absent")]
+    shown = shown_date(app, date.fromisoformat(day), "medium")
+    assert rows[minor.name][2:4] == [JOB["title"], shown]
+    assert rows[minor.name][4] == "6,5"
+    assert rows[adult.name][2:] == [JOB["title"], shown, said(app, "sv", "Absent")]
     click(admin, page.get_by_role("button", name=said(app, "sv", "Approve the ticked hours")))
     assert said(app, "sv", "Approved: %(count)d.", count=2) in flashes(admin)
     assert said(app, "sv", "No hours are waiting.") in main_text(admin)
