@@ -6,7 +6,7 @@ minimised, so their coefficients are negated and ``sign`` turns the value back i
 the number people read ("rank sum 206", not -206).
 
 Level 6, the lottery, is a weighted sum that is provably what "a lower number is
-favoured" promises among allocations equal on levels 1-5 (see docs/optimiser.md):
+favoured" promises among allocations equal on levels 1-5 (see the README, "The optimiser"):
 a placement of youth i on their rank r choice scores (N + 1 - lottery_i) * (R + 1 - r),
 with N youths and R the largest rank of any application in the problem.
 """

@@ -7,7 +7,7 @@ place, 0/1, needed by the counting levels). Constraint names: ``capacity_<offer 
 
 PuLP's usual ``lpSum`` building of half a million terms is slow, so each row is built
 as one ``LpAffineExpression`` from a list of (variable, coefficient) tuples and all
-rows are added in one ``extend`` call (measured in docs/optimiser.md).
+rows are added in one ``extend`` call (measured in the README, "The optimiser").
 """
 from __future__ import annotations
 
