@@ -143,3 +143,15 @@ def download_json(site: Site, link: Locator) -> tuple[str, dict]:
     path = download.value.path()
     with open(path, encoding="utf-8") as file:
         return download.value.suggested_filename, json.load(file)
+
+
+def confirm_and_log_in(site: Site, app, email: str, password: str) -> None:
+    """After registering: "check your e-mail", open the e-mailed link, log in."""
+    page = site.page
+    assert said(app, "sv", "Check your e-mail") in page.locator("h1").inner_text()
+    visit(site, link_in_mail(app, site.origin, email, "auth.confirm_email"))
+    assert said(app, "sv", "Thank you, your e-mail address is confirmed. You can log in "
+                "now.") in flashes(site)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    site.submit()

@@ -36,10 +36,10 @@ from .. import factories
 
 pytest.register_assert_rewrite("tests.browser.journey", "tests.browser.provider_world")
 from .journey import (
+    confirm_and_log_in,
     allocate_and_publish,
     click,
     flashes,
-    link_in_mail,
     main_text,
     said,
     visit,
@@ -111,13 +111,7 @@ def _register(site: Site, app) -> None:
     page.locator("#confirm").fill(factories.PASSWORD)
     page.locator("#accept_terms").check()
     site.submit()
-    assert said(app, "sv", "Check your e-mail") in page.locator("h1").inner_text()
-    visit(site, link_in_mail(app, site.origin, org["email"], "auth.confirm_email"))
-    assert said(app, "sv", "Thank you, your e-mail address is confirmed. You can log in "
-                "now.") in flashes(site)
-    page.locator("#email").fill(org["email"])
-    page.locator("#password").fill(factories.PASSWORD)
-    site.submit()
+    confirm_and_log_in(site, app, org["email"], factories.PASSWORD)
     assert site.path == "/provider/"
     assert page.locator("h1").inner_text() == org["name"]
 

@@ -35,6 +35,7 @@ from .. import factories
 
 pytest.register_assert_rewrite("tests.browser.journey")
 from .journey import (
+    confirm_and_log_in,
     allocate_and_publish,
     click,
     download_json,
@@ -111,13 +112,7 @@ def _register(site: Site, app) -> None:
     page.locator("#confirm").fill(factories.PASSWORD)
     page.locator("#accept_privacy").check()
     site.submit()
-    assert said(app, "sv", "Check your e-mail") in page.locator("h1").inner_text()
-    visit(site, link_in_mail(app, site.origin, NEWCOMER["email"], "auth.confirm_email"))
-    assert said(app, "sv", "Thank you, your e-mail address is confirmed. You can log in "
-                "now.") in flashes(site)
-    page.locator("#email").fill(NEWCOMER["email"])
-    page.locator("#password").fill(factories.PASSWORD)
-    site.submit()
+    confirm_and_log_in(site, app, NEWCOMER["email"], factories.PASSWORD)
     assert site.path == "/youth/"
     assert NEWCOMER["first_name"] in page.locator("h1").inner_text()
 
