@@ -62,6 +62,16 @@ FIRST_NAMES = ["Alva", "Elsa", "Maja", "Wilma", "Ella", "Saga", "Alice", "Ebba",
 LAST_NAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson",
               "Olsson", "Persson", "Svensson", "Gustafsson", "Hassan", "Ali", "Mohamed",
               "Abdi", "Berg", "Lind", "Strand", "Holm", "Sjöberg", "Ek"]
+#: Interest tags (``catalogue.services.INTERESTS``) by a word in the title.
+TITLE_INTERESTS = {"Park": ["nature"], "Kafé": ["food", "shop"], "Båt": ["sea"],
+                   "Butik": ["shop"], "Hamn": ["sea"], "äldre": ["people"],
+                   "Bibliotek": ["culture"], "Fritid": ["people", "games"],
+                   "Strand": ["nature", "sea"], "Segl": ["sea", "sport"], "Kök": ["food"],
+                   "Vaktmästare": ["people"], "Fotboll": ["sport"], "Kajak": ["sea", "sport"],
+                   "Konst": ["culture"], "Scout": ["nature"], "Fiske": ["sea", "nature"],
+                   "Musik": ["music"], "Frilufts": ["nature"], "Dans": ["music", "sport"],
+                   "E-sport": ["games"], "Sim": ["sport", "sea"], "Klättring": ["sport"],
+                   "Film": ["culture"], "Matlagning": ["food"], "Skrivar": ["culture"]}
 YOUTH_COUNT = 300
 PERIODS = [(25, 27), (28, 30), (31, 32)]
 
@@ -173,7 +183,9 @@ def _offer(org, district, round_, kind, title, offer_weeks, capacity, min_age, m
                  district=district, weeks=offer_weeks, capacity=capacity,
                  min_age=min_age, max_age=max_age, status=OfferStatus.PUBLISHED,
                  supervisor_name=org.contact_name, supervisor_phone=org.contact_phone,
-                 meeting_point=f"Entrén, {org.name}")
+                 meeting_point=f"Entrén, {org.name}",
+                 interests=sorted({tag for word, tags in TITLE_INTERESTS.items()
+                                   if word.lower() in title.lower() for tag in tags}))
 
 
 def _youths(districts, password_hash, year, rng) -> list[YouthProfile]:

@@ -17,7 +17,8 @@ def _form(world, **changes) -> dict:
             "round": str(world.round_id), "allocation_mode": "round",
             "period": f"{world.round_id}:0", "place": "Hamnen 1", "district": "0",
             "capacity": "3", "min_age": "15", "max_age": "17",
-            "supervisor_name": "Kim", "supervisor_phone": "0523-1234"}
+            "supervisor_name": "Kim", "supervisor_phone": "0523-1234",
+            "interests": ["food", "shop"]}
     data.update(changes)
     return data
 
@@ -29,6 +30,7 @@ def test_post_a_job_send_it_for_review_and_get_it_published(app, we, world, clie
         offer = db.session.scalar(sa.select(Offer).where(Offer.title == "Kafébiträde"))
         assert offer.status is OfferStatus.DRAFT
         assert offer.weeks == ["2027-W25", "2027-W26", "2027-W27"]  # the round's period
+        assert offer.interests == ["food", "shop"]
         offer_id = offer.id
     assert "Kafébiträde" not in we.get("/offers/").get_data(as_text=True)
     we.post(f"/provider/offers/{offer_id}/submit")

@@ -92,3 +92,14 @@ def test_drag_and_drop_sends_the_whole_order(app, client_as, offers):
     # An order that adds or drops an offer is refused: that is what the buttons are for.
     assert client.post(f"/youth/rounds/{round_id}/choices/order",
                        data={"order": f"{cafe}"}).status_code == 400
+
+
+def test_catalogue_filters_by_interest(app, client, offers):
+    with app.app_context():
+        from youth_app.models import Offer
+
+        db.session.get(Offer, offers[2]).interests = ["sea", "sport"]
+        db.session.commit()
+    page = client.get("/offers/?interest=sea").get_data(as_text=True)
+    assert "Segling" in page and "Jobb Park" not in page
+    assert 'name="interest"' in client.get("/offers/").get_data(as_text=True)

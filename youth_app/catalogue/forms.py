@@ -6,6 +6,7 @@ from wtforms import IntegerField, SearchField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from ..i18n import week_label
+from .services import interest_names
 from ..models import OfferKind
 
 
@@ -23,6 +24,7 @@ class CatalogueFilterForm(FlaskForm):
     week = SelectField(_l("Week"), validators=[Optional()])
     district = SelectField(_l("District"), validators=[Optional()])
     age = IntegerField(_l("Your age"), validators=[Optional(), NumberRange(min=10, max=25)])
+    interest = SelectField(_l("Interest"), validators=[Optional()])
 
     def __init__(self, weeks, districts, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,3 +32,5 @@ class CatalogueFilterForm(FlaskForm):
             SelectChoice(w, week_label(w)) for w in weeks]
         self.district.choices = [SelectChoice("", _l("Anywhere"))] + [
             SelectChoice(str(d.id), d.name) for d in districts]
+        self.interest.choices = [SelectChoice("", _l("Any interest"))] + [
+            SelectChoice(code, name) for code, name in interest_names().items()]

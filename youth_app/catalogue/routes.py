@@ -22,7 +22,8 @@ def index():
         text=form.q.data or "", kind=OfferKind(form.kind.data) if form.kind.data else None,
         week=form.week.data or None,
         district_id=int(form.district.data) if form.district.data else None,
-        age=form.age.data if not form.age.errors else None)
+        age=form.age.data if not form.age.errors else None,
+        interest=form.interest.data or None)
     return render_template("catalogue/index.html", form=form,
                            offers=services.catalogue(filters))
 

@@ -10,6 +10,20 @@ from ..models import AllocationMode, Offer, OfferKind, OfferStatus
 from ..youth.services import open_rounds
 
 
+#: What an offer is about, for finding it; each tag has a translated name (``interest_names``).
+INTERESTS = ("sea", "sport", "nature", "culture", "music", "animals", "people", "food",
+             "shop", "games")
+
+
+def interest_names() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {"sea": _("Sea and boats"), "sport": _("Sport"), "nature": _("Nature and outdoors"),
+            "culture": _("Art and culture"), "music": _("Music and dance"),
+            "animals": _("Animals"), "people": _("Helping people"), "food": _("Food"),
+            "shop": _("Shop and service"), "games": _("Games and technology")}
+
+
 @dataclass(frozen=True)
 class CatalogueFilter:
     text: str = ""

@@ -7,6 +7,7 @@ from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, Select
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, \
     ValidationError
 
+from ..catalogue.services import interest_names
 from ..i18n import week_label
 from ..models import AllocationMode, OfferKind
 
@@ -50,6 +51,9 @@ class OfferForm(FlaskForm):
     what_to_bring = TextAreaField(_l("What to bring"), validators=[Optional(), Length(max=2000)])
     accessibility = TextAreaField(_l("Accessibility of the place"),
                                   validators=[Optional(), Length(max=2000)])
+    interests = SelectMultipleField(_l("What it is about"),
+                                    description=_l("Helps young people find it. Hold Ctrl (or "
+                                                   "Cmd) to choose more than one."))
     languages = StringField(_l("Languages spoken"), validators=[Optional(), Length(max=200)],
                             description=_l("For example: Swedish, English, Arabic."))
 
@@ -63,6 +67,8 @@ class OfferForm(FlaskForm):
         self.period.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(f"{r.id}:{i}", f"{r.name}: {p['name']} ({_span(p['weeks'])})")
             for r in rounds for i, p in enumerate(r.periods)]
+        self.interests.choices = [SelectChoice(code, name)
+                                  for code, name in interest_names().items()]
         years = sorted({r.reference_date.year for r in rounds}) or [None]
         self.weeks.choices = [SelectChoice(w, week_label(w))
                               for y in years if y for w in _season(y)]

@@ -96,6 +96,7 @@ def _offer_fields(form: OfferForm) -> dict:
         "accessibility": form.accessibility.data or "",
         "languages": [part.strip() for part in (form.languages.data or "").split(",")
                       if part.strip()],
+        "interests": list(form.interests.data or []),
     }
 
 

@@ -77,6 +77,13 @@ def run_status_name(status) -> str:
             "cancelled": _("stopped")}[status.value]
 
 
+@bp.app_template_filter("free_row")
+def free_row(row: tuple[str, int, int], titles: dict[str, str]) -> tuple[str, int]:
+    """(offer id, places, filled) -> (title, free places) for a bar chart."""
+    offer_id, capacity, filled = row
+    return titles.get(offer_id, offer_id), capacity - filled
+
+
 @bp.app_template_filter("offer_row")
 def offer_row(row: tuple[str, int, int], titles: dict[str, str]) -> tuple[str, int, int]:
     offer_id, capacity, filled = row
