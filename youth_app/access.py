@@ -81,6 +81,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "rounds.show": ADMINISTRATOR,
     "rounds.step": ADMINISTRATOR,
     "rounds.start_run": ADMINISTRATOR,
+    "rounds.stop_run": ADMINISTRATOR,
     "rounds.run": STAFF,
     "rounds.run_progress": STAFF,
     "rounds.explain_youth": STAFF,

@@ -143,3 +143,29 @@ def test_youths_without_a_place_are_told_once(app, round_with_applications):
         told = db.session.scalars(sa.select(OutgoingMessage.recipient).where(
             OutgoingMessage.kind == "placement.none")).all()
     assert told == [youths[1].private_email or youths[1].user.email]
+
+
+def test_a_stopped_run_keeps_nothing(app, round_with_applications, monkeypatch):
+    from youth_app.models import RunStatus
+
+    round_, *_ = round_with_applications
+    with app.test_request_context():
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        run_id, real_solve = run.id, allocation.matching.solve
+
+        def stopped_meanwhile(*args, **kwargs):
+            result = real_solve(*args, **kwargs)
+            with db.engine.begin() as connection:  # the administrator presses "Stop"
+                connection.execute(sa.update(AllocationRun).where(AllocationRun.id == run_id)
+                                   .values(status=RunStatus.CANCELLED.value))
+            return result
+
+        monkeypatch.setattr(allocation.matching, "solve", stopped_meanwhile)
+        allocation.execute(run.id)
+        assert db.session.get(AllocationRun, run.id).status is RunStatus.CANCELLED
+        assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 0
+        assert round_.state is RoundState.CLOSED
+        with pytest.raises(allocation.RunError):
+            allocation.stop(run)

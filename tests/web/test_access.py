@@ -72,6 +72,7 @@ EXPECTED: dict[str, object] = {
     "rounds.show": {A},
     "rounds.step": {A},
     "rounds.start_run": {A},
+    "rounds.stop_run": {A},
     "rounds.run": {C, A},
     "rounds.run_progress": {C, A},
     "rounds.explain_youth": {C, A},

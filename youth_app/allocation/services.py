@@ -89,6 +89,9 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
         if breaches:
             raise RuntimeError(f"result breaks {len(breaches)} rules: {breaches[0]}")
         run = db.session.get(AllocationRun, run_id)
+        db.session.refresh(run)
+        if run.status is RunStatus.CANCELLED:
+            return run  # stopped while solving: its result is thrown away
         _store(run, result)
         db.session.commit()
     except Exception as error:  # the run fails; nothing published changes
@@ -96,6 +99,14 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
         _fail(run_id, error)
         raise
     return run
+
+
+def stop(run: AllocationRun, user=None) -> None:
+    """Stop a queued or running run (or one whose process died): nothing of it is kept."""
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        raise RunError("not_running")
+    run.status, run.finished_at = RunStatus.CANCELLED, utcnow()
+    audit.record("allocation.run_stopped", run, actor=user)
 
 
 def _progress_writer(run_id: int):

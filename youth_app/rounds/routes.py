@@ -204,6 +204,21 @@ def explain_youth(run_id: int, youth_key: str):
                            offers=offers, tier=told.tier if show_tier else None)
 
 
+@bp.post("/admin/runs/<int:run_id>/stop")
+def stop_run(run_id: int):
+    run = _run(run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        allocation.stop(run, _admin())
+    except allocation.RunError:
+        flash(_("The run has already ended."), "error")
+    else:
+        db.session.commit()
+        flash(_("The run is stopped. Nothing of it is kept."), "success")
+    return redirect(url_for("rounds.show", round_id=run.round_id))
+
+
 @bp.get("/admin/runs/<int:run_id>/progress.json")
 def run_progress(run_id: int):
     run = _run(run_id)
