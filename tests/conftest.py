@@ -153,10 +153,21 @@ def log_in(client, email: str, password: str = factories.PASSWORD, totp_secret=N
     return response
 
 
+def forget_used_code(app, user_id: int) -> None:
+    """Let a test log the same staff member in again within one 30-second window: a
+    TOTP code works only once, and the clock does not move between two logins here."""
+    from youth_app.models import User
+
+    with app.app_context():
+        db.session.get(User, user_id).totp_last_step = None
+        db.session.commit()
+
+
 @pytest.fixture
 def client_as(app, users):
     """``client_as(Role.YOUTH)``: a test client logged in as that role's user."""
     def make(role: Role):
+        forget_used_code(app, users[role].id)
         client = app.test_client()
         response = log_in(client, users[role].email, totp_secret=users[role].totp_secret)
         assert response.status_code == 302, response.data[:500]

@@ -59,3 +59,15 @@ def test_guessing_codes_is_throttled(app, users):
     page = client.post("/login/code", data={"code": code}).get_data(as_text=True)
     assert 'aria-invalid="true"' in page
     assert client.get("/caseworker/").status_code == 302
+
+
+def test_a_code_works_only_once(app, users):
+    code = pyotp.TOTP(users[Role.ADMINISTRATOR].totp_secret).now()
+    first = app.test_client()
+    log_in(first, users[Role.ADMINISTRATOR].email)
+    assert first.post("/login/code", data={"code": code}).status_code == 302
+    second = app.test_client()  # someone who saw the code being typed
+    log_in(second, users[Role.ADMINISTRATOR].email)
+    page = second.post("/login/code", data={"code": code}).get_data(as_text=True)
+    assert 'aria-invalid="true"' in page
+    assert second.get("/admin/").status_code == 302

@@ -7,6 +7,9 @@ as text for any authenticator app; from then on every login asks for the code.
 from __future__ import annotations
 
 import base64
+import hmac
+import time
+from datetime import datetime
 
 import pyotp
 import segno
@@ -42,21 +45,33 @@ def _key(user: User) -> str:
 
 
 def verify(login: LoginSession, code: str, secret: str | None = None) -> bool:
-    """Check a code (one step of clock drift allowed). ``secret`` is given while setting
-    up; it is stored on the account once a code from it has worked."""
+    """Check a code (one step of clock drift allowed; each code works once). ``secret`` is
+    given while setting up; it is stored on the account once a code from it has worked."""
     user = login.user
     secret = secret or user.totp_secret
     if not secret or security.login_throttled(_key(user)):
         return False
-    if not pyotp.TOTP(secret).verify(code.replace(" ", ""), valid_window=1):
+    step = _matching_step(secret, code.replace(" ", ""))
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         security.record_failed_login(_key(user))
         audit.record("auth.second_factor_failed", user, actor=user)
         return False
-    user.totp_secret = secret
+    user.totp_secret, user.totp_last_step = secret, step
     login.second_factor_at = utcnow()
     security.clear_failed_logins(_key(user))
     audit.record("auth.second_factor", user, actor=user)
     return True
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    """The time step (now, or one either side for clock drift) whose code this is."""
+    totp = pyotp.TOTP(secret)
+    now = time.time()
+    for offset in (0, -1, 1):
+        step = totp.timecode(datetime.fromtimestamp(now + offset * totp.interval))
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def throttled(user: User) -> bool:

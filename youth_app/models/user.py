@@ -43,6 +43,8 @@ class User(db.Model):
     email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     #: Base32 secret of the staff's authenticator app (second factor).
     totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    #: The 30-second time step of the last code accepted: a code works only once.
+    totp_last_step: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
     organisation_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
