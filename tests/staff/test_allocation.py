@@ -42,6 +42,16 @@ def round_with_applications(app, app_context):
         yield round_, job, activity, youths
 
 
+def run_once(round_):
+    """Start a run of the round (closing it first if needed) and solve it."""
+    if round_.state is RoundState.OPEN:
+        allocation.close(round_)
+    run = allocation.start_run(round_)
+    db.session.commit()
+    allocation.execute(run.id)
+    return run
+
+
 def test_problem_has_no_names_or_numbers(round_with_applications):
     round_, _job, _activity, youths = round_with_applications
     text = json.dumps(problems.build(round_, seed=7))
@@ -53,10 +63,7 @@ def test_problem_has_no_names_or_numbers(round_with_applications):
 def test_run_and_publish(app, round_with_applications):
     round_, job, activity, youths = round_with_applications
     with app.test_request_context():
-        allocation.close(round_)
-        run = allocation.start_run(round_)
-        db.session.commit()
-        allocation.execute(run.id)
+        run = run_once(round_)
         assert run.status is RunStatus.SUCCEEDED and round_.state is RoundState.ALLOCATED
         placed = {(p.youth_id, p.offer_id) for p in db.session.scalars(sa.select(Placement))}
         assert placed == {(youths[2].id, job.id), (youths[0].id, activity.id)}
@@ -69,10 +76,7 @@ def test_run_and_publish(app, round_with_applications):
 def test_stored_result_passes_the_independent_check(app, round_with_applications, tmp_path):
     round_, *_ = round_with_applications
     with app.test_request_context():
-        allocation.close(round_)
-        run = allocation.start_run(round_)
-        db.session.commit()
-        allocation.execute(run.id)
+        run = run_once(round_)
         (tmp_path / "p.json").write_text(json.dumps(run.problem))
         (tmp_path / "r.json").write_text(json.dumps(run.result))
     check = subprocess.run([sys.executable, "-m", "matching", "check", tmp_path / "p.json",
@@ -84,10 +88,7 @@ def test_a_crash_in_the_middle_of_a_run_changes_nothing_published(
         app, round_with_applications, monkeypatch):
     round_, *_ = round_with_applications
     with app.test_request_context():
-        allocation.close(round_)
-        first = allocation.start_run(round_)
-        db.session.commit()
-        allocation.execute(first.id)
+        run_once(round_)
         allocation.publish(round_)
         db.session.commit()
         before = sorted((p.id, p.state.value) for p in db.session.scalars(sa.select(Placement)))
@@ -110,18 +111,13 @@ def test_a_crash_in_the_middle_of_a_run_changes_nothing_published(
 def test_second_run_keeps_accepted_places_and_fills_freed_ones(app, round_with_applications):
     round_, job, activity, youths = round_with_applications
     with app.test_request_context():
-        allocation.close(round_)
-        run = allocation.start_run(round_)
-        db.session.commit()
-        allocation.execute(run.id)
+        run_once(round_)
         allocation.publish(round_)
         offered = {p.youth_id: p for p in db.session.scalars(sa.select(Placement))}
         offered[youths[2].id].state = PlacementState.DECLINED  # the job is free again
         offered[youths[0].id].state = PlacementState.ACCEPTED
         db.session.commit()
-        second = allocation.start_run(round_)
-        db.session.commit()
-        allocation.execute(second.id)
+        second = run_once(round_)
         new = db.session.scalars(sa.select(Placement).where(Placement.run_id == second.id)).all()
         assert [(p.offer_id, p.youth_id in (youths[0].id, youths[1].id)) for p in new] == \
             [(job.id, True)]
@@ -133,11 +129,8 @@ def test_youths_without_a_place_are_told_once(app, round_with_applications):
 
     round_, job, activity, youths = round_with_applications
     with app.test_request_context():
-        allocation.close(round_)
         for _ in range(2):
-            run = allocation.start_run(round_)
-            db.session.commit()
-            allocation.execute(run.id)
+            run_once(round_)
             allocation.publish(round_)
             db.session.commit()
         told = db.session.scalars(sa.select(OutgoingMessage.recipient).where(
