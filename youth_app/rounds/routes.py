@@ -16,10 +16,7 @@ from .services import RoundRuleError
 
 
 def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
-    return round_
+    return db.get_or_404(Round, round_id)
 
 
 def _admin():
@@ -135,10 +132,7 @@ def start_run(round_id: int):
 
 
 def _run(run_id: int) -> AllocationRun:
-    run = db.session.get(AllocationRun, run_id)
-    if run is None:
-        abort(404)
-    return run
+    return db.get_or_404(AllocationRun, run_id)
 
 
 @bp.get("/admin/runs/<int:run_id>")

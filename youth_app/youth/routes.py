@@ -45,10 +45,7 @@ def home():
 
 
 def _open_round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
-    return round_
+    return db.get_or_404(Round, round_id)
 
 
 @bp.get("/rounds/<int:round_id>/choices")
