@@ -162,3 +162,22 @@ def test_a_stopped_run_keeps_nothing(app, round_with_applications, monkeypatch):
         assert round_.state is RoundState.CLOSED
         with pytest.raises(allocation.RunError):
             allocation.stop(run)
+
+
+def test_automatic_groups_come_from_earlier_rounds(app_context):
+    last_year = factories.round_(name="2026", reference_date=date(2026, 6, 15))
+    this_year = factories.round_(name="2027", reference_date=date(2027, 6, 15))
+    old_job = factories.offer(round=last_year, min_age=13, max_age=19)
+    new_job = factories.offer(round=this_year, min_age=13, max_age=19)
+    got_nothing, got_a_place, new = (factories.youth_profile(born=date(2011, 1, d))
+                                     for d in (1, 2, 3))
+    for youth in (got_nothing, got_a_place):
+        db.session.add(Application(round=last_year, youth=youth, offer=old_job, rank=1))
+    db.session.add(Placement(round=last_year, youth=got_a_place, offer=old_job, rank=1,
+                             state=PlacementState.ACCEPTED))
+    for youth in (got_nothing, got_a_place, new):
+        db.session.add(Application(round=this_year, youth=youth, offer=new_job, rank=1))
+    db.session.flush()
+    groups = {y["id"]: y["groups"] for y in problems.build(this_year, seed=1)["youths"]}
+    assert groups == {f"Y{got_nothing.id}": ["no_previous_placement"],
+                      f"Y{got_a_place.id}": [], f"Y{new.id}": ["first_time"]}

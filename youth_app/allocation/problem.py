@@ -13,8 +13,8 @@ from stdnum.se import personnummer
 
 from ..extensions import db
 from ..models import (AllocationMode, ApartGroup, Application, Offer, OfferStatus, Override,
-                      OverrideKind, Placement, PlacementState, PriorityMembership, Round,
-                      YouthProfile)
+                      OverrideKind, Placement, PlacementState, PriorityGroup,
+                      PriorityMembership, Round, YouthProfile)
 
 #: Places already given in an earlier run of the round: kept (locked) or not offered again.
 KEEP = (PlacementState.OFFERED, PlacementState.ACCEPTED)
@@ -52,10 +52,11 @@ def build(round_: Round, seed: int) -> dict:
                        | {o.youth_id for o in overrides})
     youths = {y.id: y for y in db.session.scalars(
         sa.select(YouthProfile).where(YouthProfile.id.in_(youth_ids)))}
+    groups = groups_by_youth(round_, youth_ids)
     return {
         "format": "youth-allocation/1",
         "policy": {**_policy(round_), "seed": seed},
-        "youths": [_youth(youths[i], round_) for i in youth_ids],
+        "youths": [_youth(youths[i], round_, groups.get(i, set())) for i in youth_ids],
         "offers": [_offer(o) for o in offers],
         "applications": [_application(a) for a in _dense_ranks(applications)],
         "locked": _pairs([p for p in earlier if p.state in KEEP]
@@ -71,9 +72,9 @@ def _policy(round_: Round) -> dict:
     return {key: value for key, value in (round_.policy or {}).items() if key in allowed}
 
 
-def _youth(youth: YouthProfile, round_: Round) -> dict:
+def _youth(youth: YouthProfile, round_: Round, groups: set[str]) -> dict:
     return {"id": youth_key(youth.id), "age": youth.age_on(round_.reference_date),
-            "groups": sorted(youth_groups(youth, round_)),
+            "groups": sorted(groups),
             "district": youth.district.name if youth.district else "unknown",
             "gender": legal_gender(youth.personal_number)}
 
@@ -86,27 +87,29 @@ def legal_gender(number: str) -> str:
         return "unknown"
 
 
-def youth_groups(youth: YouthProfile, round_: Round) -> set[str]:
-    """Priority groups set by social services (unexpired), and the automatic ones."""
-    today = round_.reference_date
-    codes = {m.group.code for m in db.session.scalars(sa.select(PriorityMembership).where(
-        PriorityMembership.youth_id == youth.id))
-        if m.expires_on is None or m.expires_on >= min(today, date.today())}
-    return codes | automatic_groups(youth, round_)
-
-
-def automatic_groups(youth: YouthProfile, round_: Round) -> set[str]:
-    """``first_time``: no application in an earlier round; ``no_previous_placement``:
-    applied before but never accepted a place."""
+def groups_by_youth(round_: Round, youth_ids: list[int]) -> dict[int, set[str]]:
+    """Each youth's groups: those set by social services (unexpired), and the automatic
+    ones, ``first_time`` (no application in an earlier round) and
+    ``no_previous_placement`` (applied before, never accepted a place). Three queries for
+    the whole round, however many youths it has."""
+    groups: dict[int, set[str]] = {}
+    today = min(round_.reference_date, date.today())
+    for youth_id, code, expires_on in db.session.execute(
+            sa.select(PriorityMembership.youth_id, PriorityGroup.code,
+                      PriorityMembership.expires_on).join(PriorityGroup)):
+        if expires_on is None or expires_on >= today:
+            groups.setdefault(youth_id, set()).add(code)
     earlier_rounds = sa.select(Round.id).where(Round.reference_date < round_.reference_date)
-    applied = db.session.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.youth_id == youth.id, Application.round_id.in_(earlier_rounds)))
-    if not applied:
-        return {"first_time"}
-    placed = db.session.scalar(sa.select(sa.func.count(Placement.id)).where(
-        Placement.youth_id == youth.id, Placement.round_id.in_(earlier_rounds),
-        Placement.state == PlacementState.ACCEPTED))
-    return set() if placed else {"no_previous_placement"}
+    applied_before = set(db.session.scalars(sa.select(Application.youth_id).distinct().where(
+        Application.round_id.in_(earlier_rounds))))
+    placed_before = set(db.session.scalars(sa.select(Placement.youth_id).distinct().where(
+        Placement.round_id.in_(earlier_rounds), Placement.state == PlacementState.ACCEPTED)))
+    for youth_id in youth_ids:
+        automatic = ("no_previous_placement" if youth_id not in placed_before else None) \
+            if youth_id in applied_before else "first_time"
+        if automatic:
+            groups.setdefault(youth_id, set()).add(automatic)
+    return groups
 
 
 def _offer(offer: Offer) -> dict:
