@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..allocation import services as allocation
 from ..extensions import db
 from ..models import AuditEvent, Placement, PlacementState, Round, User
-from ..rounds.review import DIMENSIONS, _value
+from ..rounds.review import DIMENSIONS, group_value
 
 SMALL = 5
 PAGE_SIZE = 100
@@ -51,7 +51,7 @@ def season(round_: Round) -> dict[str, list[Row]] | None:
     for dimension in DIMENSIONS:
         applied, offered, accepted = Counter(), Counter(), Counter()
         for youth in problem["youths"]:
-            value = _value(youth, dimension, tiers)
+            value = group_value(youth, dimension, tiers)
             youth_states = states.get(int(youth["id"][1:]), set())
             applied[value] += 1
             offered[value] += bool(youth_states)

@@ -41,7 +41,7 @@ def _tier(youth: dict, tiers: list[str]) -> str:
     return next((t for t in tiers if t in youth.get("groups", [])), NO_TIER)
 
 
-def _value(youth: dict, dimension: str, tiers: list[str]) -> str:
+def group_value(youth: dict, dimension: str, tiers: list[str]) -> str:
     if dimension == "tier":
         return _tier(youth, tiers)
     return str(youth.get(dimension) or "unknown")
@@ -66,7 +66,7 @@ def figures(problem: dict, result: dict) -> Figures:
 def _groups(youths, placed_ids, dimension, tiers) -> list[tuple[str, int, int]]:
     applicants, placed = Counter(), Counter()
     for youth in youths:
-        value = _value(youth, dimension, tiers)
+        value = group_value(youth, dimension, tiers)
         applicants[value] += 1
         placed[value] += youth["id"] in placed_ids
     order = tiers + [NO_TIER] if dimension == "tier" else sorted(

@@ -177,7 +177,7 @@ def explain_youth(run_id: int, youth_key: str):
 
     from ..allocation.problem import key_id
     from ..caseworker import services as priority
-    from ..models import Offer, Role, YouthProfile
+    from ..models import Role, YouthProfile
 
     run = _run(run_id)
     if run.status is not RunStatus.SUCCEEDED:
@@ -188,8 +188,7 @@ def explain_youth(run_id: int, youth_key: str):
     except KeyError:
         abort(404)
     youth = db.session.get(YouthProfile, key_id(youth_key))
-    offers = {f"O{o.id}": o.title for o in db.session.scalars(db.select(Offer).where(
-        Offer.id.in_([key_id(c.offer) for c in told.choices])))}
+    offers = _offer_titles(run)
     show_tier = current_user.role is Role.CASEWORKER
     if show_tier:
         priority.record_read("run_youth", current_user.user, run_id=run.id, youth=youth_key)
