@@ -7,9 +7,8 @@ services; this table decides only which roles reach a page at all.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask import flash
 from flask_login import current_user
 
 from .models import Role
