@@ -174,3 +174,40 @@ def client_as(app, users):
         assert not response.headers["Location"].startswith("/login"), "second factor failed"
         return client
     return make
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps every message the server accepted."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; ``.port`` to send to, ``.messages`` what arrived."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.messages, controller.port = handler.messages, port
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp_server):
+    """The test app with mail going to ``smtp_server`` (delivered right after commit)."""
+    return app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)

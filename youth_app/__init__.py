@@ -5,8 +5,9 @@ import logging
 
 from flask import Flask
 from flask_babel import format_decimal
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, i18n, security, sqlite  # noqa: F401  (sqlite: engine events)
+from . import access, i18n, logs, security, sqlite  # noqa: F401  (sqlite: engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -16,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.update(load_config(config))
     configure_logging(app)
+    configure_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
@@ -27,6 +29,16 @@ def create_app(config: dict | None = None) -> Flask:
 def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         app.logger.setLevel(logging.INFO)
+    logs.redact_tokens_in_access_logs()
+
+
+def configure_proxies(app: Flask) -> None:
+    """Behind a reverse proxy, trust its X-Forwarded-For/-Proto for as many hops as
+    configured (the client's address then feeds the login throttle), nothing else."""
+    x_for, x_proto = app.config["PROXY_X_FOR"], app.config["PROXY_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0,
+                                x_port=0, x_prefix=0)
 
 
 def register_extensions(app: Flask) -> None:

@@ -51,6 +51,32 @@ def placements_expire() -> None:
     click.echo(f"Offers expired: {len(expired)}")
 
 
+mail_cli = AppGroup("mail", help="The outbox of e-mail.")
+
+
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Deliver every message that is due (run every few minutes; safe to run twice)."""
+    from . import mail
+
+    click.echo(f"E-mail sent: {mail.deliver_due()}")
+
+
+@mail_cli.command("show")
+@click.option("--last", default=5, show_default=True, help="How many of the newest messages.")
+def mail_show(last: int) -> None:
+    """Print the newest messages, links included, for trying the platform out without a
+    mail server (`make run`). The log never holds them."""
+    import sqlalchemy as sa
+
+    from .models import OutgoingMessage
+
+    for message in reversed(db.session.scalars(sa.select(OutgoingMessage).order_by(
+            OutgoingMessage.id.desc()).limit(max(1, min(last, 100)))).all()):
+        click.echo(f"--- {message.id} {message.kind} to {message.recipient} "
+                   f"({message.status.value})\nSubject: {message.subject}\n\n{message.body}\n")
+
+
 def _request_context():
     """Links in e-mail need a host name: ``PUBLIC_URL`` (e.g. https://sommarjobb.lysekil.se)."""
     from flask import current_app
@@ -61,3 +87,4 @@ def _request_context():
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(placements_cli)
+    app.cli.add_command(mail_cli)

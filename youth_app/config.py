@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -38,6 +39,39 @@ def _database_url() -> str:
     return f"sqlite:///{INSTANCE / 'youth_app.db'}"
 
 
+def _public_url(production: bool) -> str:
+    """Where people reach the platform; every link in an e-mail starts with it."""
+    url = os.environ.get("PUBLIC_URL", "")
+    if production and not url:
+        raise ConfigError("PUBLIC_URL must be set when YOUTH_APP_ENV=production "
+                          "(e.g. https://sommarjobb.lysekil.se)")
+    url = url or "http://127.0.0.1:5000"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"PUBLIC_URL must be an http(s) address without a query: {url!r}")
+    if production and parts.scheme != "https":
+        raise ConfigError("PUBLIC_URL must start with https:// in production")
+    return url.rstrip("/")
+
+
+def _trusted_hosts(public_url: str, production: bool) -> list[str]:
+    """The host names a request may carry: PUBLIC_URL's, and any in TRUSTED_HOSTS
+    (comma-separated). Others get 400, so no page or link is built for a forged host."""
+    hosts = [urlsplit(public_url).hostname]
+    hosts += [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if not production:
+        hosts += ["127.0.0.1", "localhost"]
+    return list(dict.fromkeys(hosts))
+
+
+def _proxy_hops(name: str) -> int:
+    """How many reverse proxies in front set this X-Forwarded-* header (0: none)."""
+    value = os.environ.get(name, "0")
+    if not value.isascii() or not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of proxies, not {value!r}")
+    return int(value)
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the settings dictionary; ``overrides`` win (tests use them)."""
     production = os.environ.get("YOUTH_APP_ENV") == "production"
@@ -46,10 +80,13 @@ def load_config(overrides: dict | None = None) -> dict:
         raise ConfigError("SECRET_KEY must be set when YOUTH_APP_ENV=production")
     if production and not os.environ.get("DATABASE_URL"):
         raise ConfigError("DATABASE_URL must be set when YOUTH_APP_ENV=production")
+    public_url = _public_url(production)
     config = {
         "SECRET_KEY": secret or _development_secret(),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (and so the log) never carries
+        # the values it held (personnummer, password hashes ...).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PRODUCTION": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -69,9 +106,20 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "ungdom@lysekil.example"),
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "ungdom@lysekil.example"),
+        #: ``inline`` (after the commit, in the same thread), ``background`` (a thread,
+        #: or RQ when REDIS_URL is set); unset: inline in tests, background otherwise.
+        "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
-        #: Where the platform is reached, for links in e-mail sent outside a request.
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        #: Where the platform is reached: every external link is built from it, never
+        #: from the request's Host header.
+        "PUBLIC_URL": public_url,
+        "TRUSTED_HOSTS": _trusted_hosts(public_url, production),
+        #: Reverse proxies in front (werkzeug's ProxyFix): X-Forwarded-For / -Proto.
+        "PROXY_X_FOR": _proxy_hops("PROXY_X_FOR"),
+        "PROXY_X_PROTO": _proxy_hops("PROXY_X_PROTO"),
+        #: A running allocation whose worker sends no heartbeat for this long has died.
+        "RUN_STALE_AFTER": timedelta(seconds=int(os.environ.get("RUN_STALE_AFTER", "120"))),
+        "RUN_HEARTBEAT_EVERY": float(os.environ.get("RUN_HEARTBEAT_EVERY", "10")),
         #: Failed logins for one e-mail address (or one IP) within the window before 429.
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),

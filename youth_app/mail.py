@@ -1,33 +1,56 @@
-"""The one way the platform sends e-mail.
+"""The one way the platform sends e-mail: an outbox, delivered after the commit.
 
-With ``MAIL_SERVER`` set, messages go out over SMTP. Without it (``make run``, tests)
-they are only kept in ``OutgoingMessage`` and written to the log, so nothing needs a
-mail server to work. Either way the message is stored, so staff can see what was sent.
+``send`` only writes an ``OutgoingMessage`` row into the current transaction. Once that
+transaction commits, the messages it wrote are delivered: right away in the same thread
+(``MAIL_DELIVERY=inline``, tests), by a background thread (the default), by an RQ
+worker when ``REDIS_URL`` is set, or only by ``flask mail send`` (``MAIL_DELIVERY=command``). A request that rolls back, or loses a race, therefore
+sends nothing. A deliverer first claims a message with a conditional update, so two
+deliverers never send one message twice. A failed attempt is retried with backoff;
+``flask mail send`` delivers whatever is due (run it every few minutes, it also picks up
+messages of a process that died between its commit and the delivery).
+
+Without ``MAIL_SERVER`` (``make run``) messages are only kept: staff and the youth see
+them, nothing leaves the machine. The log never holds an address, a body or a link.
 """
 from __future__ import annotations
 
 import smtplib
+import threading
+from datetime import timedelta
 from email.message import EmailMessage
+from typing import Callable, Iterable
 
-from typing import Callable
-
-from flask import current_app
+import sqlalchemy as sa
+from flask import Flask, current_app
 from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from . import logs
 from .extensions import db
-from .models import OutgoingMessage, User, YouthProfile, utcnow
+from .models import MessageStatus, OutgoingMessage, User, YouthProfile, utcnow
+
+#: Attempts before a message is given up (and shown as failed to staff).
+MAX_ATTEMPTS = 5
+#: The wait after the n-th failed attempt: 1, 2, 4, 8 ... minutes.
+FIRST_RETRY = timedelta(minutes=1)
+#: A message claimed this long ago by a deliverer that never finished: that deliverer
+#: died mid-send, and whether the server got it is unknown, so it is not sent again.
+STUCK_AFTER = timedelta(minutes=15)
+#: Messages one delivery pass handles over one SMTP connection.
+BATCH = 200
+
+_OUTBOX = "youth_app.mail.outbox"
 
 
 def send(recipient: str, subject: str, body: str, kind: str,
          user: User | None = None) -> OutgoingMessage:
+    """Queue a message in the current transaction; it goes out after the commit."""
+    status = MessageStatus.PENDING if current_app.config.get("MAIL_SERVER") \
+        else MessageStatus.KEPT
     message = OutgoingMessage(recipient=recipient, subject=subject, body=body, kind=kind,
-                              user_id=user.id if user else None)
+                              user_id=user.id if user else None, status=status)
     db.session.add(message)
-    if current_app.config.get("MAIL_SERVER"):
-        _deliver(message)
-    else:
-        current_app.logger.info("E-mail not sent (no MAIL_SERVER) to %s: %s\n%s",
-                                recipient, subject, body)
     return message
 
 
@@ -48,21 +71,155 @@ def send_to_youth(youth: YouthProfile, kind: str,
     return send(youth.private_email or user.email, subject, body, kind=kind, user=user)
 
 
-def _deliver(message: OutgoingMessage) -> None:
+# --- after the commit ------------------------------------------------------------------
+
+@event.listens_for(Session, "after_flush")
+def _note_new_messages(session: Session, _context) -> None:
+    noted = session.info.setdefault(_OUTBOX, [])
+    noted.extend((obj.id, obj.kind, obj.status) for obj in session.new
+                 if isinstance(obj, OutgoingMessage))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_messages(session: Session) -> None:
+    session.info.pop(_OUTBOX, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_committed(session: Session) -> None:
+    noted = session.info.pop(_OUTBOX, None)
+    if not noted:
+        return
+    for message_id, kind, status in noted:
+        if status is MessageStatus.KEPT:
+            current_app.logger.info("E-mail %s (%s) kept: no MAIL_SERVER is set",
+                                    message_id, kind)
+    pending = [m for m, _kind, status in noted if status is MessageStatus.PENDING]
+    if pending:
+        dispatch(current_app._get_current_object(), pending)
+
+
+def dispatch(app: Flask, ids: list[int]) -> None:
+    """Hand committed messages to a deliverer, as ``MAIL_DELIVERY`` says."""
+    how = app.config.get("MAIL_DELIVERY") or ("inline" if app.testing else "background")
+    if how == "command":
+        return  # `flask mail send`, run by the clock, delivers them
+    if how == "inline":
+        deliver(ids)
+    elif app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        Queue("mail", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            "worker.deliver_mail", ids, job_timeout=3600)
+    else:
+        threading.Thread(target=_deliver_in_thread, args=(app, ids), daemon=True,
+                         name="mail-delivery").start()
+
+
+def _deliver_in_thread(app: Flask, ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            deliver(ids)
+            deliver_due()  # leftovers of a process that died before delivering
+        except Exception:  # a background thread has nobody to tell but the log
+            logs.exception(app.logger, "E-mail delivery stopped")
+
+
+def deliver_due(limit: int = 10 * BATCH) -> int:
+    """Deliver pending messages whose time has come; returns how many were sent."""
+    now = utcnow()
+    with Session(db.engine) as session, session.begin():
+        session.execute(sa.update(OutgoingMessage).where(
+            OutgoingMessage.status == MessageStatus.SENDING,
+            OutgoingMessage.next_attempt_at < now - STUCK_AFTER).values(
+            status=MessageStatus.FAILED,
+            error="Interrupted while sending: it may or may not have arrived."))
+        due = list(session.scalars(sa.select(OutgoingMessage.id).where(
+            OutgoingMessage.status == MessageStatus.PENDING,
+            OutgoingMessage.next_attempt_at <= now).order_by(OutgoingMessage.id).limit(limit)))
+    return deliver(due)
+
+
+def deliver(ids: Iterable[int]) -> int:
+    """Send these messages (those still pending and due); returns how many were sent."""
+    ids = list(ids)
+    sent = 0
+    for start in range(0, len(ids), BATCH):
+        sent += _deliver_batch(ids[start:start + BATCH])
+    return sent
+
+
+def _deliver_batch(ids: list[int]) -> int:
+    claimed = _claim(ids)
+    if not claimed:
+        return 0
+    sent = 0
+    try:
+        with _smtp() as smtp:
+            for message in claimed:
+                sent += _send_one(smtp, message)
+    except (OSError, smtplib.SMTPException) as error:  # no connection at all
+        for message in claimed:
+            if message.status is MessageStatus.SENDING:
+                _record_failure(message, error)
+    return sent
+
+
+def _claim(ids: list[int]) -> list[OutgoingMessage]:
+    """Take the messages no other deliverer has taken: one conditional update each."""
+    now = utcnow()
+    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+        taken = session.execute(sa.update(OutgoingMessage).where(
+            OutgoingMessage.id.in_(ids), OutgoingMessage.status == MessageStatus.PENDING,
+            OutgoingMessage.next_attempt_at <= now)
+            .values(status=MessageStatus.SENDING, next_attempt_at=now)
+            .returning(OutgoingMessage.id)).scalars().all()
+        return list(session.scalars(sa.select(OutgoingMessage).where(
+            OutgoingMessage.id.in_(taken)).order_by(OutgoingMessage.id)))
+
+
+def _smtp() -> smtplib.SMTP:
     config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
+    if config["MAIL_USE_TLS"]:
+        smtp.starttls()
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return smtp
+
+
+def _send_one(smtp: smtplib.SMTP, message: OutgoingMessage) -> int:
     email = EmailMessage()
-    email["From"] = config["MAIL_SENDER"]
+    email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email.set_content(message.body)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(email)
-        message.sent_at = utcnow()
-    except (OSError, smtplib.SMTPException) as error:
-        message.error = str(error)
-        current_app.logger.error("E-mail to %s failed: %s", message.recipient, error)
+        smtp.send_message(email)
+    except smtplib.SMTPServerDisconnected:
+        raise
+    except smtplib.SMTPException as error:  # this message refused, the others go on
+        _record_failure(message, error)
+        return 0
+    _record(message, status=MessageStatus.SENT, sent_at=utcnow(), error="")
+    return 1
+
+
+def _record_failure(message: OutgoingMessage, error: Exception) -> None:
+    attempts = message.attempts + 1
+    final = attempts >= MAX_ATTEMPTS
+    _record(message, attempts=attempts, error=str(error)[:2000],
+            status=MessageStatus.FAILED if final else MessageStatus.PENDING,
+            next_attempt_at=utcnow() + FIRST_RETRY * 2 ** (attempts - 1))
+    # The error text may name the address: the log gets only its kind.
+    current_app.logger.warning("E-mail %s (%s), attempt %d, failed: %s", message.id,
+                               message.kind, attempts, type(error).__name__)
+
+
+def _record(message: OutgoingMessage, **values) -> None:
+    with Session(db.engine) as session, session.begin():
+        session.execute(sa.update(OutgoingMessage).where(OutgoingMessage.id == message.id)
+                        .values(**values))
+    for name, value in values.items():
+        setattr(message, name, value)

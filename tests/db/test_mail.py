@@ -1,49 +1,130 @@
-"""Outgoing e-mail: kept when no server is set, sent over SMTP when one is."""
+"""Outgoing e-mail: an outbox written in the transaction, delivered after its commit,
+to a real SMTP server on loopback."""
 from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from youth_app import mail
 from youth_app.extensions import db
-from youth_app.models import OutgoingMessage
+from youth_app.models import MessageStatus, OutgoingMessage, utcnow
 
 
-
-def test_without_mail_server_messages_are_kept(app_context):
-    message = mail.send("a@example.se", "Hej", "Text", kind="test")
-    db.session.commit()
-    stored = db.session.scalar(sa.select(OutgoingMessage))
-    assert stored.id == message.id and stored.sent_at is None and stored.error == ""
+def _messages() -> list[OutgoingMessage]:
+    return list(db.session.scalars(sa.select(OutgoingMessage).order_by(OutgoingMessage.id)))
 
 
-class RecordingSMTP:
-    sent: list = []
-
-    def __init__(self, host, port, timeout):
-        self.host, self.port = host, port
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        RecordingSMTP.sent.append(message)
-
-
-def test_with_mail_server_messages_go_out_over_smtp(app_factory, monkeypatch):
-    monkeypatch.setattr(mail.smtplib, "SMTP", RecordingSMTP)
-    smtp_app = app_factory(MAIL_SERVER="smtp.test", MAIL_PORT=2525)
-    with smtp_app.app_context():
-        message = mail.send("b@example.se", "Erbjudande", "Du har fått en plats.", kind="test")
+def test_without_mail_server_messages_are_kept_and_the_log_holds_no_address(app, caplog):
+    caplog.set_level(logging.INFO)
+    with app.app_context():
+        mail.send("alva@example.se", "Hej", "Din länk: https://x/confirm/SECRET", kind="test")
         db.session.commit()
-        assert message.sent_at is not None
-    (sent,) = RecordingSMTP.sent
+        (stored,) = _messages()
+        assert stored.status is MessageStatus.KEPT and stored.sent_at is None
+    assert f"E-mail {stored.id} (test) kept" in caplog.text
+    assert "alva@example.se" not in caplog.text and "SECRET" not in caplog.text
+
+
+def test_a_message_goes_out_after_the_commit(mail_app, smtp_server):
+    with mail_app.app_context():
+        mail.send("b@example.se", "Erbjudande", "Du har fått en plats.", kind="test")
+        db.session.flush()
+        assert smtp_server.messages == []  # not before the commit
+        db.session.commit()
+        (stored,) = _messages()
+        assert stored.status is MessageStatus.SENT and stored.sent_at is not None
+    (sent,) = smtp_server.messages
     assert sent["To"] == "b@example.se" and sent["Subject"] == "Erbjudande"
+    assert "Du har fått en plats." in sent.get_content()
+
+
+def test_a_rolled_back_transaction_sends_nothing(mail_app, smtp_server):
+    with mail_app.app_context():
+        mail.send("c@example.se", "Bekräftad", "Din plats är bekräftad.", kind="test")
+        db.session.flush()
+        db.session.rollback()
+        db.session.commit()
+        assert _messages() == []
+    assert smtp_server.messages == []
+
+
+def test_two_deliverers_at_once_send_a_message_once(app_factory, smtp_server):
+    by_command = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                             MAIL_USE_TLS=False, MAIL_DELIVERY="command")
+    with by_command.app_context():
+        ids = [mail.send(f"d{i}@example.se", "Hej", "Text", kind="test").id or 0
+               for i in range(20)]
+        db.session.commit()
+        ids = [m.id for m in _messages()]
+        assert smtp_server.messages == []  # left for `flask mail send`
+    start, counts = threading.Barrier(2), []
+
+    def deliverer():
+        with by_command.app_context():
+            start.wait()
+            counts.append(mail.deliver(ids))
+
+    threads = [threading.Thread(target=deliverer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 20
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(
+        f"d{i}@example.se" for i in range(20))
+
+
+def test_a_message_is_retried_with_backoff_when_the_server_is_down(app_factory, smtp_server):
+    down = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    with down.app_context():
+        mail.send("e@example.se", "Hej", "Text", kind="test")
+        db.session.commit()
+        (stored,) = _messages()
+        assert stored.status is MessageStatus.PENDING and stored.attempts == 1
+        assert stored.next_attempt_at > utcnow() + timedelta(seconds=50)
+        db.session.rollback()  # end this read (SQLite: a reader holds back other writers)
+        assert mail.deliver_due() == 0  # not due yet
+        stored.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    up = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with up.app_context():
+        assert mail.deliver_due() == 1
+        (stored,) = _messages()
+        assert stored.status is MessageStatus.SENT and stored.attempts == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_message_that_keeps_failing_is_given_up_and_shown_as_failed(app_factory, client_as):
+    from youth_app.models import Role
+
+    down = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    with down.app_context():
+        mail.send("f@example.se", "Hej", "Text", kind="test")
+        db.session.commit()
+        for _attempt in range(mail.MAX_ATTEMPTS - 1):
+            db.session.execute(sa.update(OutgoingMessage).values(
+                next_attempt_at=utcnow() - timedelta(seconds=1)))
+            db.session.commit()
+            mail.deliver_due()
+        (stored,) = _messages()
+        assert stored.status is MessageStatus.FAILED and stored.attempts == mail.MAX_ATTEMPTS
+    page = client_as(Role.ADMINISTRATOR).get("/admin/messages",
+                                             headers={"Accept-Language": "en"})
+    assert "Failed" in page.get_data(as_text=True)
+
+
+def test_background_delivery_in_a_thread(app_factory, smtp_server):
+    threaded = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                           MAIL_USE_TLS=False, MAIL_DELIVERY="background")
+    with threaded.app_context():
+        mail.send("g@example.se", "Hej", "Text", kind="test")
+        db.session.commit()
+    for _ in range(100):
+        if smtp_server.messages:
+            break
+        time.sleep(0.05)
+    assert len(smtp_server.messages) == 1

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 
 import matching
 
-from .. import audit
+from .. import audit, logs
 from ..extensions import db
 from ..models import (AllocationRun, DomainError, Placement, PlacementState, Round,
                       RoundState, RunStatus, utcnow)
@@ -156,14 +156,14 @@ def start_in_background(app: Flask, run_id: int) -> None:
         try:
             execute(run_id)
         except Exception:
-            current_app.logger.exception("Allocation run %s failed", run_id)
+            logs.exception(current_app.logger, "Allocation run %s failed", run_id)
         return
     if app.config.get("REDIS_URL"):
         from redis import Redis
         from rq import Queue
 
         Queue("allocation", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            "youth_app.allocation.jobs.run_job", run_id, job_timeout=3600)
+            "worker.run_allocation", run_id, job_timeout=3600)
         return
     thread = threading.Thread(target=_thread_main, args=(app, run_id), daemon=True,
                               name=f"allocation-run-{run_id}")
@@ -175,7 +175,7 @@ def _thread_main(app: Flask, run_id: int) -> None:
         try:
             execute(run_id)
         except Exception:
-            current_app.logger.exception("Allocation run %s failed", run_id)
+            logs.exception(current_app.logger, "Allocation run %s failed", run_id)
         finally:
             db.session.remove()
 

@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, mail, security
+from .. import audit, links, mail, security
 from ..extensions import db
 from ..identity import PersonalNumber
 from ..models import (DomainError, Organisation, OrganisationKind, Role, User, YouthProfile,
@@ -130,7 +130,7 @@ def _in_users_language(user: User, build):
 
 def send_confirmation(user: User) -> None:
     token = _serializer(CONFIRM_SALT).dumps({"user": user.id, "email": user.email})
-    link = url_for("auth.confirm_email", token=token, _external=True)
+    link = links.external("auth.confirm_email", token=token)
     subject, body = _in_users_language(user, lambda: (
         _("Confirm your e-mail address"),
         _("Hello!\n\nOpen this link to confirm your e-mail address and finish your "
@@ -178,7 +178,7 @@ def request_password_reset(email: str) -> None:
 def reset_link(user: User) -> str:
     """A link to choose a password: single use, valid for ``TOKEN_MAX_AGE``."""
     token = _serializer(RESET_SALT).dumps({"user": user.id, "pw": _password_fingerprint(user)})
-    return url_for("auth.reset_password", token=token, _external=True)
+    return links.external("auth.reset_password", token=token)
 
 
 def invite_provider(organisation: Organisation, email: str, invited_by: User) -> User:

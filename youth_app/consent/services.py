@@ -3,10 +3,9 @@ administrator may record consent given on paper instead."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import force_locale, gettext as _
 
-from .. import audit, mail
+from .. import audit, links, mail
 from ..extensions import db
 from ..models import ConsentMethod, GuardianConsent, Placement, User, utcnow
 
@@ -41,7 +40,7 @@ def request(placement: Placement, only_new: bool = False) -> list[GuardianConsen
         consent = GuardianConsent(placement_id=placement.id, guardian_id=guardian.id)
         db.session.add(consent)
         db.session.flush()
-        link = url_for("consent.give", token=consent.token, _external=True)
+        link = links.external("consent.give", token=consent.token)
         with force_locale("sv"):
             subject = _("Consent to a summer job for %(name)s", name=placement.youth.first_name)
             body = _("Hello %(guardian)s!\n\n%(name)s has been offered a summer job: %(title)s. "

@@ -1,10 +1,11 @@
 """The domain model, one module per aggregate; import from here."""
-from .allocation import AllocationRun, Override, OverrideKind, Placement, PlacementState, RunStatus
+from .allocation import (AllocationRun, Override, OverrideKind, Placement, PlacementState,
+                         RoundPseudonym, RunStatus)
 from .application import Application
 from .attendance import Attendance
 from .audit import AuditEvent
 from .base import DomainError, utcnow
-from .message import OutgoingMessage
+from .message import MessageStatus, OutgoingMessage
 from .offer import AllocationMode, Offer, OfferKind, OfferStatus, SignUp, SignUpStatus
 from .organisation import Organisation, OrganisationKind
 from .priority import ApartGroup, ApartMember, PriorityGroup, PriorityMembership
@@ -15,9 +16,9 @@ from .youth import ConsentMethod, District, Guardian, GuardianConsent, YouthProf
 __all__ = [
     "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application", "Attendance",
     "AuditEvent", "ConsentMethod", "DEFAULT_POLICY", "District", "DomainError", "Guardian",
-    "GuardianConsent", "LoginAttempt", "LoginSession", "Offer", "OfferKind", "OfferStatus",
-    "Organisation", "OrganisationKind", "OutgoingMessage", "Override", "OverrideKind",
-    "Placement", "PlacementState", "PriorityGroup", "PriorityMembership", "Role", "Round",
-    "RoundState", "RunStatus", "SignUp", "SignUpStatus", "TransitionError", "User",
-    "YouthProfile", "utcnow",
+    "GuardianConsent", "LoginAttempt", "LoginSession", "MessageStatus", "Offer", "OfferKind",
+    "OfferStatus", "Organisation", "OrganisationKind", "OutgoingMessage", "Override",
+    "OverrideKind", "Placement", "PlacementState", "PriorityGroup", "PriorityMembership",
+    "Role", "Round", "RoundPseudonym", "RoundState", "RunStatus", "SignUp", "SignUpStatus",
+    "TransitionError", "User", "YouthProfile", "utcnow",
 ]

@@ -50,8 +50,22 @@ class AllocationRun(db.Model):
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     #: Set when this run's proposals were sent out as offers.
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: Written by the worker while it solves; a running run whose heartbeat stops is
+    #: marked failed (``allocation.services.fail_stale_runs``).
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     round: Mapped["Round"] = relationship()
+
+    __table_args__ = (
+        # One queued or running run per round: a second start loses in the database.
+        sa.Index("uq_allocation_run_one_active", "round_id", unique=True,
+                 sqlite_where=sa.text("status IN ('queued', 'running')"),
+                 postgresql_where=sa.text("status IN ('queued', 'running')")),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class PlacementState(enum.Enum):
@@ -91,7 +105,32 @@ class Placement(db.Model):
     offer: Mapped["Offer"] = relationship()
     run: Mapped[Optional[AllocationRun]] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("run_id", "youth_id", "offer_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "youth_id", "offer_id"),
+        # A youth holds at most one live offer of one offer: a double click loses here.
+        sa.Index("uq_placement_one_live_per_pair", "youth_id", "offer_id", unique=True,
+                 sqlite_where=sa.text("state IN ('offered', 'accepted')"),
+                 postgresql_where=sa.text("state IN ('offered', 'accepted')")),
+    )
+
+
+class RoundPseudonym(db.Model):
+    """A youth's random key in one round's allocation problem (``youths[].id``).
+
+    Drawn with ``secrets``, never derived from a database id, and different in every
+    round, so nothing public links it to a person. The youth is shown their own key (to
+    check their lottery number); staff with the auditor permission see keys next to
+    groups, never next to names.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youth_profile.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(16))
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "youth_id"),
+                      sa.UniqueConstraint("round_id", "key"))
 
 
 class OverrideKind(enum.Enum):

@@ -71,6 +71,10 @@ class Round(db.Model):
     lottery_seed: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
     #: SHA-256 of the seed, published on the round's page before the seed is.
     seed_fingerprint: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    #: The problem as it stood when applications closed (pseudonymous, but with groups:
+    #: confidential, for auditors only) and its SHA-256, published at closing.
+    closing_problem: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
+    problem_fingerprint: Mapped[Optional[str]] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     offers: Mapped[list["Offer"]] = relationship(back_populates="round")

@@ -40,6 +40,9 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(enum_type(Role))
     preferred_language: Mapped[Optional[str]] = mapped_column(sa.String(5))
     active: Mapped[bool] = mapped_column(default=True)
+    #: An administrator who may read a run's full problem and result (with priority
+    #: groups under pseudonyms) to audit it; every such read is in the audit log.
+    auditor: Mapped[bool] = mapped_column(default=False)
     email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     #: Base32 secret of the staff's authenticator app (second factor).
     totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import format_date, gettext as _
 
-from .. import audit, mail
+from .. import audit, links, mail
 from ..consent import services as consent
 from ..extensions import db
 from ..models import DomainError, OfferKind, Placement, PlacementState, YouthProfile, utcnow
@@ -89,7 +88,7 @@ def tell_no_place(youth: YouthProfile, round_) -> None:
         _("Hello %(name)s!\n\nThis time you did not get a place in %(round)s. On My page "
           "you can read why, and see summer activities you can still sign up for."
           "\n\n%(link)s", name=youth.first_name, round=round_.name,
-          link=url_for("youth.result", round_id=round_.id, _external=True))))
+          link=links.external("youth.result", round_id=round_.id))))
 
 
 def expire_unanswered(now: datetime | None = None) -> list[Placement]:
@@ -124,7 +123,7 @@ def _tell(placement: Placement, kind: str) -> None:
 def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str, str]:
     title = placement.offer.title
     deadline = format_date(placement.reply_by) if placement.reply_by else ""
-    link = url_for("youth.home", _external=True)
+    link = links.external("youth.home")
     texts = {
         "placement.offered": (
             _("You are offered a place: %(title)s", title=title),

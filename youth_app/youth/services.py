@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import format_datetime, gettext as _
 
-from .. import audit, mail
+from .. import audit, links, mail
 from ..extensions import db
 from ..models import (AllocationMode, Application, DomainError, Offer, OfferStatus,
                       Round, RoundState, SignUp, SignUpStatus, YouthProfile, utcnow)
@@ -116,7 +115,7 @@ def _tell_received(youth: YouthProfile, round_: Round) -> None:
           "them on My page until %(date)s. Applying early gives no advantage.\n\n%(link)s",
           name=youth.first_name, round=round_.name,
           date=format_datetime(round_.application_closes_at, "short"),
-          link=url_for("youth.choices", round_id=round_.id, _external=True))))
+          link=links.external("youth.choices", round_id=round_.id))))
 
 
 def _check_choosable(offer: Offer | None, offer_id: int, round_: Round, age: int) -> None:
@@ -238,4 +237,4 @@ def tell_promoted(promoted: list[SignUp]) -> None:
             _("Hello %(name)s!\n\nA place became free on %(title)s and it is yours. See the "
               "details here:\n\n%(link)s", name=entry.youth.first_name,
               title=entry.offer.title,
-              link=url_for("catalogue.show", offer_id=entry.offer_id, _external=True))))
+              link=links.external("catalogue.show", offer_id=entry.offer_id))))
