@@ -68,6 +68,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "caseworker.youth": CASEWORKER,
     "caseworker.remove_membership": CASEWORKER,
     "caseworker.import_csv": CASEWORKER,
+    "caseworker.confirm_import": CASEWORKER,
     "caseworker.apart": CASEWORKER,
     "caseworker.remove_apart": CASEWORKER,
     "admin.home": ADMINISTRATOR,

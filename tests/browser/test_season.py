@@ -2,13 +2,13 @@
 
 The administrator creates and opens a round; social services mark young people in a
 priority group (one by search, two by a CSV list that is first refused for one wrong
-line) and keep two apart; the administrator closes the round, runs the allocation,
-reviews it against the lottery baseline, locks a place with a reason, runs again and
-publishes. The published seed matches the fingerprint shown at closing, and the
-published problem and result pass ``python -m matching check``. Then a place is
-declined, a second run offers it to someone who had nothing, and that young person
-sees it on My page. The administrator never sees a name next to a priority group.
-axe runs on every page reached.
+line, then checked on its preview and confirmed) and keep two apart; the administrator
+closes the round, runs the allocation, reviews it against the lottery baseline, locks a
+place with a reason, runs again and publishes. The published seed matches the
+fingerprint shown at closing, and the published problem and result pass
+``python -m matching check``. Then a place is declined, a second run offers it to
+someone who had nothing, and that young person sees it on My page. The administrator
+never sees a name next to a priority group. axe runs on every page reached.
 """
 from __future__ import annotations
 
@@ -125,7 +125,13 @@ def _import_a_list(site: Site, app, youths) -> None:
     assert memberships(app, youths) == 0, "nothing was imported"
 
     _upload(site, ["personnummer", youths[0].number, youths[1].number])
-    assert said(app, "sv", "Imported: %(count)d.", count=2) in flashes(site)
+    assert site.page.locator("h1").inner_text() == said(app, "sv", "Check the import")
+    listed = table_rows(site, "new-caption")
+    assert [cells[0] for cells in listed.values()] == [youth.name for youth in youths]
+    assert memberships(app, youths) == 0, "nothing is imported before the confirmation"
+    site.submit("main form[action$='/import/confirm']")
+    assert said(app, "sv", "Imported. New in the group: %(added)d. Replaced: %(changed)d. "
+                "Kept as they were: %(kept)d.", added=2, changed=0, kept=0) in flashes(site)
     assert site.page.locator("h1").inner_text() == TARGETED
     members = table_rows(site, "members-caption")
     for youth in youths:

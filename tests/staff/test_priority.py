@@ -1,14 +1,12 @@
 """Confidential priority: set by caseworkers, audited, seen by nobody else."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from youth_app.extensions import db
-from youth_app.identity import with_check_digit
 from youth_app.models import AuditEvent, PriorityGroup, PriorityMembership, Role
 
 from .. import factories
@@ -74,27 +72,19 @@ def test_search_by_name_or_number_then_add_and_remove(app, client_as, flagged):
         assert db.session.get(PriorityMembership, membership_id) is None
 
 
-def test_csv_import_lists_every_bad_line_and_imports_nothing(app, client_as, flagged):
-    group_id, _youth_id, number = flagged
-    with app.app_context():
-        known = factories.youth_profile(born=date(2010, 8, 8))
-        db.session.commit()
-        known_number = known.personal_number
-    unknown = "20" + with_check_digit("100101999")
+def test_changing_a_membership_is_audited_as_a_change_without_the_reason(
+        app, client_as, flagged):
+    group_id, youth_id, _number = flagged
     caseworker = client_as(Role.CASEWORKER)
-    csv_bytes = f"personnummer\n{known_number}\nnot-a-number\n{unknown}\n".encode()
-    page = caseworker.post("/caseworker/import", data={
-        "group": group_id, "file": (io.BytesIO(csv_bytes), "list.csv")},
-        content_type="multipart/form-data").get_data(as_text=True)
-    assert "not-a-number" in page and unknown in page and 'role="alert"' in page
+    caseworker.post(f"/caseworker/youths/{youth_id}", data={
+        "group": group_id, "reason": "Nytt beslut", "expires_on": ""})
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(PriorityMembership.id))) == 1
-    good = f"personnummer\n{known_number}\n{number}\n".encode()
-    caseworker.post("/caseworker/import", data={
-        "group": group_id, "file": (io.BytesIO(good), "list.csv")},
-        content_type="multipart/form-data")
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(PriorityMembership.id))) == 2
+        membership = db.session.scalar(sa.select(PriorityMembership))
+        assert membership.reason == "Nytt beslut"
+        (event,) = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action.in_(["priority.added", "priority.changed"]))).all()
+    assert event.action == "priority.changed"
+    assert event.details == {"group": "targeted", "youth_id": youth_id, "changed": ["reason"]}
 
 
 @pytest.mark.parametrize("role", [Role.YOUTH, Role.PROVIDER, Role.ADMINISTRATOR])

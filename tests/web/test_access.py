@@ -60,6 +60,7 @@ EXPECTED: dict[str, object] = {
     "caseworker.youth": {C},
     "caseworker.remove_membership": {C},
     "caseworker.import_csv": {C},
+    "caseworker.confirm_import": {C},
     "caseworker.apart": {C},
     "caseworker.remove_apart": {C},
     "admin.home": {A},

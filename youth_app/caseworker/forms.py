@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SearchField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (BooleanField, DateField, HiddenField, SearchField, SelectChoice,
+                     SelectField, TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from . import csv_import, services
+
+#: The size limit as the form states it.
+MAX_FILE_SIZE = f"{csv_import.MAX_FILE_BYTES // (1024 * 1024)} MB"
 
 
 class SearchForm(FlaskForm):
@@ -26,11 +33,34 @@ class MembershipForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.group.choices = [SelectChoice(g.id, g.name) for g in groups if not g.automatic]
 
+    def validate_expires_on(self, field) -> None:
+        problem = services.expiry_problem(field.data)
+        if problem:
+            raise ValidationError(expiry_problem_text(problem))
+
+
+def expiry_problem_text(problem: str) -> str:
+    if problem == "past":
+        return _("The date has passed. Give today's date or a later one.")
+    return _("The date is too far ahead. Give a date no later than %(date)s.",
+             date=services.latest_expiry().isoformat())
+
 
 class ImportForm(MembershipForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()],
                      description=_l("One personal identity number per line, e.g. "
-                                    "20100514-1234. A header line is allowed."))
+                                    "20100514-1234, in the first column. A header line "
+                                    "is allowed. At most %(size)s.", size=MAX_FILE_SIZE))
+
+
+class ConfirmImportForm(FlaskForm):
+    """The preview's answer: the signed list, and what to do with existing members."""
+    token = HiddenField(validators=[DataRequired()])
+    replace = BooleanField(
+        _l("Replace the reason and expiry of those already in the group with the ones in "
+           "this import"),
+        description=_l("If you leave this unticked, the young people already in the "
+                       "group keep their current reason and expiry."))
 
 
 class ApartForm(FlaskForm):

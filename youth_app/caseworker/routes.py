@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import PriorityGroup, YouthProfile
-from . import bp, services
-from .forms import ActionForm, ApartForm, ImportForm, MembershipForm, SearchForm
+from . import bp, csv_import, services
+from .forms import (MAX_FILE_SIZE, ActionForm, ApartForm, ConfirmImportForm, ImportForm,
+                    MembershipForm, SearchForm)
 from .services import PriorityError
 
 
@@ -71,30 +73,103 @@ def remove_membership(membership_id: int):
                     else url_for("caseworker.home"))
 
 
-
-
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
+    """Step 1: upload a list and see what importing it would do; nothing is saved."""
     form = ImportForm(services.groups())
-    result = None
-    if form.validate_on_submit():
-        group = db.session.get(PriorityGroup, form.group.data)
-        result = services.import_csv(form.file.data.read(), group, form.expires_on.data,
-                                     form.reason.data or "", _me())
-        if result.errors:
-            db.session.rollback()
-        else:
-            db.session.commit()
-            flash(_("Imported: %(count)d.", count=result.added), "success")
-            return redirect(url_for("caseworker.group", group_id=group.id))
-    return render_template("caseworker/import.html", form=form, result=result,
-                           error_text=_import_error_text)
+    if not form.validate_on_submit():
+        return render_template("caseworker/import.html", form=form)
+    group = db.session.get(PriorityGroup, form.group.data)
+    try:
+        plan = csv_import.preview(form.file.data, group, form.reason.data or "",
+                                  form.expires_on.data)
+    except csv_import.FileProblem as problem:
+        form.file.errors.append(_file_problem_text(problem.code))
+        return render_template("caseworker/import.html", form=form)
+    return _show_preview(plan, form)
 
 
-def _import_error_text(code: str) -> str:
+@bp.post("/import/confirm")
+def confirm_import():
+    """Step 2: import exactly what the preview showed, if it still holds."""
+    form = ConfirmImportForm()
+    try:
+        if not form.validate_on_submit():
+            raise csv_import.PreviewProblem("invalid")
+        plan, seen = csv_import.from_token(form.token.data, _me())
+    except csv_import.PreviewProblem as problem:
+        return _start_over(_preview_problem_text(problem.code), 400)
+    if services.expiry_problem(plan.expires_on):  # the day turned since the preview
+        return _start_over(_preview_problem_text("expiry_passed"), 200)
+    if plan.state() != seen:
+        return _changed_meanwhile(plan)
+    return _import(plan, form)
+
+
+def _import(plan: csv_import.Plan, form: ConfirmImportForm):
+    try:
+        imported = csv_import.apply(plan, form.replace.data, _me())
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another import added one of them at this very moment
+        db.session.rollback()
+        return _changed_meanwhile(csv_import.from_token(form.token.data, _me())[0])
+    flash(_("Imported. New in the group: %(added)d. Replaced: %(changed)d. "
+            "Kept as they were: %(kept)d.", added=imported.added, changed=imported.changed,
+            kept=imported.kept), "success")
+    return redirect(url_for("caseworker.group", group_id=plan.group.id))
+
+
+def _show_preview(plan: csv_import.Plan, upload: ImportForm):
+    """The preview page, and its ``priority.read`` row (it shows names next to a group).
+    Rendered before the commit, so the page does not reload every young person."""
+    confirm = None if plan.errors else ConfirmImportForm(
+        formdata=None, token=csv_import.token(plan, _me()))
+    page = render_template("caseworker/import_preview.html", plan=plan, form=upload,
+                           confirm=confirm, line_error_text=_line_error_text)
+    services.record_read("import_preview", _me(), group=plan.group.code, lines=plan.lines)
+    db.session.commit()
+    return page
+
+
+def _changed_meanwhile(plan: csv_import.Plan):
+    flash(_("The group changed after you checked the list. This is what the import would "
+            "do now: check it and press Import again."), "error")
+    return _show_preview(plan, ImportForm(services.groups(), formdata=None))
+
+
+def _start_over(message: str, status: int):
+    flash(message, "error")
+    form = ImportForm(services.groups(), formdata=None)
+    return render_template("caseworker/import.html", form=form), status
+
+
+def _line_error_text(code: str) -> str:
     return {"invalid": _("not a valid personal identity number"),
             "unknown": _("no young person with this number has registered"),
-            "encoding": _("the file is not UTF-8 text")}[code]
+            "removed": _("the young person's account was removed after you checked the list"),
+            "encoding": _("the line is not UTF-8 text (save the file as CSV UTF-8)"),
+            "nul": _("the line holds a NUL character, so the file is not plain text"),
+            "too_long": _("the line is longer than %(count)d characters",
+                          count=csv_import.MAX_LINE_CHARS),
+            "unreadable": _("the line cannot be read as CSV")}[code]
+
+
+def _file_problem_text(code: str) -> str:
+    return {"too_big": _("The file is larger than %(size)s. Split the list into smaller "
+                         "files.", size=MAX_FILE_SIZE),
+            "too_many_lines": _("The file has more than %(count)d lines. Split the list "
+                                "into smaller files.", count=csv_import.MAX_LINES),
+            "empty": _("The file holds no personal identity numbers.")}[code]
+
+
+def _preview_problem_text(code: str) -> str:
+    if code == "expired":
+        return _("You checked the list more than %(minutes)d minutes ago. Upload the file "
+                 "again.", minutes=csv_import.CONFIRM_MAX_AGE.seconds // 60)
+    if code == "expiry_passed":
+        return _("The expiry date has passed since you checked the list. Upload the file "
+                 "again with a later date.")
+    return _("The checked list could not be read. Upload the file again.")
 
 
 @bp.route("/apart", methods=["GET", "POST"])

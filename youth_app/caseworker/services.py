@@ -1,15 +1,14 @@
 """Confidential priority: social services' own data about which youths to favour.
 
 Only caseworkers see names next to groups. Every read and every change writes one
-audit row (``priority.read`` once per page that shows it, ``priority.added`` ...).
+audit row (``priority.read`` once per page that shows it, ``priority.added``,
+``priority.changed`` or ``priority.removed`` per membership); no row holds the reason.
 Administrators get counts per group, never names.
 """
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,6 +19,10 @@ from ..models import (ApartGroup, ApartMember, DomainError, PriorityGroup, Prior
                       User, YouthProfile)
 
 MAX_RESULTS = 50
+#: Whose calendar decides when a day has passed.
+LOCAL = ZoneInfo("Europe/Stockholm")
+#: An expiry may lie at most this many years ahead.
+EXPIRY_YEARS = 5
 
 
 class PriorityError(DomainError):
@@ -76,21 +79,82 @@ def members(group: PriorityGroup) -> list[PriorityMembership]:
         .order_by(YouthProfile.last_name, YouthProfile.first_name)))
 
 
+def today() -> date:
+    """The municipality's date: an expiry is a day in Sweden, not in UTC."""
+    return datetime.now(LOCAL).date()
+
+
+def latest_expiry() -> date:
+    """How far ahead a priority may run: a caseworker's decision is reviewed within
+    that time, and a later date is far more likely a typing error than a plan."""
+    now = today()
+    try:
+        return now.replace(year=now.year + EXPIRY_YEARS)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + EXPIRY_YEARS, day=28)
+
+
+def expiry_problem(expires_on: date | None) -> str | None:
+    """``"past"``, ``"too_far"`` or None: the one rule for every way of setting one."""
+    if expires_on is None:
+        return None
+    if expires_on < today():
+        return "past"
+    if expires_on > latest_expiry():
+        return "too_far"
+    return None
+
+
 def add(youth: YouthProfile, group: PriorityGroup, reason: str, expires_on: date | None,
         caseworker: User) -> PriorityMembership:
-    if group.automatic:
-        raise PriorityError("automatic")
+    """Put a youth in a group, or give their membership this reason and expiry."""
     membership = db.session.scalar(sa.select(PriorityMembership).where(
         PriorityMembership.youth_id == youth.id, PriorityMembership.group_id == group.id))
     if membership is None:
-        membership = PriorityMembership(youth_id=youth.id, group_id=group.id)
-        db.session.add(membership)
-    membership.reason, membership.expires_on = reason.strip(), expires_on
-    membership.set_by_id = caseworker.id
-    db.session.flush()
-    audit.record("priority.added", membership, actor=caseworker, group=group.code,
-                 youth_id=youth.id)
+        return add_new([youth], group, reason, expires_on, caseworker)[0]
+    change(membership, reason, expires_on, caseworker)
     return membership
+
+
+def add_new(youths: list[YouthProfile], group: PriorityGroup, reason: str,
+            expires_on: date | None, caseworker: User) -> list[PriorityMembership]:
+    """New memberships for youths not yet in ``group``; one ``priority.added`` each."""
+    _check(group, expires_on)
+    added = [PriorityMembership(youth_id=youth.id, group_id=group.id, reason=reason.strip(),
+                                expires_on=expires_on, set_by_id=caseworker.id)
+             for youth in youths]
+    db.session.add_all(added)
+    db.session.flush()
+    for membership in added:
+        audit.record("priority.added", membership, actor=caseworker, group=group.code,
+                     youth_id=membership.youth_id)
+    return added
+
+
+def change(membership: PriorityMembership, reason: str, expires_on: date | None,
+           caseworker: User) -> list[str]:
+    """Give an existing membership this reason and expiry. The audit row names the
+    fields that changed, never the reason itself; nothing changed, no row."""
+    _check(membership.group, expires_on)
+    changed = [name for name, old, new in (("reason", membership.reason, reason.strip()),
+                                           ("expires_on", membership.expires_on, expires_on))
+               if old != new]
+    if changed:
+        membership.reason, membership.expires_on = reason.strip(), expires_on
+        membership.set_by_id = caseworker.id
+        db.session.flush()
+        audit.record("priority.changed", membership, actor=caseworker,
+                     group=membership.group.code, youth_id=membership.youth_id,
+                     changed=changed)
+    return changed
+
+
+def _check(group: PriorityGroup, expires_on: date | None) -> None:
+    if group.automatic:
+        raise PriorityError("automatic")
+    problem = expiry_problem(expires_on)
+    if problem:
+        raise PriorityError(f"expiry_{problem}")
 
 
 def remove(membership_id: int, caseworker: User) -> None:
@@ -103,41 +167,8 @@ def remove(membership_id: int, caseworker: User) -> None:
     db.session.flush()
 
 
-@dataclass
-class ImportResult:
-    added: int = 0
-    #: (line number, the number as written, error code)
-    errors: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-def import_csv(data: bytes, group: PriorityGroup, expires_on: date | None, reason: str,
-               caseworker: User) -> ImportResult:
-    """One personal identity number per line (a header line is allowed). All or nothing:
-    if any line is wrong, nothing is imported and every wrong line is listed."""
-    result, found = ImportResult(), []
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        result.errors.append((0, "", "encoding"))
-        return result
-    for line_number, row in enumerate(csv.reader(io.StringIO(text), delimiter=";"), start=1):
-        cell = (row[0] if row else "").strip()
-        if not cell or (line_number == 1 and not any(c.isdigit() for c in cell)):
-            continue
-        youth, error = _find(cell)
-        if error:
-            result.errors.append((line_number, cell, error))
-        else:
-            found.append(youth)
-    if result.errors:
-        return result
-    for youth in dict.fromkeys(found):
-        add(youth, group, reason, expires_on, caseworker)
-        result.added += 1
-    return result
-
-
-def _find(cell: str) -> tuple[YouthProfile | None, str | None]:
+def find(cell: str) -> tuple[YouthProfile | None, str | None]:
+    """The youth with this personal identity number, or an error code."""
     try:
         digits = parse_personal_number(cell).digits
     except InvalidNumber:
@@ -154,7 +185,7 @@ def apart_groups() -> list[ApartGroup]:
 def add_apart_group(numbers: list[str], caseworker: User) -> ApartGroup:
     youths = []
     for cell in numbers:
-        youth, error = _find(cell)
+        youth, error = find(cell)
         if error:
             raise PriorityError(f"apart_{error}")
         youths.append(youth)
