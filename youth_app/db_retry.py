@@ -38,3 +38,11 @@ def run_and_commit(work: Callable[[], T], attempts: int = 20) -> T:
                 raise
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def violated(error: sa.exc.IntegrityError) -> str:
+    """What a unique or foreign-key violation was about, as ``table.column`` text to
+    match against: PostgreSQL names the constraint, SQLite the columns."""
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name or str(error.orig)

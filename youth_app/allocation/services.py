@@ -8,6 +8,7 @@ from __future__ import annotations
 import platform
 import secrets
 import threading
+from contextlib import contextmanager
 from hashlib import sha256
 from importlib.metadata import version
 
@@ -19,7 +20,7 @@ import matching
 from .. import audit, logs
 from ..extensions import db
 from ..models import (AllocationRun, DomainError, Placement, PlacementState, Round,
-                      RoundState, RunStatus, utcnow)
+                      RoundState, RunStatus, transition, utcnow)
 from ..placements import services as placements
 from . import problem as problems
 
@@ -49,21 +50,55 @@ def close(round_: Round) -> None:
     audit.record("round.closed", round_)
 
 
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 def start_run(round_: Round, user=None, method: str = "optimal") -> AllocationRun:
     """Queue a run of the round's current problem (built now, so later edits to the
-    round do not change what this run solves)."""
+    round do not change what this run solves). One run at a time per round: the
+    database refuses a second active run (``uq_allocation_run_one_active``)."""
     if round_.state not in (RoundState.CLOSED, RoundState.ALLOCATED, RoundState.PUBLISHED):
         raise RunError("round_not_closed")
+    fail_stale_runs(round_)
+    if active_run(round_) is not None:
+        raise RunError("already_running")
     if round_.lottery_seed is None:
         draw_seed(round_)
     run = AllocationRun(round_id=round_.id, started_by_id=getattr(user, "id", None),
                         method=method, seed=round_.lottery_seed,
                         problem=problems.build(round_, round_.lottery_seed),
-                        versions=_versions(), progress_message="queued")
+                        versions=_versions(), progress_message="queued",
+                        heartbeat_at=utcnow())
     db.session.add(run)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # another start won the race; the caller rolls back
+        raise RunError("already_running") from None
     audit.record("allocation.run_started", run, actor=user, method=method)
     return run
+
+
+def active_run(round_: Round) -> AllocationRun | None:
+    return db.session.scalar(sa.select(AllocationRun).where(
+        AllocationRun.round_id == round_.id, AllocationRun.status.in_(ACTIVE)))
+
+
+def fail_stale_runs(round_: Round | None = None) -> int:
+    """Mark failed every running run whose worker has stopped sending its heartbeat
+    (killed, out of memory, machine restarted), so the round can be run again. Called
+    whenever a run's state is looked at; cheap (one indexed update)."""
+    stale = utcnow() - current_app.config["RUN_STALE_AFTER"]
+    statement = sa.update(AllocationRun).where(
+        AllocationRun.status == RunStatus.RUNNING, AllocationRun.heartbeat_at < stale)
+    if round_ is not None:
+        statement = statement.where(AllocationRun.round_id == round_.id)
+    return db.session.execute(statement.values(
+        status=RunStatus.FAILED, error=WORKER_DIED, finished_at=utcnow())
+        .execution_options(synchronize_session="fetch")).rowcount
+
+
+#: The run's error when its worker died (the page translates it).
+WORKER_DIED = "worker_stopped"
 
 
 def _versions() -> dict:
@@ -76,24 +111,31 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
 
     No transaction is held while the solver works (SQLite would otherwise block the
     progress updates, written on their own connection for the page that polls them).
+    While it works, a heartbeat is written every ``RUN_HEARTBEAT_EVERY`` seconds; the
+    result is stored only if the run is still running then (not stopped, nor declared
+    dead), in the same transaction that stores it.
     """
     run = db.session.get(AllocationRun, run_id)
-    run.status, run.progress_message = RunStatus.RUNNING, "encoding"
+    if run is None or not transition(run, AllocationRun.status == RunStatus.QUEUED,
+                                     status=RunStatus.RUNNING, progress_message="encoding",
+                                     heartbeat_at=utcnow()):
+        db.session.rollback()
+        return run  # stopped before a worker took it
     problem_data, method = run.problem, run.method
     db.session.commit()
     try:
-        problem = matching.load_problem(problem_data)
-        result = matching.solve(problem, solver=solver, method=method,
-                                progress=_progress_writer(run_id))
+        with _heartbeat(run_id):
+            problem = matching.load_problem(problem_data)
+            result = matching.solve(problem, solver=solver, method=method,
+                                    progress=_progress_writer(run_id))
         breaches = matching.validate(problem, result)
         if breaches:
             raise RuntimeError(f"result breaks {len(breaches)} rules: {breaches[0]}")
         run = db.session.get(AllocationRun, run_id)
-        db.session.refresh(run)
-        if run.status is RunStatus.CANCELLED:
-            return run  # stopped while solving: its result is thrown away
-        _store(run, result)
-        db.session.commit()
+        if _store(run, result):
+            db.session.commit()
+        else:
+            db.session.rollback()  # stopped, or given up for dead, while solving
     except Exception as error:  # the run fails; nothing published changes
         db.session.rollback()
         _fail(run_id, error)
@@ -101,11 +143,35 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
     return run
 
 
+@contextmanager
+def _heartbeat(run_id: int):
+    """A thread that tells, every few seconds, that this run's worker is alive (the
+    solver releases the GIL often enough: measured gaps under a second at 20,000)."""
+    every = current_app.config["RUN_HEARTBEAT_EVERY"]
+    stopped = threading.Event()
+    engine = db.engine
+
+    def beat() -> None:
+        while not stopped.wait(every):
+            with engine.begin() as connection:
+                connection.execute(sa.update(AllocationRun).where(
+                    AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING)
+                    .values(heartbeat_at=utcnow()))
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"run-{run_id}-heartbeat")
+    thread.start()
+    try:
+        yield
+    finally:
+        stopped.set()
+        thread.join()
+
+
 def stop(run: AllocationRun, user=None) -> None:
     """Stop a queued or running run (or one whose process died): nothing of it is kept."""
-    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if not transition(run, AllocationRun.status.in_(ACTIVE), status=RunStatus.CANCELLED,
+                      finished_at=utcnow()):
         raise RunError("not_running")
-    run.status, run.finished_at = RunStatus.CANCELLED, utcnow()
     audit.record("allocation.run_stopped", run, actor=user)
 
 
@@ -114,19 +180,24 @@ def _progress_writer(run_id: int):
     polling it sees it while the run's own transaction is still open."""
     def write(index: int, count: int, name: str, elapsed: float) -> None:
         with db.engine.begin() as connection:
-            connection.execute(sa.update(AllocationRun).where(AllocationRun.id == run_id).values(
-                progress=min(99, int(100 * index / max(count, 1))),
+            connection.execute(sa.update(AllocationRun).where(
+                AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING).values(
+                progress=min(99, int(100 * index / max(count, 1))), heartbeat_at=utcnow(),
                 progress_message=f"{index}/{count} {name} ({elapsed:.1f} s)"))
     return write
 
 
-def _store(run: AllocationRun, result: matching.Result) -> None:
-    run.result = result.to_dict()
-    run.timings = dict(result.stats.get("timings", {}))
+def _store(run: AllocationRun, result: matching.Result) -> bool:
+    """Keep the result, if the run is still running; False if it was not."""
+    done = {"result": result.to_dict(), "timings": dict(result.stats.get("timings", {})),
+            "finished_at": utcnow()}
     if result.status is matching.Status.INFEASIBLE:
-        run.status, run.error = RunStatus.FAILED, "infeasible: locks clash"
-        run.finished_at = utcnow()
-        return
+        return transition(run, AllocationRun.status == RunStatus.RUNNING,
+                          status=RunStatus.FAILED, error="infeasible: locks clash", **done)
+    if not transition(run, AllocationRun.status == RunStatus.RUNNING,
+                      status=RunStatus.SUCCEEDED, progress=100, progress_message="done",
+                      **done):
+        return False
     kept = {(p.youth_id, p.offer_id) for p in db.session.scalars(sa.select(Placement).where(
         Placement.round_id == run.round_id, Placement.state.in_(problems.KEEP)))}
     for a in result.assignments:
@@ -135,18 +206,20 @@ def _store(run: AllocationRun, result: matching.Result) -> None:
         db.session.add(Placement(round_id=run.round_id, run_id=run.id,
                                  youth_id=problems.key_id(a.youth),
                                  offer_id=problems.key_id(a.offer), rank=a.rank))
-    run.status, run.progress, run.progress_message = RunStatus.SUCCEEDED, 100, "done"
-    run.finished_at = utcnow()
     round_ = db.session.get(Round, run.round_id)
     if round_.state is not RoundState.ALLOCATED:
         round_.move_to(RoundState.ALLOCATED)
     audit.record("allocation.run_finished", run, status=result.status.value)
+    return True
 
 
 def _fail(run_id: int, error: Exception) -> None:
+    """Mark the run failed (unless it was stopped meanwhile). The error is kept for
+    staff by its kind only: a message could quote data (a database error quotes rows)."""
     run = db.session.get(AllocationRun, run_id)
-    run.status, run.error, run.finished_at = RunStatus.FAILED, str(error)[:2000], utcnow()
-    audit.record("allocation.run_failed", run)
+    if transition(run, AllocationRun.status.in_(ACTIVE), status=RunStatus.FAILED,
+                  error=type(error).__name__, finished_at=utcnow()):
+        audit.record("allocation.run_failed", run)
     db.session.commit()
 
 
@@ -191,15 +264,14 @@ def publish(round_: Round, user=None) -> int:
     run = latest_successful_run(round_)
     if run is None:
         raise RunError("no_run")
-    round_.move_to(RoundState.PUBLISHED)
+    round_.move_to(RoundState.PUBLISHED)  # first: a second click waits here, then loses
     proposed = db.session.scalars(sa.select(Placement).where(
         Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)).all()
-    for placement in proposed:
-        placements.make_offer(placement, round_.reply_days)
+    offered = sum(placements.make_offer(p, round_.reply_days) for p in proposed)
     _tell_unplaced(run, round_)
     run.published_at = utcnow()
-    audit.record("round.published", round_, actor=user, run_id=run.id, offers=len(proposed))
-    return len(proposed)
+    audit.record("round.published", round_, actor=user, run_id=run.id, offers=offered)
+    return offered
 
 
 def _tell_unplaced(run: AllocationRun, round_: Round) -> None:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import home_endpoint
+from ..db_retry import run_and_commit
 from ..extensions import db
 from ..security import local_target
 from ..models import District
@@ -108,12 +109,12 @@ def register_youth():
     if not form.validate_on_submit():
         return render_template("auth/register_youth.html", form=form)
     try:
-        services.register_youth(
+        run_and_commit(lambda: services.register_youth(
             first_name=form.first_name.data, last_name=form.last_name.data,
             number=form.parsed_number, email=form.email.data, phone=form.phone.data,
             district_id=form.district.data, password=form.password.data,
             language=session.get("language"), school_year=form.school_year.data,
-            languages=form.languages.data)
+            languages=form.languages.data))
     except services.EmailTaken:
         form.email.errors.append(_("An account with this e-mail address exists. Log in, "
                                    "or choose a new password if you forgot it."))
@@ -121,7 +122,6 @@ def register_youth():
         form.personal_number.errors.append(_("An account with this number exists. Log in "
                                              "with it, or contact us for help."))
     else:
-        db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data)
     db.session.rollback()
     return render_template("auth/register_youth.html", form=form)
@@ -133,11 +133,11 @@ def register_provider():
     if not form.validate_on_submit():
         return render_template("auth/register_provider.html", form=form)
     try:
-        services.register_provider(
+        run_and_commit(lambda: services.register_provider(
             organisation_name=form.organisation_name.data, kind=form.kind.data,
             org_number=form.org_number.data, contact_name=form.contact_name.data,
             phone=form.phone.data, email=form.email.data, password=form.password.data,
-            language=session.get("language"))
+            language=session.get("language")))
     except services.EmailTaken:
         form.email.errors.append(_("An account with this e-mail address exists. Log in, "
                                    "or choose a new password if you forgot it."))
@@ -145,7 +145,6 @@ def register_provider():
         form.org_number.errors.append(_("This organisation is already registered. Ask its "
                                         "contact person to invite you."))
     else:
-        db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data)
     db.session.rollback()
     return render_template("auth/register_provider.html", form=form)

@@ -11,6 +11,7 @@ from flask_babel import force_locale, gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import audit, links, mail, security
+from ..db_retry import violated
 from ..extensions import db
 from ..identity import PersonalNumber
 from ..models import (DomainError, Organisation, OrganisationKind, Role, User, YouthProfile,
@@ -89,8 +90,7 @@ def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, e
         date_of_birth=number.birth_date, personal_number=number.digits, phone=phone or "",
         private_email=user.email, district_id=district_id, school_year=school_year,
         languages=languages or [])
-    db.session.add(user)
-    db.session.flush()
+    _add_account(user)
     audit.record("auth.register", user, actor=user, role=user.role.value)
     send_confirmation(user)
     return user
@@ -107,12 +107,29 @@ def register_provider(*, organisation_name: str, kind: str, org_number: str,
         name=organisation_name.strip(), kind=OrganisationKind(kind), org_number=org_number,
         contact_name=contact_name.strip(), contact_email=user.email, contact_phone=phone or "",
         terms_accepted_at=utcnow())
-    db.session.add(user)
-    db.session.flush()
+    _add_account(user)
     audit.record("auth.register", user, actor=user, role=user.role.value,
                  organisation_id=user.organisation_id)
     send_confirmation(user)
     return user
+
+
+def _add_account(user: User) -> None:
+    """Insert a new account. Two registrations with one address (or number) at the same
+    moment both pass the checks above; the database's unique constraints settle it, and
+    the loser is told as if it had come second (the caller rolls back)."""
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        clash = violated(error)
+        if "personal_number" in clash:
+            raise PersonalNumberTaken() from None
+        if "org_number" in clash:
+            raise OrgNumberTaken() from None
+        if "email" in clash:
+            raise EmailTaken(user.email) from None
+        raise
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -185,8 +202,7 @@ def invite_provider(organisation: Organisation, email: str, invited_by: User) ->
     """A colleague's account, without a password until they choose one by the link."""
     user = _new_user(email, secrets.token_urlsafe(32), Role.PROVIDER, invited_by.preferred_language)
     user.organisation = organisation
-    db.session.add(user)
-    db.session.flush()
+    _add_account(user)
     subject, body = _in_users_language(user, lambda: (
         _("You are invited to %(organisation)s", organisation=organisation.name),
         _("Hello!\n\n%(name)s has invited you to post summer jobs and activities for "

@@ -7,7 +7,7 @@ from flask_babel import force_locale, gettext as _
 
 from .. import audit, links, mail
 from ..extensions import db
-from ..models import ConsentMethod, GuardianConsent, Placement, User, utcnow
+from ..models import ConsentMethod, GuardianConsent, Placement, User, transition, utcnow
 
 
 def given(placement: Placement) -> bool:
@@ -60,10 +60,10 @@ def find(token: str) -> GuardianConsent | None:
 
 
 def give(consent: GuardianConsent, name: str) -> None:
-    if consent.given_at is None:
-        consent.given_at = utcnow()
-        consent.given_by_name = name.strip()
-        consent.method = ConsentMethod.EMAIL_LINK
+    """Record the guardian's consent once (a second press, or a second tab, changes
+    nothing: settled by the database)."""
+    if transition(consent, GuardianConsent.given_at.is_(None), given_at=utcnow(),
+                  given_by_name=name.strip(), method=ConsentMethod.EMAIL_LINK):
         audit.record("consent.given", consent, method="email_link")
 
 

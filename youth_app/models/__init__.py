@@ -4,7 +4,7 @@ from .allocation import (AllocationRun, Override, OverrideKind, Placement, Place
 from .application import Application
 from .attendance import Attendance
 from .audit import AuditEvent
-from .base import DomainError, utcnow
+from .base import DomainError, transition, utcnow
 from .message import MessageStatus, OutgoingMessage
 from .offer import AllocationMode, Offer, OfferKind, OfferStatus, SignUp, SignUpStatus
 from .organisation import Organisation, OrganisationKind
@@ -20,5 +20,5 @@ __all__ = [
     "OfferStatus", "Organisation", "OrganisationKind", "OutgoingMessage", "Override",
     "OverrideKind", "Placement", "PlacementState", "PriorityGroup", "PriorityMembership",
     "Role", "Round", "RoundPseudonym", "RoundState", "RunStatus", "SignUp", "SignUpStatus",
-    "TransitionError", "User", "YouthProfile", "utcnow",
+    "TransitionError", "User", "YouthProfile", "transition", "utcnow",
 ]

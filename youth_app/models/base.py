@@ -5,6 +5,7 @@ import enum
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 
@@ -49,3 +50,29 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
 
 class DomainError(Exception):
     """A rule of the domain forbids what was asked; views turn it into a message."""
+
+
+def transition(obj, *conditions, **values) -> bool:
+    """Change ``obj``'s row only if the ``conditions`` still hold (typically "its state is
+    still X"): one conditional UPDATE, so the database settles a race.
+
+    Of two requests that try at once, the second waits for the first to commit and then
+    finds nothing to change (PostgreSQL re-checks the condition on the new row; SQLite
+    lets one writer in and the other is retried by ``db_retry``). Returns whether this
+    transaction won; ``obj`` then holds the new values, and otherwise what is in the
+    database now, so the caller can say why.
+    """
+    from ..extensions import db
+
+    if obj.id is None:
+        db.session.flush()
+    model = type(obj)
+    statement = (sa.update(model).where(model.id == obj.id, *conditions)
+                 .values(**values).execution_options(synchronize_session=False))
+    won = db.session.execute(statement).rowcount == 1
+    if won:
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
+    else:
+        db.session.refresh(obj)
+    return won

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import DomainError, UTCDateTime, enum_type, utcnow
+from .base import DomainError, UTCDateTime, enum_type, transition, utcnow
 
 if TYPE_CHECKING:
     from .offer import Offer
@@ -90,10 +90,12 @@ class Round(db.Model):
         return state in TRANSITIONS[self.state]
 
     def move_to(self, state: RoundState) -> None:
-        """Change state, or raise :class:`TransitionError` when the lifecycle forbids it."""
-        if not self.can_move_to(state):
-            raise TransitionError(f"round {self.id}: {self.state.value} -> {state.value}")
-        self.state = state
+        """Change state, or raise :class:`TransitionError` when the lifecycle forbids it
+        or another request changed the state first (settled by the database)."""
+        old = self.state
+        if not self.can_move_to(state) or \
+                not transition(self, Round.state == old, state=state):
+            raise TransitionError(f"round {self.id}: {old.value} -> {state.value}")
 
     def accepts_applications(self, now: datetime) -> bool:
         return (self.state is RoundState.OPEN

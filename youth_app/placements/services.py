@@ -13,7 +13,8 @@ from flask_babel import format_date, gettext as _
 from .. import audit, links, mail
 from ..consent import services as consent
 from ..extensions import db
-from ..models import DomainError, OfferKind, Placement, PlacementState, YouthProfile, utcnow
+from ..models import (DomainError, OfferKind, Placement, PlacementState, YouthProfile,
+                      transition, utcnow)
 
 #: A reminder goes out this long before the reply deadline.
 REMINDER_BEFORE = timedelta(days=2)
@@ -42,18 +43,20 @@ def needs_consent(placement: Placement, today: date | None = None) -> bool:
 
 def answer(youth: YouthProfile, placement_id: int, accept: bool,
            now: datetime | None = None) -> Placement:
+    """Accept or decline an offer: one guarded change, so of an "accept" and a "decline"
+    sent at the same moment exactly one counts, and only a winning accept sends mail."""
     now = now or utcnow()
     placement = db.session.get(Placement, placement_id)
     if placement is None or placement.youth_id != youth.id:
         raise PlacementError("not_found")
-    if placement.state is not PlacementState.OFFERED:
-        raise PlacementError("already_answered")
-    if placement.reply_by and now > placement.reply_by:
-        raise PlacementError("too_late")
     if accept and needs_consent(placement, now.date()) and not consent.given(placement):
         raise PlacementError("consent_needed")
-    placement.state = PlacementState.ACCEPTED if accept else PlacementState.DECLINED
-    placement.answered_at = now
+    in_time = sa.or_(Placement.reply_by.is_(None), Placement.reply_by >= now)
+    if not transition(placement, Placement.state == PlacementState.OFFERED, in_time,
+                      state=PlacementState.ACCEPTED if accept else PlacementState.DECLINED,
+                      answered_at=now):
+        raise PlacementError("already_answered" if placement.state is not
+                             PlacementState.OFFERED else "too_late")
     audit.record("placement.accepted" if accept else "placement.declined", placement,
                  actor=youth.user)
     if accept:
@@ -61,15 +64,18 @@ def answer(youth: YouthProfile, placement_id: int, accept: bool,
     return placement
 
 
-def make_offer(placement: Placement, reply_days: int, now: datetime | None = None) -> None:
-    """Turn a proposed place into an offer with a deadline, and tell the youth."""
+def make_offer(placement: Placement, reply_days: int, now: datetime | None = None) -> bool:
+    """Turn a proposed place into an offer with a deadline, and tell the youth. False
+    (and nothing sent) if the place was no longer a proposal."""
     now = now or utcnow()
-    placement.state = PlacementState.OFFERED
-    placement.offered_at = now
-    placement.reply_by = now + timedelta(days=reply_days)
+    if not transition(placement, Placement.state == PlacementState.PROPOSED,
+                      state=PlacementState.OFFERED, offered_at=now,
+                      reply_by=now + timedelta(days=reply_days)):
+        return False
     if needs_consent(placement, now.date()):
         consent.request(placement)
     _tell(placement, "placement.offered")
+    return True
 
 
 def request_missing_consents(youth: YouthProfile, today: date | None = None) -> None:
@@ -92,27 +98,39 @@ def tell_no_place(youth: YouthProfile, round_) -> None:
 
 
 def expire_unanswered(now: datetime | None = None) -> list[Placement]:
-    """Offers whose deadline has passed without an answer; their places go back."""
+    """Offers whose deadline has passed without an answer; their places go back. One
+    conditional update: an answer that came in first keeps its place, and two clocks
+    running at once expire (and tell) each offer once."""
     now = now or utcnow()
-    late = db.session.scalars(sa.select(Placement).where(
-        Placement.state == PlacementState.OFFERED, Placement.reply_by < now)).all()
+    late = _claim(sa.update(Placement).where(
+        Placement.state == PlacementState.OFFERED, Placement.reply_by < now)
+        .values(state=PlacementState.EXPIRED))
     for placement in late:
-        placement.state = PlacementState.EXPIRED
         audit.record("placement.expired", placement)
         _tell(placement, "placement.expired")
-    return list(late)
+    return late
 
 
 def send_reminders(now: datetime | None = None) -> list[Placement]:
-    """One reminder per unanswered offer, two days before its deadline."""
+    """One reminder per unanswered offer, two days before its deadline (claimed by one
+    conditional update, so it goes out once however often the clock runs)."""
     now = now or utcnow()
-    due = db.session.scalars(sa.select(Placement).where(
+    due = _claim(sa.update(Placement).where(
         Placement.state == PlacementState.OFFERED, Placement.reminded_at.is_(None),
-        Placement.reply_by <= now + REMINDER_BEFORE, Placement.reply_by > now)).all()
+        Placement.reply_by <= now + REMINDER_BEFORE, Placement.reply_by > now)
+        .values(reminded_at=now))
     for placement in due:
-        placement.reminded_at = now
         _tell(placement, "placement.reminder")
-    return list(due)
+    return due
+
+
+def _claim(update) -> list[Placement]:
+    """Run a conditional update and load the placements it changed."""
+    ids = db.session.scalars(update.returning(Placement.id)
+                             .execution_options(synchronize_session=False)).all()
+    return list(db.session.scalars(sa.select(Placement).where(Placement.id.in_(ids))
+                                   .order_by(Placement.id)
+                                   .execution_options(populate_existing=True)))
 
 
 def _tell(placement: Placement, kind: str) -> None:

@@ -77,6 +77,21 @@ def run_status_name(status) -> str:
             "cancelled": _("stopped")}[status.value]
 
 
+@bp.app_template_global()
+def run_error_text(error: str) -> str:
+    """Why a run failed, in words (the run stores a code or the kind of error)."""
+    from flask_babel import gettext as _
+
+    from ..allocation.services import WORKER_DIED
+
+    return {WORKER_DIED: _("Its worker stopped (the process was killed or the machine "
+                           "restarted). Run it again."),
+            "infeasible: locks clash": _("Places locked by decisions clash with each "
+                                         "other. Remove one of them and run again.")
+            }.get(error, _("An error of the kind %(kind)s stopped it. Run it again; if it "
+                           "fails again, ask for technical help.", kind=error))
+
+
 @bp.app_template_filter("free_row")
 def free_row(row: tuple[str, int, int], titles: dict[str, str]) -> tuple[str, int]:
     """(offer id, places, filled) -> (title, free places) for a bar chart."""

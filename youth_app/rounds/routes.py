@@ -8,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..allocation import services as allocation
+from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import AllocationRun, Round, RoundState, RunStatus, TransitionError
 from . import bp, review, services
@@ -77,9 +78,16 @@ def _fields(form: RoundForm) -> dict:
     }
 
 
+def _fail_stale_runs(round_: Round) -> None:
+    """A run whose worker died is marked failed as soon as anyone looks."""
+    if allocation.fail_stale_runs(round_):
+        db.session.commit()
+
+
 @bp.get("/admin/rounds/<int:round_id>")
 def show(round_id: int):
     round_ = _round(round_id)
+    _fail_stale_runs(round_)
     return render_template("rounds/show.html", round=round_, runs=services.runs(round_),
                            overrides=services.overrides(round_), form=ActionForm(),
                            override_form=OverrideForm(), manual_form=ManualOfferForm())
@@ -99,13 +107,12 @@ def step(round_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.step(round_, action, _admin())
+        run_and_commit(lambda: services.step(round_, action, _admin()))
     except (TransitionError, allocation.RunError):
         db.session.rollback()
         flash(_("That step is not possible now (the round is %(state)s).",
-                state=_state_name(round_.state)), "error")
+                state=_state_name(db.session.get(Round, round_id).state)), "error")
     else:
-        db.session.commit()
         flash(str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
@@ -122,11 +129,13 @@ def start_run(round_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        run = allocation.start_run(round_, _admin())
-    except allocation.RunError:
-        flash(_("Close the round before running the allocation."), "error")
+        run = run_and_commit(lambda: allocation.start_run(round_, _admin()))
+    except allocation.RunError as error:
+        db.session.rollback()
+        flash(_("A run of this round is already going on: wait for it, or stop it.")
+              if error.code == "already_running"
+              else _("Close the round before running the allocation."), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
-    db.session.commit()
     allocation.start_in_background(current_app._get_current_object(), run.id)
     return redirect(url_for("rounds.run", run_id=run.id))
 
@@ -138,6 +147,7 @@ def _run(run_id: int) -> AllocationRun:
 @bp.get("/admin/runs/<int:run_id>")
 def run(run_id: int):
     run = _run(run_id)
+    _fail_stale_runs(run.round)
     wanted = request.args.get("youth", "").strip().upper()
     if wanted:
         return redirect(url_for("rounds.explain_youth", run_id=run_id, youth_key=wanted))
@@ -203,11 +213,11 @@ def stop_run(run_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        allocation.stop(run, _admin())
+        run_and_commit(lambda: allocation.stop(run, _admin()))
     except allocation.RunError:
+        db.session.rollback()
         flash(_("The run has already ended."), "error")
     else:
-        db.session.commit()
         flash(_("The run is stopped. Nothing of it is kept."), "success")
     return redirect(url_for("rounds.show", round_id=run.round_id))
 
@@ -215,23 +225,25 @@ def stop_run(run_id: int):
 @bp.get("/admin/runs/<int:run_id>/progress.json")
 def run_progress(run_id: int):
     run = _run(run_id)
+    _fail_stale_runs(run.round)
     return jsonify(status=run.status.value, progress=run.progress,
                    message=run.progress_message, error=bool(run.error))
 
 
 def _redirect_with(round_id: int, call, done: str):
     try:
-        call()
+        run_and_commit(call)
     except RoundRuleError as error:
         db.session.rollback()
         flash({"unknown_pair": _("No such young person or offer in this round."),
                "unknown_override": _("No such decision."),
                "not_published": _("Places can be offered by hand once the round is "
                                   "published."),
-               "full": _("That offer has no free place.")}.get(error.code, error.code),
+               "full": _("That offer has no free place."),
+               "already_offered": _("This young person already has this place or an "
+                                    "offer of it.")}.get(error.code, error.code),
               "error")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 

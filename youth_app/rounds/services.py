@@ -119,18 +119,28 @@ def remove_override(round_: Round, override_id: int, admin: User) -> None:
 
 
 def offer_by_hand(round_: Round, youth_key: str, offer_key: str, admin: User) -> Placement:
-    """A late vacancy offered directly to a youth (after publishing)."""
+    """A late vacancy offered directly to a youth (after publishing). The offer's row is
+    locked while its places are counted, so two staff members cannot both give the
+    last place; a youth cannot get two live offers of one offer (a unique index)."""
     if round_.state is not RoundState.PUBLISHED:
         raise RoundRuleError("not_published")
     youth, offer = _pair(round_, youth_key, offer_key)
+    db.session.execute(sa.select(Offer.id).where(Offer.id == offer.id).with_for_update())
+    live = [PlacementState.OFFERED, PlacementState.ACCEPTED]
+    if db.session.scalar(sa.select(Placement.id).where(
+            Placement.offer_id == offer.id, Placement.youth_id == youth.id,
+            Placement.state.in_(live))):
+        raise RoundRuleError("already_offered")
     taken = db.session.scalar(sa.select(sa.func.count(Placement.id)).where(
-        Placement.offer_id == offer.id,
-        Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED])))
+        Placement.offer_id == offer.id, Placement.state.in_(live)))
     if taken >= offer.capacity:
         raise RoundRuleError("full")
     placement = Placement(round_id=round_.id, youth_id=youth.id, offer_id=offer.id, rank=None)
     db.session.add(placement)
-    db.session.flush()
-    placements.make_offer(placement, round_.reply_days)
+    try:
+        db.session.flush()
+        placements.make_offer(placement, round_.reply_days)
+    except sa.exc.IntegrityError:  # the same youth and offer, at the same moment
+        raise RoundRuleError("already_offered") from None
     audit.record("placement.offered_by_hand", placement, actor=admin)
     return placement

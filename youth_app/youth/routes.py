@@ -141,11 +141,9 @@ def cancel_sign_up(offer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        promoted = run_and_commit(lambda: services.cancel_sign_up(youth, offer_id))
+        run_and_commit(lambda: services.tell_promoted(services.cancel_sign_up(youth, offer_id)))
     except ChoiceError:
         abort(404)
-    services.tell_promoted(promoted)
-    db.session.commit()
     flash(_("Your sign-up is cancelled."), "success")
     return redirect(url_for("catalogue.show", offer_id=offer_id))
 
@@ -164,15 +162,15 @@ def placement_error_text(error: PlacementError) -> str:
 def answer(placement_id: int, answer: str):
     if not ActionForm().validate_on_submit():
         abort(400)
+    youth = _youth()
     try:
-        placements.answer(_youth(), placement_id, accept=answer == "accept")
+        run_and_commit(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
     except PlacementError as error:
         db.session.rollback()
         if error.code == "not_found":
             abort(404)
         flash(placement_error_text(error), "error")
     else:
-        db.session.commit()
         flash(_("Thank you, your place is confirmed.") if answer == "accept"
               else _("You have declined the place. It goes to someone else."), "success")
     return redirect(url_for("youth.home"))

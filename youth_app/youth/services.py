@@ -94,6 +94,10 @@ def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=N
     offers = {o.id: o for o in db.session.scalars(sa.select(Offer).where(Offer.id.in_(offer_ids)))}
     for offer_id in offer_ids:
         _check_choosable(offers.get(offer_id), offer_id, round_, status.age)
+    # One save of a youth's list at a time (two tabs): a row lock on PostgreSQL; SQLite
+    # lets one writer in and the caller retries the other (``youth_app.db_retry``).
+    db.session.execute(sa.select(YouthProfile.id).where(YouthProfile.id == youth.id)
+                       .with_for_update())
     first_time = not choices(youth, round_)
     db.session.execute(sa.delete(Application).where(Application.youth_id == youth.id,
                                                     Application.round_id == round_.id))
