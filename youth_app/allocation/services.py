@@ -18,6 +18,7 @@ from flask import Flask, current_app
 import matching
 
 from .. import audit, logs
+from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import (AllocationRun, DomainError, Placement, PlacementState, Round,
                       RoundState, RunStatus, transition, utcnow)
@@ -87,12 +88,13 @@ def fail_stale_runs(round_: Round | None = None) -> int:
     """Mark failed every running run whose worker has stopped sending its heartbeat
     (killed, out of memory, machine restarted), so the round can be run again. Called
     whenever a run's state is looked at; cheap (one indexed update)."""
-    stale = utcnow() - current_app.config["RUN_STALE_AFTER"]
-    statement = sa.update(AllocationRun).where(
-        AllocationRun.status == RunStatus.RUNNING, AllocationRun.heartbeat_at < stale)
+    stale = [AllocationRun.status == RunStatus.RUNNING,
+             AllocationRun.heartbeat_at < utcnow() - current_app.config["RUN_STALE_AFTER"]]
     if round_ is not None:
-        statement = statement.where(AllocationRun.round_id == round_.id)
-    return db.session.execute(statement.values(
+        stale.append(AllocationRun.round_id == round_.id)
+    if db.session.scalar(sa.select(AllocationRun.id).where(*stale).limit(1)) is None:
+        return 0  # the usual case: a read, so polling the progress never blocks a writer
+    return db.session.execute(sa.update(AllocationRun).where(*stale).values(
         status=RunStatus.FAILED, error=WORKER_DIED, finished_at=utcnow())
         .execution_options(synchronize_session="fetch")).rowcount
 
@@ -116,10 +118,9 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
     dead), in the same transaction that stores it.
     """
     run = db.session.get(AllocationRun, run_id)
-    if run is None or not transition(run, AllocationRun.status == RunStatus.QUEUED,
-                                     status=RunStatus.RUNNING, progress_message="encoding",
-                                     heartbeat_at=utcnow()):
-        db.session.rollback()
+    if run is None or not run_and_commit(lambda: transition(
+            run, AllocationRun.status == RunStatus.QUEUED, status=RunStatus.RUNNING,
+            progress_message="encoding", heartbeat_at=utcnow())):
         return run  # stopped before a worker took it
     problem_data, method = run.problem, run.method
     db.session.commit()
@@ -131,11 +132,8 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
         breaches = matching.validate(problem, result)
         if breaches:
             raise RuntimeError(f"result breaks {len(breaches)} rules: {breaches[0]}")
-        run = db.session.get(AllocationRun, run_id)
-        if _store(run, result):
-            db.session.commit()
-        else:
-            db.session.rollback()  # stopped, or given up for dead, while solving
+        # False (nothing kept) if it was stopped, or given up for dead, while solving.
+        run_and_commit(lambda: _store(db.session.get(AllocationRun, run_id), result))
     except Exception as error:  # the run fails; nothing published changes
         db.session.rollback()
         _fail(run_id, error)
