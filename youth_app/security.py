@@ -143,7 +143,7 @@ def login_wait(email: str, known_device: bool = False) -> timedelta | None:
     waits = [_wait(account, client_ip(), config["LOGIN_MAX_FAILURES"])]
     if not known_device:
         waits.append(_wait(account, None, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]))
-    return max((wait for wait in waits if wait), default=None)
+    return max((wait for wait in waits if wait is not None), default=None)
 
 
 def _wait(account: str, address: str | None, threshold: int) -> timedelta | None:

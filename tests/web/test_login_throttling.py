@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from flask_babel import force_locale, ngettext
 from markupsafe import escape
 
+from youth_app import security
+from youth_app.auth import second_factor
 from youth_app.extensions import db
-from youth_app.models import LoginAttempt, Role
-from youth_app.security import KNOWN_DEVICE_COOKIE
+from youth_app.models import LoginAttempt, LoginSession, Role, User
 
 from .. import factories
 
@@ -136,26 +137,43 @@ def test_a_known_device_still_waits_for_its_own_failures(app):
     assert log_in(phone, alva).status_code == 429
 
 
-@pytest.mark.parametrize("cookie", ["someone else's", "forged"])
-def test_only_the_accounts_own_device_cookie_spares_it(app, cookie):
+@pytest.mark.parametrize("cookie", ["someone else's", "signed with another key"])
+def test_only_the_accounts_own_device_cookie_spares_it(app, app_factory, cookie):
     alva, bo = youths(app, 2)
     browser = client_at(app, HOME)
-    assert log_in(browser, bo).status_code == 302
-    if cookie == "forged":
-        value = browser.get_cookie(KNOWN_DEVICE_COOKIE).value
-        browser.set_cookie(KNOWN_DEVICE_COOKIE, value[:-2] + ("AA" if value[-2:] != "AA"
-                                                              else "BB"))
-    browser.post("/logout")
+    if cookie == "someone else's":
+        assert log_in(browser, bo).status_code == 302
+        browser.post("/logout")
+    else:  # Alva's cookie as another site (another secret key) would make it
+        elsewhere = client_at(app_factory(SECRET_KEY="another key"), HOME)
+        assert log_in(elsewhere, alva).status_code == 302
+        forged = elsewhere.get_cookie(security.KNOWN_DEVICE_COOKIE).value
+        browser.set_cookie(security.KNOWN_DEVICE_COOKIE, forged)
     for n in range(20):
         log_in(client_at(app, f"203.0.113.{n}"), alva, "guess")
     assert log_in(browser, alva).status_code == 429
+
+
+def test_a_new_password_ends_the_known_device(app):
+    """Whoever chose the new password may not trust every browser the old one reached."""
+    alva, = youths(app, 1)
+    phone = client_at(app, HOME)
+    assert log_in(phone, alva).status_code == 302
+    phone.post("/logout")
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == alva))
+        user.password_hash = security.hash_password("a brand new password")
+        db.session.commit()
+    for n in range(20):
+        log_in(client_at(app, f"203.0.113.{n}"), alva, "guess")
+    assert log_in(phone, alva, "a brand new password").status_code == 429
 
 
 def test_the_known_device_cookie_is_http_only_and_long_lived(app):
     alva, = youths(app, 1)
     response = log_in(client_at(app, HOME), alva)
     header = next(h for h in response.headers.getlist("Set-Cookie")
-                  if h.startswith(KNOWN_DEVICE_COOKIE + "="))
+                  if h.startswith(security.KNOWN_DEVICE_COOKIE + "="))
     assert "HttpOnly" in header and "SameSite=Lax" in header
     assert f"Max-Age={365 * 24 * 3600}" in header
     assert alva not in header  # the cookie names the account by id, signed
@@ -226,9 +244,6 @@ def test_wrong_codes_from_many_addresses_slow_the_account_everywhere(app, casewo
 def test_a_code_works_once_even_for_two_requests_at_the_same_moment(app, caseworker):
     """Two requests with the same code: the slower one read the account before the
     faster one used the code (each request has its own thread and database session)."""
-    from youth_app.auth import second_factor
-    from youth_app.models import LoginSession, User
-
     code = pyotp.TOTP(caseworker.totp_secret).now()
     faster = _at_second_step(app, caseworker, SCHOOL)
     answers = []
