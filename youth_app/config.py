@@ -120,10 +120,20 @@ def load_config(overrides: dict | None = None) -> dict:
         #: A running allocation whose worker sends no heartbeat for this long has died.
         "RUN_STALE_AFTER": timedelta(seconds=int(os.environ.get("RUN_STALE_AFTER", "120"))),
         "RUN_HEARTBEAT_EVERY": float(os.environ.get("RUN_HEARTBEAT_EVERY", "10")),
-        #: Failed logins for one e-mail address (or one IP) within the window before 429.
+        #: Login throttling (``youth_app.security``): failures are counted within the
+        #: window, for one account from one IP address and for one account from all
+        #: addresses together, never for one IP alone (a school shares one behind NAT).
+        "LOGIN_FAILURE_WINDOW": timedelta(hours=1),
+        #: Failures for one account from one address before that pair must wait.
         "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
-        "LOGIN_MAX_FAILURES_PER_IP": 30,
+        #: Failures for one account from all addresses before it waits everywhere but
+        #: in browsers that logged in to it before (the known-device cookie).
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 20,
+        #: The first wait; each further failure doubles it, up to the longest.
+        "LOGIN_BACKOFF_FIRST": timedelta(minutes=1),
+        "LOGIN_BACKOFF_MAX": timedelta(minutes=15),
+        #: How long a browser that logged in stays a known device for that account.
+        "KNOWN_DEVICE_LIFETIME": timedelta(days=365),
         "TOKEN_MAX_AGE": timedelta(hours=24),
     }
     config.update(overrides or {})

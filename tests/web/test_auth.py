@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import force_locale, ngettext
+from markupsafe import escape
 
 from youth_app.extensions import db
 from youth_app.identity import with_check_digit
@@ -115,7 +117,11 @@ def test_login_is_throttled_after_repeated_failures(app, client, users):
         assert log_in(client, email, "wrong password").status_code == 200
     response = log_in(client, email)  # even the right password waits now
     assert response.status_code == 429
-    assert "15" in response.get_data(as_text=True)
+    with app.test_request_context(), force_locale("sv"):
+        wait = ngettext("Too many failed attempts. Wait %(num)d minute and try again, or "
+                        "choose a new password.", "Too many failed attempts. Wait %(num)d "
+                        "minutes and try again, or choose a new password.", 1)
+    assert str(escape(wait)) in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 5
 

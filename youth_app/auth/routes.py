@@ -1,16 +1,18 @@
 """Views for accounts: thin; the rules are in ``services``."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import audit
 from ..access import home_endpoint
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..security import local_target
+from ..security import local_target, remember_device, wait_minutes
 from ..models import District
 from . import bp, services
 from . import second_factor
@@ -21,28 +23,29 @@ from .sessions import sign_in, sign_out
 
 
 def _safe_next(default: str) -> str:
-    return local_target(request.args.get("next", "")) or default
+    """The ``next`` page asked for, if it is one of ours (``security.local_target``)."""
+    return local_target(request.args.get("next")) or default
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for(home_endpoint(current_user.role)))
+        return redirect(_safe_next(url_for(home_endpoint(current_user.role))))
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
     result = services.authenticate(form.email.data, form.password.data)
     if result.outcome is not LoginOutcome.OK:
         db.session.commit()  # keep the failed attempt, for throttling
-        return _refused_login(form, result.outcome)
+        return _refused_login(form, result)
     if session.get("language"):
         result.user.preferred_language = session["language"]
     sign_in(result.user)
     db.session.commit()
     target = _safe_next(url_for(home_endpoint(result.user.role)))
-    if result.user.role.is_staff:
+    if result.user.role.is_staff:  # a known device only once the code is right too
         return redirect(url_for("auth.second_factor", next=target))
-    return redirect(target)
+    return remember_device(redirect(target), result.user)
 
 
 @bp.route("/login/code", methods=["GET", "POST"], endpoint="second_factor")
@@ -57,35 +60,48 @@ def second_factor_code():
         session["totp_setup"] = second_factor.new_secret()
     secret = session.get("totp_setup") if setting_up else None
     form = CodeForm()
+    status = 200
     if form.validate_on_submit():
         if second_factor.verify(login, form.code.data, secret):
             session.pop("totp_setup", None)
             db.session.commit()
-            return redirect(target)
+            return remember_device(redirect(target), current_user.user)
         db.session.commit()  # keep the failed attempt, for throttling
-        form.code.errors.append(_("Too many wrong codes. Wait 15 minutes.")
-                                if second_factor.throttled(current_user.user)
-                                else _("The code is wrong or too old. Try the newest code."))
+        wait = second_factor.wait(current_user.user)
+        form.code.errors.append(_wrong_code_text(wait))
+        status = 200 if wait is None else 429
     setup = None
     if setting_up:
         uri = second_factor.provisioning_uri(current_user.user, secret)
         setup = {"secret": secret, "qr": second_factor.qr_data_uri(uri)}
-    return render_template("auth/second_factor.html", form=form, setup=setup)
+    return render_template("auth/second_factor.html", form=form, setup=setup), status
 
 
-def _refused_login(form: LoginForm, outcome: LoginOutcome):
+def _wrong_code_text(wait: timedelta | None) -> str:
+    if wait is None:
+        return _("The code is wrong or too old. Try the newest code.")
+    return ngettext("Too many wrong codes. Wait %(num)d minute and try again.",
+                    "Too many wrong codes. Wait %(num)d minutes and try again.",
+                    wait_minutes(wait))
+
+
+def _refused_login(form: LoginForm, result: services.LoginResult):
+    outcome = result.outcome
+    if outcome is LoginOutcome.THROTTLED:
+        error = ngettext("Too many failed attempts. Wait %(num)d minute and try again, "
+                         "or choose a new password.",
+                         "Too many failed attempts. Wait %(num)d minutes and try again, "
+                         "or choose a new password.", wait_minutes(result.wait))
+        return render_template("auth/login.html", form=form, error=error), 429
     messages = {
         LoginOutcome.WRONG: _("The e-mail address or the password is wrong."),
-        LoginOutcome.THROTTLED: _("Too many failed attempts. Wait 15 minutes and try "
-                                  "again, or choose a new password."),
         LoginOutcome.UNCONFIRMED: _("Confirm your e-mail address first: open the link in "
                                     "the message we sent you."),
         LoginOutcome.INACTIVE: _("This account is closed. Contact us if you think this "
                                  "is wrong."),
     }
-    status = 429 if outcome is LoginOutcome.THROTTLED else 200
     return render_template("auth/login.html", form=form, error=messages[outcome],
-                           unconfirmed=outcome is LoginOutcome.UNCONFIRMED), status
+                           unconfirmed=outcome is LoginOutcome.UNCONFIRMED)
 
 
 @bp.post("/logout")

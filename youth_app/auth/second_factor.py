@@ -9,13 +9,15 @@ from __future__ import annotations
 import base64
 import hmac
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
+import sqlalchemy as sa
 from flask import current_app
 
 from .. import audit, security
+from ..extensions import db
 from ..models import LoginSession, User, utcnow
 
 ISSUER = "Sommarjobb"
@@ -41,26 +43,42 @@ def qr_data_uri(uri: str) -> str:
 
 
 def _key(user: User) -> str:
+    """Wrong codes are counted like wrong passwords (``security.login_wait``), under
+    this name: per account from one address, and per account from everywhere."""
     return f"totp:{user.email}"
 
 
 def verify(login: LoginSession, code: str, secret: str | None = None) -> bool:
     """Check a code (one step of clock drift allowed; each code works once). ``secret`` is
-    given while setting up; it is stored on the account once a code from it has worked."""
+    given while setting up; it is stored on the account once a code from it has worked.
+    Nothing is checked while ``wait`` says to wait."""
     user = login.user
     secret = secret or user.totp_secret
-    if not secret or security.login_throttled(_key(user)):
+    if not secret or wait(user) is not None:
         return False
     step = _matching_step(secret, code.replace(" ", ""))
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None or not _use_step(user, secret, step):
         security.record_failed_login(_key(user))
         audit.record("auth.second_factor_failed", user, actor=user)
         return False
-    user.totp_secret, user.totp_last_step = secret, step
     login.second_factor_at = utcnow()
     security.clear_failed_logins(_key(user))
     audit.record("auth.second_factor", user, actor=user)
     return True
+
+
+def _use_step(user: User, secret: str, step: int) -> bool:
+    """Keep ``step`` as the last code used, unless it or a later one was used already.
+
+    One conditional UPDATE, so that two requests racing with the same code cannot
+    both win: the database lets only the first change the row."""
+    result = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id,
+               sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_secret=secret, totp_last_step=step)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount == 1
 
 
 def _matching_step(secret: str, code: str) -> int | None:
@@ -74,5 +92,7 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def throttled(user: User) -> bool:
-    return security.login_throttled(_key(user))
+def wait(user: User) -> timedelta | None:
+    """How long before another code is checked for ``user`` from this address. No
+    known-device exemption: whoever is asked for the code already knows the password."""
+    return security.login_wait(_key(user))

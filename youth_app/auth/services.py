@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,6 +46,8 @@ class LoginOutcome(enum.Enum):
 class LoginResult:
     outcome: LoginOutcome
     user: User | None = None
+    #: With ``THROTTLED``: how long until the next attempt is checked.
+    wait: timedelta | None = None
 
 
 def find_user(email: str) -> User | None:
@@ -52,11 +55,13 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check a login. Failures are counted; too many give ``THROTTLED``, even when the
-    password is right, so guessing stays slow."""
-    if security.login_throttled(email):
-        return LoginResult(LoginOutcome.THROTTLED)
+    """Check a login. Failures are counted; too many give ``THROTTLED`` with the wait,
+    without checking the password (even a right one), so guessing stays slow. The
+    rules are in ``security.login_wait``."""
     user = find_user(email)
+    wait = security.login_wait(email, known_device=security.is_known_device(user))
+    if wait is not None:
+        return LoginResult(LoginOutcome.THROTTLED, wait=wait)
     if user is None or not security.check_password(user, password):
         security.record_failed_login(email)
         audit.record("auth.login_failed", user, email=email.strip().lower()[:254])
