@@ -15,6 +15,9 @@ from .models import Role
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+#: An administrator who also holds the auditor permission (``User.auditor``): reads the
+#: full, pseudonymous problem and result of a round, with its priority groups.
+AUDITOR = "auditor"
 
 YOUTH = frozenset({Role.YOUTH})
 PROVIDER = frozenset({Role.PROVIDER})
@@ -90,6 +93,8 @@ RULES: dict[str, str | frozenset[Role]] = {
     "rounds.offer_by_hand": ADMINISTRATOR,
     "rounds.public": PUBLIC,
     "rounds.public_file": PUBLIC,
+    "rounds.audit_closing_problem": AUDITOR,
+    "rounds.audit_file": AUDITOR,
     "admin.messages": ADMINISTRATOR,
     "admin.organisations": ADMINISTRATOR,
     "admin.approve_organisation": ADMINISTRATOR,
@@ -124,7 +129,10 @@ def check_access():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if _second_factor_missing() and endpoint not in SECOND_FACTOR_FREE:
         return redirect(url_for("auth.second_factor", next=request.full_path.rstrip("?")))
-    if rule != SIGNED_IN and current_user.role not in rule:
+    if rule == AUDITOR:
+        if not (current_user.role is Role.ADMINISTRATOR and current_user.auditor):
+            abort(403)
+    elif rule != SIGNED_IN and current_user.role not in rule:
         abort(403)
     return None
 

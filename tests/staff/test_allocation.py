@@ -179,5 +179,6 @@ def test_automatic_groups_come_from_earlier_rounds(app_context):
         db.session.add(Application(round=this_year, youth=youth, offer=new_job, rank=1))
     db.session.flush()
     groups = {y["id"]: y["groups"] for y in problems.build(this_year, seed=1)["youths"]}
-    assert groups == {f"Y{got_nothing.id}": ["no_previous_placement"],
-                      f"Y{got_a_place.id}": [], f"Y{new.id}": ["first_time"]}
+    keys = problems.youth_keys(this_year.id, [])
+    assert groups == {keys[got_nothing.id]: ["no_previous_placement"],
+                      keys[got_a_place.id]: [], keys[new.id]: ["first_time"]}

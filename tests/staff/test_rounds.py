@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from youth_app.allocation.problem import youth_ids_by_key
 from youth_app.extensions import db
 from youth_app.models import (AllocationRun, Application, OfferKind, PlacementState,
                               PriorityGroup, Role, Round, RoundState, RunStatus, Placement)
@@ -81,8 +82,9 @@ def test_the_season_from_the_admin_pages(app, client_as, season, client, monkeyp
     public = client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert str(seed) in public
     assert hashlib.sha256(str(seed).encode()).hexdigest() == fingerprint
-    problem = json.loads(client.get(f"/rounds/{round_id}/problem.json").data)
-    assert problem["policy"]["seed"] == seed
+    lottery = json.loads(client.get(f"/rounds/{round_id}/lottery.json").data)
+    assert lottery["seed"] == seed and len(lottery["draws"]) == 3
+    assert client.get(f"/rounds/{round_id}/problem.json").status_code == 404
     with app.app_context():
         states = db.session.scalars(sa.select(Placement.state)).all()
     assert states == [PlacementState.OFFERED] * 2
@@ -111,8 +113,9 @@ def test_override_then_rerun_shows_the_difference(app, client_as, season, monkey
     admin.post(f"/admin/rounds/{round_id}/runs")
     with app.app_context():
         first = db.session.scalar(sa.select(AllocationRun))
-        unplaced = first.result["unplaced"][0]["youth"]
-        placed = first.result["assignments"][0]["youth"]
+        people = youth_ids_by_key(round_id)  # staff name youths by Y<id>, not pseudonyms
+        unplaced = f"Y{people[first.result['unplaced'][0]['youth']]}"
+        placed = f"Y{people[first.result['assignments'][0]['youth']]}"
     admin.post(f"/admin/rounds/{round_id}/overrides", data={
         "youth": unplaced, "offer": f"O{job_id}", "kind": "lock", "reason": "Beslut"})
     admin.post(f"/admin/rounds/{round_id}/overrides", data={
@@ -142,17 +145,18 @@ def test_per_youth_explanation_shows_the_group_only_to_caseworkers(
         round_ = db.session.get(RoundModel, round_id)
         round_.policy = {**round_.policy, "priority_tiers": ["targeted"]}
         youth_id = db.session.scalar(sa.select(Application.youth_id))
-        db.session.add(PriorityMembership(group=PriorityGroup(code="targeted", name="M"),
-                                          youth_id=youth_id))
+        db.session.add(PriorityMembership(
+            group=PriorityGroup(code="targeted", name="Socialtjänstens målgrupp"),
+            youth_id=youth_id))
         db.session.commit()
     admin = client_as(Role.ADMINISTRATOR)
     admin.post(f"/admin/rounds/{round_id}/close")
     run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
     explained = f"{run_url}/youths/Y{youth_id}"
     admin_page = admin.get(explained).get_data(as_text=True)
-    assert "targeted" not in admin_page
+    assert "targeted" not in admin_page and "målgrupp" not in admin_page
     caseworker_page = client_as(Role.CASEWORKER).get(explained).get_data(as_text=True)
-    assert "targeted" in caseworker_page
+    assert "Socialtjänstens målgrupp" in caseworker_page
     assert admin.get(f"{run_url}?youth=y{youth_id}").headers["Location"].endswith(
         f"/youths/Y{youth_id}")
 
@@ -188,4 +192,4 @@ def test_seed_stays_public_while_a_second_run_is_reviewed(app, client_as, season
         assert round_.state is RoundState.ALLOCATED
         seed = round_.lottery_seed
     assert str(seed) in client.get(f"/rounds/{round_id}").get_data(as_text=True)
-    assert client.get(f"/rounds/{round_id}/result.json").status_code == 200
+    assert client.get(f"/rounds/{round_id}/lottery.json").status_code == 200

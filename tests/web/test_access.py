@@ -12,6 +12,9 @@ from youth_app.models import Role
 
 ANYONE = "anyone"
 SIGNED_IN = "signed in"
+#: Administrators with the auditor permission only; the ``users`` administrator has none
+#: (tests/hardening/test_confidential.py checks that an auditor gets in).
+AUDITORS = "auditors"
 Y, P, C, A = Role.YOUTH, Role.PROVIDER, Role.CASEWORKER, Role.ADMINISTRATOR
 
 EXPECTED: dict[str, object] = {
@@ -82,6 +85,8 @@ EXPECTED: dict[str, object] = {
     "rounds.offer_by_hand": {A},
     "rounds.public": ANYONE,
     "rounds.public_file": ANYONE,
+    "rounds.audit_closing_problem": AUDITORS,
+    "rounds.audit_file": AUDITORS,
     "admin.messages": {A},
     "admin.organisations": {A},
     "admin.approve_organisation": {A},
@@ -102,7 +107,7 @@ ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id"
              "fmt": "csv", "organisation_id": 1, "decision": "publish",
              "run_id": 1, "override_id": 1, "what": "problem",
              "group_id": 1, "youth_id": 1, "membership_id": 1,
-             "youth_key": "Y1"}
+             "reference": "Y1"}
 
 
 def test_every_route_is_in_the_table(app):
@@ -134,6 +139,8 @@ def _refusal_text(app) -> str:
 def _allowed(rule, role) -> bool:
     if rule == ANYONE:
         return True
+    if rule == AUDITORS:
+        return False
     if rule == SIGNED_IN:
         return role is not None
     return role in rule

@@ -27,10 +27,24 @@ class ChoiceWhy:
 @dataclass(frozen=True)
 class YouthResult:
     round: Round
+    #: The youth's pseudonym in this round: shown to them alone, so they can recompute
+    #: their lottery number from the published seed.
+    key: str
     lottery_number: int | None
     lottery_size: int
     seed: int | None
     choices: list[ChoiceWhy]
+
+
+#: Reasons that would tell a youth (or an administrator) about social services' data:
+#: that they are kept apart from someone. Told as ``not_possible`` instead.
+CONFIDENTIAL_REASONS = frozenset({"kept_apart"})
+
+
+def told_reason(reasons, confidential_ok: bool = False) -> str:
+    """The most telling reason a reader may know; ``not_possible`` if none is left."""
+    allowed = [r for r in reasons if confidential_ok or r not in CONFIDENTIAL_REASONS]
+    return allowed[0] if allowed else ("full" if not reasons else "not_possible")
 
 
 def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
@@ -39,16 +53,17 @@ def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
     if not runs:
         return None
     run = runs[0]
+    key = problems.key_of(round_.id, youth.id)
     problem = matching.load_problem(run.problem)
-    result = matching.load_result(run.result)
-    key = problems.youth_key(youth.id)
-    if key not in {y.id for y in problem.youths}:
+    if key is None or key not in {y.id for y in problem.youths}:
         return None
+    result = matching.load_result(run.result)
     told = matching.explain(problem, result, key)
-    offers = {o.id: o for o in db.session.scalars(
-        db.select(Offer).where(Offer.id.in_([problems.key_id(c.offer) for c in told.choices])))}
-    choices = [ChoiceWhy(offers[problems.key_id(c.offer)], c.rank, c.got,
-                         None if c.got else (c.reasons[0] if c.reasons else "full"))
+    offers = {o.id: o for o in db.session.scalars(db.select(Offer).where(
+        Offer.id.in_([problems.offer_id_of(c.offer) for c in told.choices])))}
+    choices = [ChoiceWhy(offers[problems.offer_id_of(c.offer)], c.rank, c.got,
+                         None if c.got else told_reason(c.reasons))
                for c in told.choices]
     # A published run means the seed is public (see the round's public page).
-    return YouthResult(round_, told.lottery, len(result.lottery), round_.lottery_seed, choices)
+    return YouthResult(round_, key, told.lottery, len(result.lottery), round_.lottery_seed,
+                       choices)

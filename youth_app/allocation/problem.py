@@ -1,36 +1,101 @@
 """The round as a ``youth-allocation/1`` problem (shared/contracts/allocation-format.md).
 
-Ids are pseudonymous (``Y<youth id>``, ``O<offer id>``): the exported problem carries
-ages, priority tiers, districts and legal gender, never names or personal identity
-numbers, so it can be published for anyone to re-run once the seed is revealed.
+Youths are keyed by their round pseudonym (``RoundPseudonym``): random, drawn per round,
+never derived from a database id. Offers keep ``O<offer id>`` (offers are public). The
+problem carries ages, priority groups, districts and legal gender, never names or
+personal identity numbers; it is still confidential (groups are social services' data)
+and only auditors download it (``rounds.audit_file``). What anyone may see of a round
+is in ``allocation.public``.
+
+Staff pages and forms name a youth by ``staff_reference`` (``Y<youth id>``), which
+appears in nothing public.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from datetime import date
 
 import sqlalchemy as sa
 from stdnum.se import personnummer
 
 from ..extensions import db
-from ..models import (AllocationMode, ApartGroup, Application, Offer, OfferStatus, Override,
-                      OverrideKind, Placement, PlacementState, PriorityGroup,
-                      PriorityMembership, Round, YouthProfile)
+from ..models import (AllocationMode, ApartGroup, ApartMember, Application, Offer,
+                      OfferStatus, Override, OverrideKind, Placement, PlacementState,
+                      PriorityGroup, PriorityMembership, Round, RoundPseudonym, YouthProfile)
 
 #: Places already given in an earlier run of the round: kept (locked) or not offered again.
 KEEP = (PlacementState.OFFERED, PlacementState.ACCEPTED)
 NOT_AGAIN = (PlacementState.DECLINED, PlacementState.EXPIRED, PlacementState.WITHDRAWN)
 
-
-def youth_key(youth_id: int) -> str:
-    return f"Y{youth_id}"
+#: Pseudonyms: 10 characters of Crockford's base32 (no I, L, O, U), 50 random bits.
+KEY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+KEY_LENGTH = 10
 
 
 def offer_key(offer_id: int) -> str:
     return f"O{offer_id}"
 
 
-def key_id(key: str) -> int:
+def offer_id_of(key: str) -> int:
+    """The offer id in ``O<id>``; ``ValueError`` for anything else."""
+    if not key.startswith("O") or not key[1:].isascii() or not key[1:].isdigit():
+        raise ValueError(f"not an offer key: {key!r}")
     return int(key[1:])
+
+
+def staff_reference(youth_id: int) -> str:
+    """How staff pages and forms name a youth: internal, never in anything public."""
+    return f"Y{youth_id}"
+
+
+def staff_reference_id(reference: str) -> int:
+    reference = reference.strip().upper()
+    if not reference.startswith("Y") or not reference[1:].isascii() \
+            or not reference[1:].isdigit() or len(reference) > 11:
+        raise ValueError(f"not a staff reference: {reference!r}")
+    return int(reference[1:])
+
+
+def new_key() -> str:
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+def youth_keys(round_id: int, youth_ids) -> dict[int, str]:
+    """Each youth's pseudonym in the round, drawing (and storing) the missing ones."""
+    keys = dict(db.session.execute(sa.select(RoundPseudonym.youth_id, RoundPseudonym.key)
+                                   .where(RoundPseudonym.round_id == round_id)).all())
+    taken = set(keys.values())
+    new = []
+    for youth_id in sorted(set(youth_ids) - keys.keys()):
+        key = new_key()
+        while key in taken:  # 50 bits: a clash is rare, but the constraint is absolute
+            key = new_key()
+        taken.add(key)
+        keys[youth_id] = key
+        new.append({"round_id": round_id, "youth_id": youth_id, "key": key})
+    for start in range(0, len(new), 5000):
+        db.session.execute(sa.insert(RoundPseudonym), new[start:start + 5000])
+    return keys
+
+
+def youth_ids_by_key(round_id: int) -> dict[str, int]:
+    """Pseudonym -> youth id for the round (to turn a result back into people)."""
+    return dict(db.session.execute(sa.select(RoundPseudonym.key, RoundPseudonym.youth_id)
+                                   .where(RoundPseudonym.round_id == round_id)).all())
+
+
+def key_of(round_id: int, youth_id: int) -> str | None:
+    return db.session.scalar(sa.select(RoundPseudonym.key).where(
+        RoundPseudonym.round_id == round_id, RoundPseudonym.youth_id == youth_id))
+
+
+def fingerprint(problem: dict) -> str:
+    """SHA-256 of the problem written canonically (keys sorted, no spaces, UTF-8), as
+    ``python -m matching fingerprint`` computes it from the auditor's file."""
+    text = json.dumps(problem, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def round_offers(round_: Round) -> list[Offer]:
@@ -40,31 +105,47 @@ def round_offers(round_: Round) -> list[Offer]:
 
 
 def build(round_: Round, seed: int) -> dict:
-    """The problem for the next run of ``round_``, with the given lottery seed."""
+    """The problem for the next run of ``round_``, with the given lottery seed.
+
+    Set-based: a fixed number of queries whatever the number of youths, and no list of
+    ids bound into a statement (PostgreSQL takes at most 65,535 parameters)."""
     offers = round_offers(round_)
     offer_ids = {o.id for o in offers}
-    applications = [a for a in db.session.scalars(sa.select(Application).where(
-        Application.round_id == round_.id).order_by(Application.youth_id, Application.rank))
-        if a.offer_id in offer_ids]
+    applications = [a for a in db.session.execute(sa.select(
+        Application.youth_id, Application.offer_id).where(Application.round_id == round_.id)
+        .order_by(Application.youth_id, Application.rank)) if a.offer_id in offer_ids]
     earlier = _earlier_placements(round_, offer_ids)
     overrides = _active_overrides(round_, offer_ids)
     youth_ids = sorted({a.youth_id for a in applications} | {p.youth_id for p in earlier}
                        | {o.youth_id for o in overrides})
+    keys = youth_keys(round_.id, youth_ids)
+    wanted = set(youth_ids)
     youths = {y.id: y for y in db.session.scalars(
-        sa.select(YouthProfile).where(YouthProfile.id.in_(youth_ids)))}
+        sa.select(YouthProfile).where(YouthProfile.id.in_(_youths_of(round_)))
+        .options(sa.orm.joinedload(YouthProfile.district))) if y.id in wanted}
     groups = groups_by_youth(round_, youth_ids)
     return {
         "format": "youth-allocation/1",
         "policy": {**_policy(round_), "seed": seed},
-        "youths": [_youth(youths[i], round_, groups.get(i, set())) for i in youth_ids],
+        "youths": sorted((_youth(youths[i], keys[i], round_, groups.get(i, set()))
+                          for i in youth_ids), key=lambda y: y["id"]),
         "offers": [_offer(o) for o in offers],
-        "applications": [_application(a) for a in _dense_ranks(applications)],
-        "locked": _pairs([p for p in earlier if p.state in KEEP]
+        "applications": sorted((_application(keys, a) for a in _dense_ranks(applications)),
+                               key=lambda a: (a["youth"], a["rank"])),
+        "locked": _pairs(keys, [p for p in earlier if p.state in KEEP]
                          + [o for o in overrides if o.kind is OverrideKind.LOCK]),
-        "forbidden": _pairs([p for p in earlier if p.state in NOT_AGAIN]
+        "forbidden": _pairs(keys, [p for p in earlier if p.state in NOT_AGAIN]
                             + [o for o in overrides if o.kind is OverrideKind.FORBID]),
-        "apart": _apart(round_, set(youth_ids)),
+        "apart": _apart(round_, keys),
     }
+
+
+def _youths_of(round_: Round):
+    """Every youth a run of the round can concern, as a subquery."""
+    return sa.union(
+        sa.select(Application.youth_id).where(Application.round_id == round_.id),
+        sa.select(Placement.youth_id).where(Placement.round_id == round_.id),
+        sa.select(Override.youth_id).where(Override.round_id == round_.id))
 
 
 def _policy(round_: Round) -> dict:
@@ -72,8 +153,8 @@ def _policy(round_: Round) -> dict:
     return {key: value for key, value in (round_.policy or {}).items() if key in allowed}
 
 
-def _youth(youth: YouthProfile, round_: Round, groups: set[str]) -> dict:
-    return {"id": youth_key(youth.id), "age": youth.age_on(round_.reference_date),
+def _youth(youth: YouthProfile, key: str, round_: Round, groups: set[str]) -> dict:
+    return {"id": key, "age": youth.age_on(round_.reference_date),
             "groups": sorted(groups),
             "district": youth.district.name if youth.district else "unknown",
             "gender": legal_gender(youth.personal_number)}
@@ -117,18 +198,18 @@ def _offer(offer: Offer) -> dict:
             "min_age": offer.min_age, "max_age": offer.max_age, "weeks": list(offer.weeks)}
 
 
-def _dense_ranks(applications: list[Application]) -> list[tuple[int, int, int]]:
+def _dense_ranks(applications) -> list[tuple[int, int, int]]:
     """Ranks 1..k per youth, as the contract requires, even if an offer was withdrawn."""
     result, counters = [], {}
-    for a in applications:
-        counters[a.youth_id] = counters.get(a.youth_id, 0) + 1
-        result.append((a.youth_id, a.offer_id, counters[a.youth_id]))
+    for youth_id, offer_id in applications:
+        counters[youth_id] = counters.get(youth_id, 0) + 1
+        result.append((youth_id, offer_id, counters[youth_id]))
     return result
 
 
-def _application(row: tuple[int, int, int]) -> dict:
+def _application(keys: dict[int, str], row: tuple[int, int, int]) -> dict:
     youth_id, offer_id, rank = row
-    return {"youth": youth_key(youth_id), "offer": offer_key(offer_id), "rank": rank}
+    return {"youth": keys[youth_id], "offer": offer_key(offer_id), "rank": rank}
 
 
 def _earlier_placements(round_: Round, offer_ids: set[int]) -> list[Placement]:
@@ -143,18 +224,18 @@ def _active_overrides(round_: Round, offer_ids: set[int]) -> list[Override]:
         if o.offer_id in offer_ids]
 
 
-def _pairs(rows) -> list[dict]:
-    pairs = sorted({(r.youth_id, r.offer_id) for r in rows})
-    return [{"youth": youth_key(y), "offer": offer_key(o)} for y, o in pairs]
+def _pairs(keys: dict[int, str], rows) -> list[dict]:
+    pairs = sorted({(keys[r.youth_id], offer_key(r.offer_id)) for r in rows})
+    return [{"youth": y, "offer": o} for y, o in pairs]
 
 
-def _apart(round_: Round, youth_ids: set[int]) -> list[dict]:
-    groups = db.session.scalars(sa.select(ApartGroup).where(
-        sa.or_(ApartGroup.round_id == round_.id, ApartGroup.round_id.is_(None)))
-        .order_by(ApartGroup.id))
-    result = []
-    for group in groups:
-        members = sorted(m.youth_id for m in group.members if m.youth_id in youth_ids)
-        if len(members) >= 2:
-            result.append({"youths": [youth_key(m) for m in members]})
-    return result
+def _apart(round_: Round, keys: dict[int, str]) -> list[dict]:
+    members: dict[int, list[str]] = {}
+    for group_id, youth_id in db.session.execute(
+            sa.select(ApartMember.group_id, ApartMember.youth_id).join(ApartGroup).where(
+                sa.or_(ApartGroup.round_id == round_.id, ApartGroup.round_id.is_(None)))
+            .order_by(ApartMember.group_id)):
+        if youth_id in keys:
+            members.setdefault(group_id, []).append(keys[youth_id])
+    return sorted(({"youths": sorted(group)} for group in members.values() if len(group) >= 2),
+                  key=lambda group: group["youths"])

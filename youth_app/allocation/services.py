@@ -21,7 +21,7 @@ from .. import audit, logs
 from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import (AllocationRun, DomainError, Placement, PlacementState, Round,
-                      RoundState, RunStatus, transition, utcnow)
+                      RoundPseudonym, RoundState, RunStatus, YouthProfile, transition, utcnow)
 from ..placements import services as placements
 from . import problem as problems
 
@@ -46,9 +46,20 @@ def draw_seed(round_: Round) -> None:
 
 
 def close(round_: Round) -> None:
+    """Close the window: draw the seed, and freeze the problem as it stands now, with
+    every applicant's pseudonym. Both fingerprints go on the public page, so nobody can
+    change the seed or the applicants afterwards unseen."""
     round_.move_to(RoundState.CLOSED)
     draw_seed(round_)
+    freeze_problem(round_)
     audit.record("round.closed", round_)
+
+
+def freeze_problem(round_: Round) -> None:
+    round_.closing_problem = problems.build(round_, round_.lottery_seed)
+    round_.problem_fingerprint = problems.fingerprint(round_.closing_problem)
+    audit.record("round.problem_frozen", round_, fingerprint=round_.problem_fingerprint,
+                 youths=len(round_.closing_problem["youths"]))
 
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -196,14 +207,15 @@ def _store(run: AllocationRun, result: matching.Result) -> bool:
                       status=RunStatus.SUCCEEDED, progress=100, progress_message="done",
                       **done):
         return False
-    kept = {(p.youth_id, p.offer_id) for p in db.session.scalars(sa.select(Placement).where(
-        Placement.round_id == run.round_id, Placement.state.in_(problems.KEEP)))}
-    for a in result.assignments:
-        if (problems.key_id(a.youth), problems.key_id(a.offer)) in kept:
-            continue  # a place given in an earlier run, locked in this one
-        db.session.add(Placement(round_id=run.round_id, run_id=run.id,
-                                 youth_id=problems.key_id(a.youth),
-                                 offer_id=problems.key_id(a.offer), rank=a.rank))
+    kept = set(db.session.execute(sa.select(Placement.youth_id, Placement.offer_id).where(
+        Placement.round_id == run.round_id, Placement.state.in_(problems.KEEP))).all())
+    youth_ids = problems.youth_ids_by_key(run.round_id)
+    new = [{"round_id": run.round_id, "run_id": run.id, "youth_id": youth_ids[a.youth],
+            "offer_id": problems.offer_id_of(a.offer), "rank": a.rank,
+            "state": PlacementState.PROPOSED} for a in result.assignments]
+    new = [row for row in new if (row["youth_id"], row["offer_id"]) not in kept]
+    for start in range(0, len(new), 5000):  # a place given in an earlier run stays as it is
+        db.session.execute(sa.insert(Placement), new[start:start + 5000])
     round_ = db.session.get(Round, run.round_id)
     if round_.state is not RoundState.ALLOCATED:
         round_.move_to(RoundState.ALLOCATED)
@@ -275,13 +287,15 @@ def publish(round_: Round, user=None) -> int:
 def _tell_unplaced(run: AllocationRun, round_: Round) -> None:
     """At the round's first publishing, youths who got nothing hear that too (later runs
     only fill freed places: those youths have been told already)."""
-    from ..models import YouthProfile
-
     if published_runs(round_):
         return
-    for entry in run.result["unplaced"]:
-        placements.tell_no_place(
-            db.session.get(YouthProfile, problems.key_id(entry["youth"])), round_)
+    youth_ids = problems.youth_ids_by_key(round_.id)
+    unplaced = {youth_ids[entry["youth"]] for entry in run.result["unplaced"]}
+    for youth in db.session.scalars(sa.select(YouthProfile).where(
+            YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
+                RoundPseudonym.round_id == round_.id)))):
+        if youth.id in unplaced:
+            placements.tell_no_place(youth, round_)
 
 
 def published_runs(round_: Round) -> list[AllocationRun]:

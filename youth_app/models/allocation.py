@@ -37,8 +37,8 @@ class AllocationRun(db.Model):
     method: Mapped[str] = mapped_column(sa.String(20), default="optimal")
     seed: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
     #: The problem and result in the shared youth-allocation/1 format.
-    problem: Mapped[Optional[dict]] = mapped_column(sa.JSON)
-    result: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    problem: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
+    result: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
     #: Versions of the optimiser, PuLP and solver, for reproducing the run.
     versions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)

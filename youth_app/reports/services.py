@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from ..allocation import services as allocation
+from ..allocation.problem import youth_ids_by_key
 from ..extensions import db
 from ..models import AuditEvent, Placement, PlacementState, Round, User
 from ..rounds.review import DIMENSIONS, group_value
@@ -47,12 +48,13 @@ def season(round_: Round) -> dict[str, list[Row]] | None:
     problem = runs[0].problem
     tiers = problem["policy"].get("priority_tiers", [])
     states = _states(round_)
+    youth_ids = youth_ids_by_key(round_.id)
     report = {}
     for dimension in DIMENSIONS:
         applied, offered, accepted = Counter(), Counter(), Counter()
         for youth in problem["youths"]:
             value = group_value(youth, dimension, tiers)
-            youth_states = states.get(int(youth["id"][1:]), set())
+            youth_states = states.get(youth_ids[youth["id"]], set())
             applied[value] += 1
             offered[value] += bool(youth_states)
             accepted[value] += PlacementState.ACCEPTED in youth_states

@@ -92,6 +92,29 @@ def run_error_text(error: str) -> str:
                            "fails again, ask for technical help.", kind=error))
 
 
+@bp.app_template_global()
+def staff_reason_text(code: str) -> str:
+    """Why a youth did not get a choice, for staff (``kept_apart`` only reaches
+    caseworkers; administrators read ``not_possible``)."""
+    from flask_babel import gettext as _
+
+    return {"too_young": _("younger than the offer's lowest age"),
+            "too_old": _("older than the offer's highest age"),
+            "full": _("every place went to someone who came first by the rule"),
+            "week_conflict": _("same weeks as a place the young person got"),
+            "job_limit": _("already as many summer jobs as the round allows"),
+            "place_limit": _("already as many places as the round allows"),
+            "forbidden": _("excluded by a decision, or declined before"),
+            "kept_apart": _("kept apart from someone in a group social services set"),
+            }.get(code, _("not possible in the allocation"))
+
+
+@bp.app_template_filter("fill_none")
+def fill_none(row: tuple, text: str) -> tuple:
+    """A table row with its hidden (``None``) counts written as ``text``."""
+    return tuple(text if cell is None else cell for cell in row)
+
+
 @bp.app_template_filter("free_row")
 def free_row(row: tuple[str, int, int], titles: dict[str, str]) -> tuple[str, int]:
     """(offer id, places, filled) -> (title, free places) for a bar chart."""

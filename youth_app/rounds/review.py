@@ -92,10 +92,11 @@ def baseline(problem: dict) -> Figures:
     return figures(problem, matching.solve(loaded, method="rsd").to_dict(timings=False))
 
 
-def difference(before: dict | None, after: dict) -> dict:
-    """Which places a re-run gave and took away, compared with the run before it."""
+def difference(before: dict | None, after: dict, names: dict[str, str]) -> dict:
+    """Which places a re-run gave and took away, compared with the run before it, with
+    each youth as ``names`` calls them (staff references: never the pseudonyms)."""
     if before is None:
         return {"added": [], "removed": []}
-    old = {(a["youth"], a["offer"]) for a in before["assignments"]}
-    new = {(a["youth"], a["offer"]) for a in after["assignments"]}
+    old = {(names[a["youth"]], a["offer"]) for a in before["assignments"]}
+    new = {(names[a["youth"]], a["offer"]) for a in after["assignments"]}
     return {"added": sorted(new - old), "removed": sorted(old - new)}

@@ -7,10 +7,18 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
+import matching
+
+from .. import audit
+from ..allocation import problem as problems
+from ..allocation import public as public_view
 from ..allocation import services as allocation
+from ..allocation.explain import told_reason
+from ..caseworker import services as priority
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import AllocationRun, Round, RoundState, RunStatus, TransitionError
+from ..models import (AllocationRun, Offer, Role, Round, RoundState, RunStatus, TransitionError,
+                      YouthProfile)
 from . import bp, review, services
 from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
 from .services import RoundRuleError
@@ -150,18 +158,27 @@ def run(run_id: int):
     _fail_stale_runs(run.round)
     wanted = request.args.get("youth", "").strip().upper()
     if wanted:
-        return redirect(url_for("rounds.explain_youth", run_id=run_id, youth_key=wanted))
+        return redirect(url_for("rounds.explain_youth", run_id=run_id, reference=wanted))
     context = {}
     if run.status is RunStatus.SUCCEEDED:
         previous = _previous_run(run)
+        references = _staff_references(run)
         context = {"figures": review.figures(run.problem, run.result),
                    "baseline": review.baseline(run.problem),
                    "previous": review.figures(previous.problem, previous.result)
                    if previous else None,
                    "difference": review.difference(previous.result if previous else None,
-                                                   run.result),
+                                                   run.result, references),
+                   "unplaced": sorted(references[u["youth"]] for u in run.result["unplaced"]),
                    "offers": _offer_titles(run)}
     return render_template("rounds/run.html", run=run, form=ActionForm(), **context)
+
+
+def _staff_references(run: AllocationRun) -> dict[str, str]:
+    """Pseudonym -> the staff reference (``Y<id>``): staff pages never show pseudonyms,
+    so nothing on them can be joined with an auditor's file."""
+    return {key: problems.staff_reference(youth_id)
+            for key, youth_id in problems.youth_ids_by_key(run.round_id).items()}
 
 
 def _previous_run(run: AllocationRun) -> AllocationRun | None:
@@ -171,40 +188,40 @@ def _previous_run(run: AllocationRun) -> AllocationRun | None:
 
 
 def _offer_titles(run: AllocationRun) -> dict[str, str]:
-    from ..allocation.problem import key_id
-    from ..models import Offer
-
-    ids = [key_id(o["id"]) for o in run.problem["offers"]]
-    return {f"O{o.id}": o.title for o in db.session.scalars(
+    ids = [problems.offer_id_of(o["id"]) for o in run.problem["offers"]]
+    return {problems.offer_key(o.id): o.title for o in db.session.scalars(
         db.select(Offer).where(Offer.id.in_(ids)))}
 
 
-@bp.get("/admin/runs/<int:run_id>/youths/<youth_key>")
-def explain_youth(run_id: int, youth_key: str):
-    """One youth's result in a run. Caseworkers also see the youth's priority group
-    (one audit row); administrators never do."""
-    import matching
-
-    from ..allocation.problem import key_id
-    from ..caseworker import services as priority
-    from ..models import Role, YouthProfile
-
+@bp.get("/admin/runs/<int:run_id>/youths/<reference>")
+def explain_youth(run_id: int, reference: str):
+    """One youth's result in a run. Caseworkers also see the youth's priority group and
+    every reason (one audit row); administrators never do: a reason that would tell
+    them about social services' data reads "not possible"."""
     run = _run(run_id)
     if run.status is not RunStatus.SUCCEEDED:
         abort(404)
+    try:
+        youth = db.session.get(YouthProfile, problems.staff_reference_id(reference))
+    except ValueError:
+        abort(404)
+    key = problems.key_of(run.round_id, youth.id) if youth else None
     problem = matching.load_problem(run.problem)
     try:
-        told = matching.explain(problem, matching.load_result(run.result), youth_key)
+        told = matching.explain(problem, matching.load_result(run.result), key or "")
     except KeyError:
         abort(404)
-    youth = db.session.get(YouthProfile, key_id(youth_key))
-    offers = _offer_titles(run)
-    show_tier = current_user.role is Role.CASEWORKER
-    if show_tier:
-        priority.record_read("run_youth", current_user.user, run_id=run.id, youth=youth_key)
+    caseworker = current_user.role is Role.CASEWORKER
+    if caseworker:
+        priority.record_read("run_youth", current_user.user, run_id=run.id,
+                             youth_id=youth.id)
         db.session.commit()
+    reasons = {c.offer: told_reason(c.reasons, confidential_ok=caseworker)
+               for c in told.choices if not c.got}
     return render_template("rounds/youth.html", run=run, told=told, youth=youth,
-                           offers=offers, tier=told.tier if show_tier else None)
+                           reference=problems.staff_reference(youth.id),
+                           offers=_offer_titles(run), reasons=reasons,
+                           tier=told.tier if caseworker else None)
 
 
 @bp.post("/admin/runs/<int:run_id>/stop")
@@ -281,22 +298,55 @@ def offer_by_hand(round_id: int):
 
 @bp.get("/rounds/<int:round_id>")
 def public(round_id: int):
+    """The round's public page: fingerprints at closing; after the offers are sent, the
+    seed, figures with small counts hidden, and the lottery draws. Nothing about one
+    youth (``allocation.public``)."""
     round_ = _round(round_id)
     if round_.state is RoundState.DRAFT:
         abort(404)
     # Once offers have gone out the seed is public, also while a second run is reviewed.
-    revealed = bool(allocation.published_runs(round_))
-    return render_template("rounds/public.html", round=round_, revealed=revealed)
+    runs = allocation.published_runs(round_)
+    return render_template("rounds/public.html", round=round_, revealed=bool(runs),
+                           figures=public_view.figures(runs[0]) if runs else None,
+                           small=public_view.SMALL)
 
 
-@bp.get("/rounds/<int:round_id>/<any(problem, result):what>.json")
-def public_file(round_id: int, what: str):
-    """The anonymised problem and result of the published run, for anyone to re-run."""
+@bp.get("/rounds/<int:round_id>/lottery.json")
+def public_file(round_id: int):
+    """The lottery anyone can check: seed, fingerprints and every draw, no pseudonyms."""
     round_ = _round(round_id)
     runs = allocation.published_runs(round_)
     if not runs:
         abort(404)
-    body = runs[0].problem if what == "problem" else runs[0].result
+    return _json_download(public_view.lottery_file(round_, runs[0]),
+                          f"round-{round_id}-lottery.json")
+
+
+def _json_download(body: dict, filename: str) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="round-{round_id}-{what}.json"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/admin/rounds/<int:round_id>/closing-problem.json")
+def audit_closing_problem(round_id: int):
+    """The problem frozen when applications closed; its SHA-256 is on the public page."""
+    auditor = current_user.user  # access.AUDITOR: an administrator with the permission
+    round_ = _round(round_id)
+    if round_.problem_fingerprint is None:
+        abort(404)
+    audit.record("audit.file_read", round_, actor=auditor, what="closing_problem")
+    db.session.commit()
+    return _json_download(round_.closing_problem, f"round-{round_id}-closing-problem.json")
+
+
+@bp.get("/admin/runs/<int:run_id>/<any(problem, result):what>.json")
+def audit_file(run_id: int, what: str):
+    """A run's full problem or result, to check offline with ``python -m matching``."""
+    auditor = current_user.user  # access.AUDITOR
+    run = _run(run_id)
+    if run.status is not RunStatus.SUCCEEDED:
+        abort(404)
+    audit.record("audit.file_read", run, actor=auditor, what=what)
+    db.session.commit()
+    return _json_download(run.problem if what == "problem" else run.result,
+                          f"run-{run_id}-{what}.json")

@@ -85,8 +85,8 @@ def runs(round_: Round) -> list[AllocationRun]:
 
 def _pair(round_: Round, youth_key: str, offer_key: str) -> tuple[YouthProfile, Offer]:
     try:
-        youth = db.session.get(YouthProfile, problems.key_id(youth_key.strip().upper()))
-        offer = db.session.get(Offer, problems.key_id(offer_key.strip().upper()))
+        youth = db.session.get(YouthProfile, problems.staff_reference_id(youth_key))
+        offer = db.session.get(Offer, problems.offer_id_of(offer_key.strip().upper()))
     except ValueError:
         raise RoundRuleError("unknown_pair") from None
     if youth is None or offer is None or offer.round_id != round_.id:

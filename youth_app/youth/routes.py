@@ -238,9 +238,7 @@ def reason_text(code: str) -> str:
         "place_limit": _("You already got as many places as the round gives each young person."),
         "forbidden": _("It could not be given to you, for example because you declined it "
                        "before."),
-        "kept_apart": _("It could not be given to you because of how the groups were put "
-                        "together."),
-    }.get(code, _("It could not be given to you."))
+    }.get(code, _("It could not be given to you in the allocation."))
 
 
 @bp.get("/rounds/<int:round_id>/result")

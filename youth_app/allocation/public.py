@@ -1,0 +1,64 @@
+"""What anyone may see of a round, and nothing more.
+
+Public: the seed's fingerprint and the frozen problem's fingerprint from the moment
+applications close; after the offers are sent, the seed, every youth's lottery draw
+(SHA-256 of ``"<seed>:<pseudonym>"``, sorted, with no pseudonym beside it), and figures
+of the allocation in which every count under ``SMALL`` is hidden. Never anything about
+one youth: no pseudonym, group, apart group, district, gender or age. A youth sees their
+own pseudonym on their result page and can find their draw in the list: its place is
+their number. The full problem and result (pseudonymous, with priority groups) are for
+auditors only (``rounds.audit_file``), who check them with ``python -m matching check``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import AllocationRun, Round
+from ..reports.services import SMALL, shown
+from ..rounds import review
+
+LOTTERY_FORMAT = "youth-allocation-lottery/1"
+LOTTERY_RULE = ("Each young person's draw is SHA-256 of the UTF-8 text \"<seed>:<their code "
+                "in the round>\", written in hexadecimal. The draws are listed from the "
+                "smallest; a young person's lottery number is the place of their draw in "
+                "this list (1 is the first).")
+
+
+def draws(seed: int, keys) -> list[str]:
+    """Every youth's draw, smallest first: the lottery without the people."""
+    import matching
+
+    return sorted(matching.lottery.lottery_key(seed, key).hex() for key in keys)
+
+
+def lottery_file(round_: Round, run: AllocationRun) -> dict:
+    return {"format": LOTTERY_FORMAT, "round": round_.name, "seed": round_.lottery_seed,
+            "seed_fingerprint": round_.seed_fingerprint,
+            "problem_fingerprint": round_.problem_fingerprint, "rule": LOTTERY_RULE,
+            "draws": draws(round_.lottery_seed, run.result["lottery"])}
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    applicants: int | None
+    placed: int | None
+    places: int | None
+    #: [(rank, places)], ranks in order; ``"-"`` for places given by a decision
+    by_rank: list
+    #: dimension -> [(value, applied, placed)], counts under SMALL as ``None``
+    groups: dict
+
+
+def figures(run: AllocationRun) -> PublicFigures:
+    full = review.figures(run.problem, run.result)
+    return PublicFigures(
+        applicants=shown(full.applicants), placed=shown(full.placed),
+        places=shown(full.places),
+        by_rank=[(rank, shown(count)) for rank, count in full.by_rank.items()],
+        groups={dimension: [(value, shown(applied), shown(placed))
+                            for value, applied, placed in rows]
+                for dimension, rows in full.groups.items()})
+
+
+__all__ = ["LOTTERY_FORMAT", "LOTTERY_RULE", "PublicFigures", "SMALL", "draws", "figures",
+           "lottery_file"]
