@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from matching.__main__ import main
 from tests.matching.test_hostile_input import DATA, RESULT
@@ -98,7 +98,7 @@ def run(argv: list[str]) -> tuple[int, str]:
     return status, err.getvalue()
 
 
-FUZZ = settings(max_examples=250, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=500, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -114,11 +114,15 @@ def test_any_file_gives_a_documented_status_and_no_traceback(data):
         (folder / "problem.json").write_bytes(problem)
         (folder / "result.json").write_bytes(result)
         source, result_file, out = (str(folder / name) for name in ("problem.json", "result.json", "out.json"))
+        youth = data.draw(st.sampled_from(["Y3", "Y1", "nobody"]))
         argv = {"solve": ["solve", source, "-o", out, "--quiet"], "check": ["check", source, result_file],
-                "explain": ["explain", source, result_file, "--youth", data.draw(st.sampled_from(["Y3", "Y1", "nobody"]))]}[command]
+                "explain": ["explain", source, result_file, "--youth", youth]}[command]
         status, err = run(argv)
+        event(f"{command} exit {status}")
         assert status in EXIT_STATUSES[command], err
         assert "Traceback" not in err
         if status == 2:
             assert err.startswith("error: ") and err.count("\n") == 1, err
             assert sorted(os.listdir(folder)) == ["problem.json", "result.json"]
+        elif command == "solve":
+            assert json.loads(Path(out).read_text(encoding="utf-8"))["format"] == "youth-allocation-result/1"

@@ -6,8 +6,10 @@ escaping it fails the test outright.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
+import inspect
 import json
 import os
 import sys
@@ -17,6 +19,7 @@ import pytest
 
 import matching
 from matching.__main__ import main
+from matching.encoder import encode
 from tests.matching.helpers import problem
 
 pytestmark = [pytest.mark.matching, pytest.mark.hardening]
@@ -63,9 +66,9 @@ DEEP = "[" * 100_000 + "]" * 100_000
 HUGE = "9" * 20_000
 
 PROBLEM_CASES = {
-    "nested thousands deep": (DEEP, "problem.json", "nested too deeply"),
+    "nested thousands deep": (DEEP, "problem.json", "nested more than 100 levels deep"),
     "nested deep inside a key": (json.dumps(DATA).replace('"groups": []', '"groups": ' + DEEP, 1),
-                                 "nested too deeply"),
+                                 "nested more than 100 levels deep"),
     "tens of thousands of digits": (json.dumps(DATA).replace('"age": 13', f'"age": {HUGE}'),
                                     "youths[2].age", "digits"),
     "huge age": (edited(DATA, lambda d: d["youths"][0].update(age=10**30)), "youths[0].age", "at most 150"),
@@ -163,7 +166,7 @@ def edited_result(edit) -> str:
 RESULT_CASES = {
     "not JSON": ("{not json", "result.json", "malformed JSON"),
     "empty": ("", "result.json", "empty"),
-    "nested thousands deep": (DEEP, "nested too deeply"),
+    "nested thousands deep": (DEEP, "nested more than 100 levels deep"),
     "a list, not an object": ("[]", "result.json", "object"),
     "wrong format name": (edited_result(lambda d: d.update(format="youth-allocation/1")), "format"),
     "missing status": (edited_result(lambda d: d.pop("status")), "status", "missing"),
@@ -272,7 +275,10 @@ def fifo(tmp: Path) -> Path:
     (fifo, ("not a regular file",)),
     (unwritable_folder, ("cannot write",)),
     (proc_folder, ("cannot write",)),
-], ids=["missing folder", "folder is a file", "a directory", "a named pipe", "read-only folder", "/proc"])
+    (lambda tmp: tmp / ("a" * 300 + ".json"), ("cannot write", "too long")),
+    (lambda tmp: Path(f"{tmp}/result\0.json"), ("NUL byte",)),
+], ids=["missing folder", "folder is a file", "a directory", "a named pipe", "read-only folder", "/proc",
+        "a name too long", "a NUL byte in the name"])
 def test_an_output_path_that_cannot_be_written(tmp_path, capsys, make, words):
     source = tmp_path / "problem.json"
     source.write_text(json.dumps(DATA), encoding="utf-8")
@@ -309,3 +315,27 @@ def test_silly_solver_options_are_refused(tmp_path, capsys, option):
 
 def test_an_unknown_command_returns_2_instead_of_raising(capsys):
     assert run(capsys, "bogus")[0] == 2
+
+
+# --- a valid but extreme problem --------------------------------------------------------------------
+
+@contextlib.contextmanager
+def recursion_limit(frames_left: int):
+    """Python's recursion limit this many frames above the current depth, for one block."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + frames_left)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def test_many_offers_in_one_week_are_encoded_without_recursion():
+    """A youth may rank 1,000 offers; all in one week they form one clique that deep. Finding it
+    must not recurse per offer, or a valid problem ends in RecursionError (here shown with 300
+    offers under a limit of 200 frames, so the test stays quick)."""
+    data = problem([{"id": "Y1"}], [{"id": f"O{j}"} for j in range(300)], [("Y1", f"O{j}", j + 1) for j in range(300)])
+    loaded = matching.load_problem(data)
+    with recursion_limit(200):
+        rows = encode(loaded).rows
+    assert [len(r.pairs) for r in rows if r.name.startswith("weeks_")] == [300]
