@@ -188,4 +188,6 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
+    # stderr already escapes what the terminal's encoding lacks; stdout would raise instead
+    sys.stdout.reconfigure(errors="backslashreplace")
     sys.exit(main())

@@ -2,9 +2,10 @@
 
 Hypothesis edits a valid problem or result (a value replaced by any JSON value, NaN and
 huge integers included; a key removed, added or given twice; an item duplicated), or
-spoils the text (cut short, bytes inserted, nested deep), and runs ``solve``, ``check``
-or ``explain`` in-process. Whatever the file, the exit status is one of the documented
-ones, stderr holds no traceback, and on status 2 nothing was written.
+spoils the text (cut short, bytes inserted, nested deep), and runs ``solve`` (optimal,
+RSD, or cut short by a time limit), ``check`` or ``explain`` in-process. Whatever the
+file, the exit status is one of the documented ones, stderr holds no traceback, and on
+status 2 nothing was written.
 """
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ def test_any_file_gives_a_documented_status_and_no_traceback(data):
         (folder / "result.json").write_bytes(result)
         source, result_file, out = (str(folder / name) for name in ("problem.json", "result.json", "out.json"))
         youth = data.draw(st.sampled_from(["Y3", "Y1", "nobody"]))
-        argv = {"solve": ["solve", source, "-o", out, "--quiet"], "check": ["check", source, result_file],
+        options = data.draw(st.sampled_from([[], ["--method", "rsd"], ["--time-limit", "1e-9"]]))
+        argv = {"solve": ["solve", source, "-o", out, "--quiet", *options], "check": ["check", source, result_file],
                 "explain": ["explain", source, result_file, "--youth", youth]}[command]
         status, err = run(argv)
         event(f"{command} exit {status}")

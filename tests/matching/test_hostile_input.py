@@ -12,6 +12,7 @@ import errno
 import inspect
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -339,3 +340,15 @@ def test_many_offers_in_one_week_are_encoded_without_recursion():
     with recursion_limit(200):
         rows = encode(loaded).rows
     assert [len(r.pairs) for r in rows if r.name.startswith("weeks_")] == [300]
+
+
+def test_a_text_the_terminal_cannot_show_is_escaped_not_a_traceback(tmp_path):
+    """A tier named "målgrupp" on a terminal whose encoding is ASCII (explain prints the tier)."""
+    source, out = tmp_path / "problem.json", tmp_path / "result.json"
+    source.write_text(json.dumps(DATA).replace("targeted", "målgrupp"), encoding="utf-8")
+    assert main(["solve", str(source), "-o", str(out), "--quiet"]) == 0
+    run = subprocess.run([sys.executable, "-m", "matching", "explain", str(source), str(out), "--youth", "Y1"],
+                         capture_output=True, text=True, encoding="ascii", errors="strict", timeout=120,
+                         env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert run.returncode == 0, run.stderr
+    assert 'priority tier "m\\xe5lgrupp"' in run.stdout
