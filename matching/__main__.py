@@ -33,13 +33,19 @@ MAX_THREADS = 256       #: HiGHS aborts the whole process when asked for tens of
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as exc:   # argparse has printed the usage and what is wrong (or the help)
-        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
-    try:
         return args.run(args)
     except ProblemError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SystemExit as exc:   # --help has been printed
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's complaints as ProblemError, so a bad option reads like any bad input."""
+
+    def error(self, message: str):
+        raise ProblemError(self.prog, f"{message} (see --help)")
 
 
 def one_line(text: str) -> str:
@@ -64,7 +70,7 @@ def _threads(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m matching", description=(
+    parser = _Parser(prog="python -m matching", description=(
         "Allocate summer jobs and activities exactly (solve), check a result against every "
         "hard rule (check), and explain one youth's outcome (explain)."), epilog=EXIT_HELP)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
