@@ -2,7 +2,7 @@
 
 No Flask, no database: the web application and the command line use the same API.
 
-    problem = load_problem("problem.json")          # or a dict; raises ProblemError
+    problem = load_problem("problem.json")          # or a dict; raises ProblemError(.where, .message)
     result = solve(problem, solver="highs", progress=callback)
     breaches = validate(problem, result)            # independent check of every rule
     print(render_text(explain(problem, result, "Y17")))
@@ -10,9 +10,9 @@ No Flask, no database: the web application and the command line use the same API
 from matching.explain import ChoiceOutcome, Explanation, explain, render_text
 from matching.locks import LockClash, lock_clashes
 from matching.lottery import draw as draw_lottery
-from matching.loader import load_problem
+from matching.loader import load_problem, load_result
 from matching.problem import Application, Offer, Pair, Policy, Problem, ProblemError, Youth
-from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced, load_result
+from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced
 from matching.engine import METHODS, SOLVERS, solve
 from matching.validate import Breach, validate
 

@@ -116,20 +116,25 @@ def _week_cliques(pairs: tuple[int, ...], offers: list) -> list[tuple[int, ...]]
     weeks = [set(o.weeks) for o in offers]
     n = len(pairs)
     clash = [{b for b in range(n) if b != a and weeks[a] & weeks[b]} for a in range(n)]
-    cliques: list[tuple[int, ...]] = []
-    _bron_kerbosch(set(), set(range(n)), set(), clash, cliques)
-    return sorted(tuple(sorted(pairs[a] for a in c)) for c in cliques if len(c) > 1)
+    return sorted(tuple(sorted(pairs[a] for a in c)) for c in _maximal_cliques(n, clash) if len(c) > 1)
 
 
-def _bron_kerbosch(r: set, p: set, x: set, adj: list, out: list) -> None:
-    if not p and not x:
-        out.append(tuple(r))
-        return
-    pivot = max(p | x, key=lambda v: len(adj[v] & p))
-    for v in list(p - adj[pivot]):
-        _bron_kerbosch(r | {v}, p & adj[v], x & adj[v], adj, out)
-        p.discard(v)
-        x.add(v)
+def _maximal_cliques(n: int, adj: list[set[int]]) -> list[tuple[int, ...]]:
+    """Bron-Kerbosch with a pivot, on an explicit stack: a youth with a thousand offers in one
+    week makes a clique a thousand deep, past Python's recursion limit."""
+    out: list[tuple[int, ...]] = []
+    stack: list[tuple[tuple[int, ...], set[int], set[int]]] = [((), set(range(n)), set())]
+    while stack:
+        r, p, x = stack.pop()
+        if not p and not x:
+            out.append(r)
+            continue
+        pivot = max(p | x, key=lambda v: len(adj[v] & p))
+        for v in list(p - adj[pivot]):
+            stack.append((r + (v,), p & adj[v], x & adj[v]))
+            p.discard(v)
+            x.add(v)
+    return out
 
 
 def _apart_rows(enc: Encoding, problem: Problem) -> list[Row]:

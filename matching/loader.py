@@ -1,47 +1,61 @@
-"""Load a problem and check it against the contract, naming the place of any fault.
+"""Load a problem or a result and check it against the contract, naming the place of any fault.
 
 Each ``_parse_*`` function receives the JSON value and the path that leads to it,
-so a message always reads ``offers[3].capacity: must be at least 0, got -1``.
+so a message always reads ``offers[3].capacity: must be at least 0, got -1``. Files are
+read by ``matching.jsonfile.read_json`` (bounded and strict); a dict from the web
+application gets the same checks here, so nothing after loading has to distrust a value.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
+import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from matching.jsonfile import place as _join, read_json, show
 from matching.problem import (
-    FORMAT, OFFER_KEYS, POLICY_KEYS, TOP_KEYS, WEEK_RE, YOUTH_KEYS,
-    Application, Offer, Pair, Policy, Problem, ProblemError, Youth,
+    AGE_BOUNDS, CAPACITY_BOUNDS, FORMAT, JOBS_BOUNDS, OFFER_KEYS, PLACES_BOUNDS, POLICY_KEYS, RANK_BOUNDS,
+    SEED_BOUNDS, TOP_KEYS, WEEK_RE, YOUTH_KEYS, Application, Offer, Pair, Policy, Problem, ProblemError, Youth,
 )
+from matching.result import RESULT_FORMAT, Assignment, LevelValue, Reason, Result, Status, Unplaced
+
+RESULT_KEYS = ("format", "status", "assignments", "lottery", "levels", "unplaced", "stats")
+LEVEL_KEYS = ("name", "value", "proven", "bound", "gap")
+LOTTERY_BOUNDS = (1, 10**9)
+LEVEL_BOUNDS = (-2**63, 2**63 - 1)
 
 
 def load_problem(source: Mapping[str, Any] | str | Path) -> Problem:
     """Read a problem from a dict, a JSON file path, or raise ProblemError."""
     if isinstance(source, (str, Path)):
-        data = read_json(Path(source))
-    else:
-        data = source
-    return parse_problem(data)
+        return _from_file(Path(source), parse_problem)
+    return parse_problem(source)
 
 
-def read_json(path: Path) -> Any:
+def load_result(source: Mapping[str, Any] | str | Path, problem: Problem | None = None) -> Result:
+    """Read a result back (for ``check`` and ``explain``), or raise ProblemError.
+
+    With ``problem``, every youth and offer the result names must be in it (``explain``
+    needs that); without, a stranger is left for ``validate`` to report as a breach.
+    """
+    if isinstance(source, (str, Path)):
+        return _from_file(Path(source), lambda data: parse_result(data, problem))
+    return parse_result(source, problem)
+
+
+def _from_file(path: Path, parse: Callable[[Any], Any]) -> Any:
+    data = read_json(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProblemError(str(path), f"cannot read file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ProblemError(str(path), "not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProblemError(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}") from None
+        return parse(data)
+    except ProblemError as exc:
+        raise exc.in_file(str(path)) from None
 
 
 def parse_problem(data: Any) -> Problem:
     _check_keys(data, "", required=TOP_KEYS, allowed=TOP_KEYS, what="problem")
     if data["format"] != FORMAT:
-        raise ProblemError("format", f'must be "{FORMAT}", got {data["format"]!r}')
+        raise ProblemError("format", f'must be "{FORMAT}", got {show(data["format"])}')
     policy = _parse_policy(data["policy"])
     youths = _parse_list(data, "youths", _parse_youth)
     offers = _parse_list(data, "offers", _parse_offer)
@@ -70,30 +84,37 @@ def _check_keys(value: Any, where: str, required: tuple, allowed: tuple, what: s
             raise ProblemError(_join(where, key), "missing key")
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _parse_list(data: dict, key: str, parse: Callable[[Any, str], Any]) -> list:
-    value = data[key]
+def _parse_list(data: dict, key: str, parse: Callable[[Any, str], Any], where: str = "") -> list:
+    value = data.get(key, [])
     if not isinstance(value, list):
-        raise ProblemError(key, "must be a list")
-    return [parse(item, f"{key}[{i}]") for i, item in enumerate(value)]
+        raise ProblemError(_join(where, key), "must be a list")
+    return [parse(item, f"{_join(where, key)}[{i}]") for i, item in enumerate(value)]
 
 
-def _int(value: Any, where: str, minimum: int | None = None) -> int:
+def _int(value: Any, where: str, bounds: tuple[int, int]) -> int:
+    """A whole number within ``bounds``; true, false and 16.0 are not whole numbers here."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ProblemError(where, f"must be an integer, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ProblemError(where, f"must be at least {minimum}, got {value}")
+        raise ProblemError(where, f"must be an integer, got {show(value)}")
+    if value < bounds[0]:
+        raise ProblemError(where, f"must be at least {bounds[0]}, got {show(value)}")
+    if value > bounds[1]:
+        raise ProblemError(where, f"must be at most {bounds[1]}, got {show(value)}")
     return value
 
 
 def _text(value: Any, where: str, optional: bool = False) -> str | None:
+    """A non-empty string without control characters (an id is printed in explanations and
+    messages: no newline or terminal escape may ride along), and one UTF-8 can hold."""
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value:
-        raise ProblemError(where, f"must be a non-empty string, got {value!r}")
+        raise ProblemError(where, f"must be a non-empty string, got {show(value)}")
+    if not value.isprintable():
+        categories = {unicodedata.category(c) for c in value}
+        if "Cs" in categories:
+            raise ProblemError(where, "is not valid Unicode text (it holds a lone surrogate)")
+        if "Cc" in categories:
+            raise ProblemError(where, f"must not hold control characters, got {show(value)}")
     return value
 
 
@@ -109,9 +130,9 @@ def _parse_policy(value: Any) -> Policy:
     if not isinstance(ranks, bool):
         raise ProblemError("policy.priority_ranks", "must be true or false")
     return Policy(
-        seed=_int(value["seed"], "policy.seed"),
-        max_places_per_youth=_int(value.get("max_places_per_youth", 2), "policy.max_places_per_youth", 1),
-        max_jobs_per_youth=_int(value.get("max_jobs_per_youth", 1), "policy.max_jobs_per_youth", 0),
+        seed=_int(value["seed"], "policy.seed", SEED_BOUNDS),
+        max_places_per_youth=_int(value.get("max_places_per_youth", 2), "policy.max_places_per_youth", PLACES_BOUNDS),
+        max_jobs_per_youth=_int(value.get("max_jobs_per_youth", 1), "policy.max_jobs_per_youth", JOBS_BOUNDS),
         priority_tiers=tuple(tiers), priority_ranks=ranks,
     )
 
@@ -123,7 +144,7 @@ def _parse_youth(value: Any, where: str) -> Youth:
         raise ProblemError(f"{where}.groups", "must be a list of group names")
     return Youth(
         id=_text(value["id"], f"{where}.id"),
-        age=_int(value["age"], f"{where}.age", 0),
+        age=_int(value["age"], f"{where}.age", AGE_BOUNDS),
         groups=tuple(_text(g, f"{where}.groups[{i}]") for i, g in enumerate(groups)),
         district=_text(value.get("district"), f"{where}.district", optional=True),
         gender=_text(value.get("gender"), f"{where}.gender", optional=True),
@@ -133,14 +154,14 @@ def _parse_youth(value: Any, where: str) -> Youth:
 def _parse_offer(value: Any, where: str) -> Offer:
     _check_keys(value, where, required=OFFER_KEYS, allowed=OFFER_KEYS, what="offer")
     if value["kind"] not in ("job", "activity"):
-        raise ProblemError(f"{where}.kind", f'must be "job" or "activity", got {value["kind"]!r}')
-    min_age = _int(value["min_age"], f"{where}.min_age", 0)
-    max_age = _int(value["max_age"], f"{where}.max_age", 0)
+        raise ProblemError(f"{where}.kind", f'must be "job" or "activity", got {show(value["kind"])}')
+    min_age = _int(value["min_age"], f"{where}.min_age", AGE_BOUNDS)
+    max_age = _int(value["max_age"], f"{where}.max_age", AGE_BOUNDS)
     if min_age > max_age:
         raise ProblemError(f"{where}.max_age", f"is below min_age ({max_age} < {min_age})")
     return Offer(
         id=_text(value["id"], f"{where}.id"), kind=value["kind"],
-        capacity=_int(value["capacity"], f"{where}.capacity", 0),
+        capacity=_int(value["capacity"], f"{where}.capacity", CAPACITY_BOUNDS),
         min_age=min_age, max_age=max_age, weeks=_parse_weeks(value["weeks"], f"{where}.weeks"),
     )
 
@@ -149,9 +170,10 @@ def _parse_weeks(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise ProblemError(where, "must be a list of ISO weeks like \"2026-W27\"")
     for i, week in enumerate(value):
-        match = WEEK_RE.match(week) if isinstance(week, str) else None
+        match = WEEK_RE.fullmatch(week) if isinstance(week, str) else None
         if not match or not _real_week(int(match[1]), int(match[2])):
-            raise ProblemError(f"{where}[{i}]", f"not an ISO week like \"2026-W27\": {week!r}")
+            raise ProblemError(f"{where}[{i}]", f"not an ISO week like \"2026-W27\" (one that exists in that "
+                                                f"year, ASCII digits): {show(week)}")
     if len(set(value)) != len(value):
         raise ProblemError(where, "lists a week twice")
     return tuple(value)
@@ -186,7 +208,7 @@ def _parse_application(value: Any, where: str, refs: tuple[set, set]) -> Applica
                 what="application")
     return Application(_ref(value["youth"], f"{where}.youth", refs[0], "youth"),
                        _ref(value["offer"], f"{where}.offer", refs[1], "offer"),
-                       _int(value["rank"], f"{where}.rank", 1))
+                       _int(value["rank"], f"{where}.rank", RANK_BOUNDS))
 
 
 def _parse_pair(value: Any, where: str, refs: tuple[set, set]) -> Pair:
@@ -231,3 +253,81 @@ def _no_duplicate_pairs(pairs: list[Pair], key: str) -> None:
         if pair in seen:
             raise ProblemError(f"{key}[{i}]", f'pair ("{pair.youth}", "{pair.offer}") listed twice')
         seen.add(pair)
+
+
+def parse_result(data: Any, problem: Problem | None = None) -> Result:
+    """A result in the contract's format; ``stats`` is free-form (only its being an object is checked)."""
+    _check_keys(data, "", required=("format", "status", "assignments"), allowed=RESULT_KEYS, what="result")
+    if data["format"] != RESULT_FORMAT:
+        raise ProblemError("format", f'must be "{RESULT_FORMAT}", got {show(data["format"])}')
+    if data["status"] not in [s.value for s in Status]:
+        raise ProblemError("status", f"must be one of {', '.join(s.value for s in Status)}, got {show(data['status'])}")
+    stats = data.get("stats", {})
+    if not isinstance(stats, dict):
+        raise ProblemError("stats", "must be a JSON object")
+    result = Result(Status(data["status"]), tuple(_parse_list(data, "assignments", _parse_assignment)),
+                    _parse_lottery(data.get("lottery", {})), tuple(_parse_list(data, "levels", _parse_level)),
+                    tuple(_parse_list(data, "unplaced", _parse_unplaced)), stats)
+    if problem is not None:
+        _names_known(result, problem)
+    return result
+
+
+def _parse_assignment(value: Any, where: str) -> Assignment:
+    _check_keys(value, where, required=("youth", "offer"), allowed=("youth", "offer", "rank"), what="assignment")
+    rank = value.get("rank")
+    return Assignment(_text(value["youth"], f"{where}.youth"), _text(value["offer"], f"{where}.offer"),
+                      None if rank is None else _int(rank, f"{where}.rank", RANK_BOUNDS))
+
+
+def _parse_lottery(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise ProblemError("lottery", "must be a JSON object of youth ids and numbers")
+    return {_text(k, _join("lottery", k)): _int(n, _join("lottery", k), LOTTERY_BOUNDS) for k, n in value.items()}
+
+
+def _parse_level(value: Any, where: str) -> LevelValue:
+    _check_keys(value, where, required=("name", "value"), allowed=LEVEL_KEYS, what="level")
+    proven = value.get("proven", True)
+    if not isinstance(proven, bool):
+        raise ProblemError(f"{where}.proven", "must be true or false")
+    bound = value.get("bound")
+    _number(value.get("gap", 0), f"{where}.gap")
+    return LevelValue(_text(value["name"], f"{where}.name"), _int(value["value"], f"{where}.value", LEVEL_BOUNDS),
+                      proven, None if bound is None else _number(bound, f"{where}.bound"))
+
+
+def _number(value: Any, where: str) -> float:
+    """Any JSON number (the reader has already refused NaN, Infinity and over-long ones)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProblemError(where, f"must be a number, got {show(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProblemError(where, f"must be a finite number, got {show(value)}")
+    return _int(value, where, LEVEL_BOUNDS) if isinstance(value, int) else value
+
+
+def _parse_unplaced(value: Any, where: str) -> Unplaced:
+    _check_keys(value, where, required=("youth", "reasons"), allowed=("youth", "reasons"), what="unplaced youth")
+    return Unplaced(_text(value["youth"], f"{where}.youth"), tuple(_parse_list(value, "reasons", _parse_reason, where)))
+
+
+def _parse_reason(value: Any, where: str) -> Reason:
+    from matching.explain import REASON_ORDER    # explain imports the result classes this module builds
+
+    _check_keys(value, where, required=("offer", "reason"), allowed=("offer", "reason"), what="reason")
+    if value["reason"] not in REASON_ORDER:
+        raise ProblemError(f"{where}.reason", f"must be one of {', '.join(REASON_ORDER)}, got {show(value['reason'])}")
+    return Reason(_text(value["offer"], f"{where}.offer"), value["reason"])
+
+
+def _names_known(result: Result, problem: Problem) -> None:
+    youths, offers = {y.id for y in problem.youths}, {o.id for o in problem.offers}
+    named = [(f"assignments[{i}]", a.youth, a.offer) for i, a in enumerate(result.assignments)]
+    named += [(f"unplaced[{i}]", u.youth, None) for i, u in enumerate(result.unplaced)]
+    named += [(f"unplaced[{i}].reasons[{j}]", None, r.offer)
+              for i, u in enumerate(result.unplaced) for j, r in enumerate(u.reasons)]
+    for where, youth, offer in named:
+        if youth is not None and youth not in youths:
+            raise ProblemError(f"{where}.youth", f'no youth "{youth}" in the problem')
+        if offer is not None and offer not in offers:
+            raise ProblemError(f"{where}.offer", f'no offer "{offer}" in the problem')

@@ -15,16 +15,37 @@ TOP_KEYS = ("format", "policy", "youths", "offers", "applications", "locked", "f
 POLICY_KEYS = ("seed", "max_places_per_youth", "max_jobs_per_youth", "priority_tiers", "priority_ranks")
 YOUTH_KEYS = ("id", "age", "groups", "district", "gender")
 OFFER_KEYS = ("id", "kind", "capacity", "min_age", "max_age", "weeks")
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+#: Exactly ``YYYY-Www`` in ASCII digits, used with ``fullmatch``: ``\d`` would also take
+#: Arabic-Indic or full-width digits, and ``$`` a trailing newline, and two spellings of
+#: one week would escape the same-week rule.
+WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})", re.ASCII)
+
+#: Bounds on the integers of a problem (inclusive). The contract leaves them to us: they lie
+#: far beyond any real round, and refusing a value beyond them, with its place, keeps absurd
+#: numbers away from the solver's 64-bit arithmetic.
+AGE_BOUNDS = (0, 150)
+CAPACITY_BOUNDS = (0, 1_000_000)
+RANK_BOUNDS = (1, 1_000)
+PLACES_BOUNDS = (1, 1_000)              #: policy.max_places_per_youth
+JOBS_BOUNDS = (0, 1_000)                #: policy.max_jobs_per_youth
+SEED_BOUNDS = (-2**63, 2**63 - 1)       #: a signed 64-bit integer, as the database keeps it
 
 
 class ProblemError(ValueError):
-    """Bad input. ``where`` is the place in the file, ``message`` what is wrong there."""
+    """Bad input. ``where`` is the place in the file, ``message`` what is wrong there.
 
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(f"{where}: {message}" if where else message)
+    ``file`` names the file when the input was read from one (None for a dict), so the
+    command line can say which of its two files is wrong.
+    """
+
+    def __init__(self, where: str, message: str, file: str | None = None) -> None:
+        super().__init__(": ".join(part for part in (file, where, message) if part))
         self.where = where
         self.message = message
+        self.file = file
+
+    def in_file(self, file: str) -> ProblemError:
+        return ProblemError(self.where, self.message, file)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 RESULT_FORMAT = "youth-allocation-result/1"
@@ -91,22 +90,3 @@ def _level(lv: LevelValue) -> dict[str, Any]:
         out["gap"] = abs(lv.bound - lv.value)
     return out
 
-
-def load_result(source: dict | str | Path) -> Result:
-    """Read a result file back (for ``check`` and ``explain``); only what they need is required."""
-    from matching.loader import read_json
-    from matching.problem import ProblemError
-
-    data = read_json(Path(source)) if isinstance(source, (str, Path)) else source
-    if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
-        raise ProblemError("format", f'a result must have format "{RESULT_FORMAT}"')
-    try:
-        assignments = tuple(Assignment(a["youth"], a["offer"], a.get("rank")) for a in data["assignments"])
-        status = Status(data["status"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProblemError("assignments", f"malformed result ({exc})") from None
-    levels = tuple(LevelValue(lv["name"], lv["value"], lv.get("proven", True), lv.get("bound"))
-                   for lv in data.get("levels", []))
-    unplaced = tuple(Unplaced(u["youth"], tuple(Reason(r["offer"], r["reason"]) for r in u["reasons"]))
-                     for u in data.get("unplaced", []))
-    return Result(status, assignments, dict(data.get("lottery", {})), levels, unplaced, data.get("stats", {}))
