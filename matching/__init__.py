@@ -8,6 +8,7 @@ No Flask, no database: the web application and the command line use the same API
     print(render_text(explain(problem, result, "Y17")))
 """
 from matching.explain import ChoiceOutcome, Explanation, explain, render_text
+from matching.fingerprint import fingerprint
 from matching.locks import LockClash, lock_clashes
 from matching.lottery import draw as draw_lottery
 from matching.loader import load_problem, load_result
@@ -19,6 +20,7 @@ from matching.validate import Breach, validate
 __all__ = [
     "Application", "Assignment", "Breach", "ChoiceOutcome", "Explanation", "LevelValue", "LockClash",
     "METHODS", "Offer", "Pair", "Policy", "Problem", "ProblemError", "Reason", "Result", "SOLVERS",
-    "Status", "Unplaced", "Youth", "draw_lottery", "explain", "load_problem", "load_result",
+    "Status", "Unplaced", "Youth", "draw_lottery", "explain", "fingerprint", "load_problem",
+    "load_result",
     "lock_clashes", "render_text", "solve", "validate",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m matching solve|check|explain``.
+"""Command line: ``python -m matching solve|check|explain|fingerprint``.
 
 Exit statuses: 0 done; 1 ``check`` found breaches; 2 bad input (one line
 ``error: <where>: <what>`` on stderr, nothing written); 3 clashing locks (the locks are named).
@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 from matching.explain import explain, render_text
+from matching.fingerprint import fingerprint
+from matching.jsonfile import read_json
 from matching.loader import load_problem, load_result
 from matching.problem import ProblemError
 from matching.result import Status
@@ -96,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("result", type=Path)
     why.add_argument("--youth", required=True, metavar="ID")
     why.set_defaults(run=_explain)
+    mark = commands.add_parser("fingerprint", help=(
+        "print the SHA-256 of a problem's canonical form, as published at closing"))
+    mark.add_argument("problem", type=Path)
+    mark.set_defaults(run=_fingerprint)
     return parser
 
 
@@ -190,6 +196,15 @@ def _explain(args: argparse.Namespace) -> int:
     if args.youth not in {y.id for y in problem.youths}:
         raise ProblemError("--youth", f'no youth "{args.youth}" in the problem')
     print(render_text(explain(problem, result, args.youth)))
+    return 0
+
+
+def _fingerprint(args: argparse.Namespace) -> int:
+    """The problem is checked like any other (a file that is no problem has no
+    fingerprint to compare), then its canonical form is hashed."""
+    data = read_json(args.problem)
+    load_problem(data)
+    print(fingerprint(data))
     return 0
 
 

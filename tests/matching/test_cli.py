@@ -98,3 +98,29 @@ def test_module_entry_point(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""     # nothing on stdout (HiGHS' banner included)
     assert json.loads(out.read_text())["stats"]["method"] == "rsd"
+
+
+def test_fingerprint_is_the_canonical_sha256_whatever_the_layout(tmp_path, capsys):
+    import hashlib
+
+    import matching
+
+    compact = write(tmp_path, DATA, "compact.json")
+    spread = tmp_path / "spread.json"
+    spread.write_text(json.dumps(dict(reversed(list(DATA.items()))), indent=4,
+                                 ensure_ascii=True), encoding="utf-8")
+    assert main(["fingerprint", str(compact)]) == 0
+    assert main(["fingerprint", str(spread)]) == 0
+    first, second = capsys.readouterr().out.split()
+    canonical = json.dumps(DATA, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert first == second == hashlib.sha256(canonical.encode()).hexdigest()
+    assert first == matching.fingerprint(DATA)
+    changed = write(tmp_path, {**DATA, "locked": [{"youth": "Y2", "offer": "A3"}]}, "c.json")
+    assert main(["fingerprint", str(changed)]) == 0
+    assert capsys.readouterr().out.strip() != first
+
+
+def test_fingerprint_of_something_that_is_no_problem_is_refused(tmp_path, capsys):
+    bad = write(tmp_path, {**DATA, "format": "other/1"}, "bad.json")
+    assert main(["fingerprint", str(bad)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")

@@ -12,13 +12,13 @@ appears in nothing public.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from datetime import date
 
 import sqlalchemy as sa
 from stdnum.se import personnummer
+
+from matching import fingerprint
 
 from ..extensions import db
 from ..models import (AllocationMode, ApartGroup, ApartMember, Application, Offer,
@@ -89,13 +89,6 @@ def youth_ids_by_key(round_id: int) -> dict[str, int]:
 def key_of(round_id: int, youth_id: int) -> str | None:
     return db.session.scalar(sa.select(RoundPseudonym.key).where(
         RoundPseudonym.round_id == round_id, RoundPseudonym.youth_id == youth_id))
-
-
-def fingerprint(problem: dict) -> str:
-    """SHA-256 of the problem written canonically (keys sorted, no spaces, UTF-8), as
-    ``python -m matching fingerprint`` computes it from the auditor's file."""
-    text = json.dumps(problem, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def round_offers(round_: Round) -> list[Offer]:
