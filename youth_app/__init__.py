@@ -7,6 +7,7 @@ from flask import Flask
 from flask_babel import format_decimal
 
 from . import access, i18n, security, sqlite  # noqa: F401  (sqlite: engine events)
+from . import untrusted
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -17,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     configure_logging(app)
     register_extensions(app)
+    untrusted.init_app(app)  # before the blueprints: their <int:...> use its converter
     register_blueprints(app)
     register_hooks(app)
     register_errorhandlers(app)

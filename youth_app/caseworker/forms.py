@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form as FlaskForm  # the app's base form: see youth_app/forms.py
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SearchField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
