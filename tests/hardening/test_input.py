@@ -228,3 +228,16 @@ def test_a_status_without_a_page_of_its_own_keeps_its_code(app_factory):
     assert response.status_code == 413
     assert "Something in the request was wrong" in response.get_data(as_text=True)
 
+
+
+def test_a_refused_guardian_is_one_clear_line_in_the_summary(app, client_as):
+    with app.app_context():
+        district = factories.district()
+        db.session.commit()
+        district_id = district.id
+    page = client_as(Role.YOUTH).post("/youth/profile", headers=EN, data={
+        "private_email": "alva@example.se", "district": str(district_id),
+        "guardians-0-name": "Gun\x01"}).get_data(as_text=True)
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert '<a href="#guardians-0-name">' in summary
+    assert "invisible control character" in summary and "{" not in summary
