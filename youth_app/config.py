@@ -49,7 +49,8 @@ def load_config(overrides: dict | None = None) -> dict:
     config = {
         "SECRET_KEY": secret or _development_secret(),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: hide_parameters: error messages (and so logs) never carry the values of a query.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PRODUCTION": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

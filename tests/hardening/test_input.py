@@ -241,3 +241,22 @@ def test_a_refused_guardian_is_one_clear_line_in_the_summary(app, client_as):
     summary = page.split('id="error-summary"')[1].split("</div>")[0]
     assert '<a href="#guardians-0-name">' in summary
     assert "invisible control character" in summary and "{" not in summary
+
+
+@pytest.mark.xfail(reason="A CSV field over 128 kB makes the csv module raise in "
+                          "youth_app/caseworker/services.py, which the CSV import's own "
+                          "rework (issue 9) owns; the fuzz test sends smaller files.",
+                   strict=False)
+def test_a_csv_field_over_128_kb_is_a_message(app, client_as):
+    import io
+
+    from youth_app.models import PriorityGroup
+
+    with app.app_context():
+        group = PriorityGroup(code="targeted", name="Målgrupp")
+        db.session.add(group)
+        db.session.commit()
+        group_id = group.id
+    response = client_as(Role.CASEWORKER).post("/caseworker/import", data={
+        "group": str(group_id), "file": (io.BytesIO(b"1" * 140_000), "list.csv")})
+    assert response.status_code == 200
