@@ -21,6 +21,9 @@ every field's own validators, so a new form or field cannot forget them:
   year 1 never reaches the database, nor ``astimezone``.
 - **JSON bodies** are not a way to send a form: only form posts (and the query string,
   where a view passes it) are read.
+
+(WTForms binds the entries of a ``FieldList`` without ``Meta``; a list of subforms, as the
+guardians are, gets the checks through the subform, which is a ``Form`` too.)
 """
 from __future__ import annotations
 
@@ -102,10 +105,14 @@ class DateRange:
 
 
 def years_from_today(years: int) -> Callable[[], date]:
-    """For ``DateRange``: the same day ``years`` years from today (back, if negative)."""
+    """For ``DateRange``: the same day ``years`` years from today (back, if negative);
+    from 29 February, the 28th."""
     def day() -> date:
         today = date.today()
-        return today.replace(year=today.year + years, day=min(today.day, 28))
+        try:
+            return today.replace(year=today.year + years)
+        except ValueError:
+            return today.replace(year=today.year + years, day=28)
     return day
 
 
