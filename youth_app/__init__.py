@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, i18n, logs, security, sqlite  # noqa: F401  (sqlite: engine events)
+from . import access, i18n, logs, security, sqlite, untrusted  # noqa: F401  (sqlite: engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     configure_proxies(app)
     register_extensions(app)
+    untrusted.init_app(app)  # before the blueprints: their <int:...> use its converter
     register_blueprints(app)
     register_hooks(app)
     register_errorhandlers(app)

@@ -32,18 +32,23 @@ class PersonalNumber:
         return f"{self.digits[:8]}-{self.digits[8:]}"
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, but ``int("²")`` fails."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_personal_number(text: str) -> PersonalNumber:
     """Validate a personnummer or samordningsnummer given with 10 or 12 digits."""
     compact = personnummer.compact(text or "")
     if len(compact) not in (11, 13) or compact[-5] not in "-+":
         raise InvalidNumber("wrong length")
-    day = int(compact[-7:-5]) if compact[-7:-5].isdigit() else 0
+    day = int(compact[-7:-5]) if _digits(compact[-7:-5]) else 0
     coordination = day > COORDINATION_OFFSET
     as_personnummer = compact
     if coordination:
         as_personnummer = f"{compact[:-7]}{day - COORDINATION_OFFSET:02d}{compact[-5:]}"
     try:
-        if not (compact[:-5] + compact[-4:]).isdigit():
+        if not _digits(compact[:-5] + compact[-4:]):
             raise InvalidNumber("not digits")
         birth = personnummer.get_birth_date(as_personnummer)
         luhn.validate((compact[:-5] + compact[-4:])[-10:])

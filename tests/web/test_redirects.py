@@ -80,7 +80,9 @@ def lands_on(location: str):
     return urlsplit(urljoin(APP_URL, cleaned))
 
 
-def assert_stays_here(response) -> None:
+def assert_stays_here(response, trick: str = "") -> None:
+    if response.status_code == 400 and "\x00" in as_received(trick):
+        return  # a NUL byte is refused before any view (youth_app.untrusted): no redirect
     assert response.status_code in (302, 303), (response.status_code, response.data[:300])
     location = response.headers["Location"]
     destination = lands_on(location)
@@ -107,20 +109,20 @@ def _log_in_with_next(app, youth, target: str):
 
 @pytest.mark.parametrize("trick", TRICKS)
 def test_login_sends_only_to_this_site(app, youth, trick):
-    assert_stays_here(_log_in_with_next(app, youth, as_received(trick)))
+    assert_stays_here(_log_in_with_next(app, youth, as_received(trick)), trick)
 
 
 @pytest.mark.parametrize("trick", TRICKS)
 def test_login_page_when_logged_in_sends_only_to_this_site(app, youth, trick):
     client = app.test_client()
     assert log_in(client, youth.email).status_code == 302
-    assert_stays_here(client.get("/login", query_string={"next": as_received(trick)}))
+    assert_stays_here(client.get("/login", query_string={"next": as_received(trick)}), trick)
 
 
 @pytest.mark.parametrize("trick", TRICKS)
 def test_language_switch_sends_only_to_this_site(client, trick):
     assert_stays_here(client.post("/language",
-                                  data={"language": "en", "next": as_received(trick)}))
+                                  data={"language": "en", "next": as_received(trick)}), trick)
 
 
 @pytest.fixture
@@ -139,7 +141,7 @@ def staff_client(app):
 @pytest.mark.parametrize("trick", TRICKS)
 def test_second_step_sends_only_to_this_site(staff_client, trick):
     assert_stays_here(staff_client.get("/login/code",
-                                       query_string={"next": as_received(trick)}))
+                                       query_string={"next": as_received(trick)}), trick)
 
 
 def test_there_are_enough_tricks():

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import Form
 
-class ActionForm(FlaskForm):
+
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class PaperConsentForm(FlaskForm):
+class PaperConsentForm(Form):
     guardian_name = StringField(_l("Guardian who signed"),
                                 validators=[DataRequired(), Length(max=200)])

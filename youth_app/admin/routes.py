@@ -8,6 +8,7 @@ from .. import exports
 from ..consent import services as consent
 from ..extensions import db
 from ..models import Placement
+from ..untrusted import record_id
 from . import bp, services
 from .forms import ActionForm, PaperConsentForm
 from .services import AdminRuleError
@@ -69,7 +70,7 @@ def review_offer(offer_id: int, decision: str):
 def hours():
     form = ActionForm()
     if form.validate_on_submit():
-        ids = [int(i) for i in request.form.getlist("attendance") if i.isdigit()]
+        ids = request.form.getlist("attendance", type=record_id)
         count = services.approve_hours(ids, current_user.user)
         db.session.commit()
         flash(_("Approved: %(count)d.", count=count), "success")

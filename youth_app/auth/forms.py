@@ -1,13 +1,15 @@
 """Forms for accounts. Labels use ``_l`` (evaluated per request), help text ``description``."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, TelField)
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
                                 ValidationError)
 
+from ..forms import EARLIEST, Form
 from ..identity import InvalidNumber, parse_org_number, parse_personal_number
 from ..models import OrganisationKind
 
@@ -19,7 +21,7 @@ SPOKEN = [("sv", "Svenska"), ("en", "English"), ("ar", "العربية"), ("so",
           ("fi", "Suomi"), ("de", "Deutsch"), ("es", "Español")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired()],
@@ -41,7 +43,7 @@ def password_fields():
     return password, confirm
 
 
-class YouthRegistrationForm(FlaskForm):
+class YouthRegistrationForm(Form):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)],
@@ -83,9 +85,13 @@ class YouthRegistrationForm(FlaskForm):
         except InvalidNumber:
             raise ValidationError(_l("This is not a valid personal identity number. "
                                      "Write 12 digits, for example 20100514-1234."))
+        if not EARLIEST <= self.parsed_number.birth_date <= date.today():
+            self.parsed_number = None
+            raise ValidationError(_l("The date of birth in this number cannot be right: it "
+                                     "is in the future or before 1900."))
 
 
-class ProviderRegistrationForm(FlaskForm):
+class ProviderRegistrationForm(Form):
     organisation_name = StringField(_l("Name of the organisation"),
                                     validators=[DataRequired(), Length(max=200)],
                                     render_kw={"autocomplete": "organization"})
@@ -117,16 +123,16 @@ class ProviderRegistrationForm(FlaskForm):
                                      "Write 10 digits, for example 802456-9843."))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "email"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm = password_fields()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(_l("Code from your authenticator app"),
                        validators=[DataRequired(), Length(min=6, max=8)],
                        description=_l("Six digits. A new code shows every 30 seconds."),

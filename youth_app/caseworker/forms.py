@@ -2,16 +2,27 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, HiddenField, SearchField, SelectChoice,
                      SelectField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..forms import DateRange
+from ..forms import Form as FlaskForm  # the app's base form: see youth_app/forms.py
 from . import csv_import, services
 
 #: The size limit as the form states it.
 MAX_FILE_SIZE = f"{csv_import.MAX_FILE_BYTES // (1024 * 1024)} MB"
+
+
+class Expiry(DateRange):
+    """A membership's end: from today to ``services.latest_expiry()``, said the way a
+    caseworker needs it (the base form's general date range steps aside for it)."""
+
+    def __call__(self, form, field) -> None:
+        problem = services.expiry_problem(field.data) if field.data else None
+        if problem:
+            raise ValidationError(expiry_problem_text(problem))
 
 
 class SearchForm(FlaskForm):
@@ -26,17 +37,13 @@ class MembershipForm(FlaskForm):
     group = SelectField(_l("Priority group"), coerce=int)
     reason = TextAreaField(_l("Reason, for your file"), validators=[Optional(), Length(max=1000)],
                            description=_l("Seen only by social services."))
-    expires_on = DateField(_l("Valid until"), validators=[Optional()],
+    expires_on = DateField(_l("Valid until"), validators=[Optional(), Expiry()],
                            description=_l("Leave empty for no end date."))
 
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.group.choices = [SelectChoice(g.id, g.name) for g in groups if not g.automatic]
 
-    def validate_expires_on(self, field) -> None:
-        problem = services.expiry_problem(field.data)
-        if problem:
-            raise ValidationError(expiry_problem_text(problem))
 
 
 def expiry_problem_text(problem: str) -> str:

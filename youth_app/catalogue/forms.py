@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from ..forms import Form
 from ..i18n import week_label
 from .services import interest_names
 from ..models import OfferKind
 
 
-class CatalogueFilterForm(FlaskForm):
+class CatalogueFilterForm(Form):
     """Read from the query string, so a filtered list can be bookmarked and shared."""
 
     class Meta:

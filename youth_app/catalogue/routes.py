@@ -18,14 +18,19 @@ def index():
     districts = db.session.scalars(sa.select(District).order_by(District.name)).all()
     form = CatalogueFilterForm(weeks, districts, formdata=request.args)
     form.validate()
+    kind, district = _chosen(form.kind), _chosen(form.district)
     filters = services.CatalogueFilter(
-        text=form.q.data or "", kind=OfferKind(form.kind.data) if form.kind.data else None,
-        week=form.week.data or None,
-        district_id=int(form.district.data) if form.district.data else None,
-        age=form.age.data if not form.age.errors else None,
-        interest=form.interest.data or None)
+        text=_chosen(form.q) or "", kind=OfferKind(kind) if kind else None,
+        week=_chosen(form.week), district_id=int(district) if district else None,
+        age=_chosen(form.age), interest=_chosen(form.interest))
     return render_template("catalogue/index.html", form=form,
                            offers=services.catalogue(filters))
+
+
+def _chosen(field):
+    """A filter's value; ``None`` when it is empty or wrong (``?kind=x``): a wrong
+    filter is shown with its message and left out, the list stays."""
+    return None if field.errors or field.data in ("", None) else field.data
 
 
 @bp.get("/<int:offer_id>")

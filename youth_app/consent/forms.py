@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import Form
 
-class ConsentForm(FlaskForm):
+
+class ConsentForm(Form):
     name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     confirm = BooleanField(

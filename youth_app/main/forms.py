@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ..forms import Form
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(Form):
     language = HiddenField(validators=[DataRequired()])
 
 
-class AccessibilityReportForm(FlaskForm):
+class AccessibilityReportForm(Form):
     page = StringField(_l("Which page or part of the site?"),
                        validators=[Optional(), Length(max=300)])
     problem = TextAreaField(_l("What did not work?"),

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, SelectMultipleField,
                      StringField, TelField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, \
     ValidationError
 
+from ..forms import Form
 from ..catalogue.services import interest_names
 from ..i18n import week_label
 from ..models import AllocationMode, OfferKind
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     kind = SelectField(_l("Kind"), choices=[
         SelectChoice(OfferKind.JOB.value, _l("Summer job")),
         SelectChoice(OfferKind.ACTIVITY.value, _l("Leisure activity"))])
@@ -100,10 +100,10 @@ def _season(year: int) -> list[str]:
     return [f"{year}-W{week:02d}" for week in range(22, 36)]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Their e-mail address"),
                        validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from .. import exports
 from ..auth import services as auth_services
 from ..extensions import db
 from ..models import AllocationMode, District, OfferKind, Round
+from ..untrusted import record_id
 from . import bp, services
 from .forms import ActionForm, InviteForm, OfferForm
 from .services import NotYours, OfferRuleError
@@ -127,7 +129,7 @@ def change_offer(offer_id: int, action: str):
 @bp.post("/offers/<int:offer_id>/copy")
 def copy_offer(offer_id: int):
     offer = _own(offer_id)
-    round_id = request.form.get("round", type=int)
+    round_id = request.form.get("round", type=record_id)
     round_ = db.session.get(Round, round_id) if round_id else None
     if not ActionForm().validate_on_submit() or \
             (round_ is not None and round_ not in services.rounds_for_offers()):
@@ -187,7 +189,7 @@ def attendance(offer_id: int):
         try:
             entries = _attendance_entries(offer, chosen)
             services.record_attendance(offer, chosen, entries, current_user.user)
-        except (InvalidOperation, ValueError):
+        except ValueError:
             flash(_("Hours must be a number between 0 and 12, for example 6.5."), "error")
         except (OfferRuleError, NotYours):
             abort(400)
@@ -217,12 +219,21 @@ def _attendance_entries(offer, day) -> dict:
         present = request.form.get(f"present-{p.youth_id}") == "y"
         hours = None
         if offer.kind is OfferKind.JOB and present:
-            text = (request.form.get(f"hours-{p.youth_id}") or "0").replace(",", ".")
-            hours = Decimal(text)
-            if not Decimal(0) <= hours <= Decimal(12):
-                raise ValueError(text)
+            hours = _hours(request.form.get(f"hours-{p.youth_id}") or "0")
         entries[p.youth_id] = (present, hours)
     return entries
+
+
+#: Hours in a day as a person writes them: "6", "6.5", "6,25" (ASCII digits only).
+HOURS = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
+
+
+def _hours(text: str) -> Decimal:
+    """From 0 to 12 with at most two decimals (the column's precision), else ValueError."""
+    text = text.strip().replace(",", ".")
+    if not HOURS.fullmatch(text) or not Decimal(0) <= Decimal(text) <= Decimal(12):
+        raise ValueError("not hours in a day")
+    return Decimal(text)
 
 
 @bp.route("/invite", methods=["GET", "POST"])

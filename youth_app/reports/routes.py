@@ -7,8 +7,12 @@ from .. import exports
 from ..extensions import db
 from ..models import Round
 from ..rounds import group_label, services as rounds
+from ..untrusted import whole_number
 from . import bp, services
 from .forms import AuditFilterForm
+
+#: The last page of the audit log anyone can ask for (an offset the database can use).
+MAX_PAGE = 1_000_000
 
 
 @bp.get("/")
@@ -51,11 +55,15 @@ def export(round_id: int, fmt: str):
 def audit():
     form = AuditFilterForm(formdata=request.args)
     form.validate()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=whole_number(1, MAX_PAGE))
     filters = services.AuditFilter(
-        action=form.action.data or "", actor=form.actor.data or "",
-        since=form.since.data if not form.since.errors else None,
-        until=form.until.data if not form.until.errors else None)
+        action=_valid(form.action) or "", actor=_valid(form.actor) or "",
+        since=_valid(form.since), until=_valid(form.until))
     events, more = services.audit_events(filters, page)
     return render_template("reports/audit.html", form=form, events=events, more=more,
                            page=page, actors=services.actors(events))
+
+
+def _valid(field):
+    """A filter's value, or ``None`` when the form refused it (its message is shown)."""
+    return None if field.errors else field.data

@@ -67,7 +67,7 @@ def _order(dimension: str, tiers: list[str]):
     if dimension == "tier":
         return lambda v: tiers.index(v) if v in tiers else len(tiers)
     if dimension == "age":
-        return lambda v: int(v) if v.isdigit() else 999
+        return lambda v: int(v) if v.isascii() and v.isdigit() else 999
     return lambda v: v
 
 

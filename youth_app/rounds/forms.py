@@ -3,24 +3,29 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..forms import DateRange, Form, years_from_today
+
+#: A round's dates lie within a few years of today: older rounds stay editable.
+ROUND_DATES = DateRange(years_from_today(-5), years_from_today(5))
+
 PERIOD_LINE = re.compile(r"^\s*(?P<name>[^:]+):\s*(?P<first>\d{1,2})\s*[-–]\s*(?P<last>\d{1,2})\s*$")
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("For example \"Sommarjobb 2027\"."))
     application_opens_at = DateTimeLocalField(_l("Applications open"),
-                                              validators=[DataRequired()])
+                                              validators=[DataRequired(), ROUND_DATES])
     application_closes_at = DateTimeLocalField(_l("Applications close"),
-                                               validators=[DataRequired()])
+                                               validators=[DataRequired(), ROUND_DATES])
     reply_days = IntegerField(_l("Days to answer an offer"), default=7,
                               validators=[DataRequired(), NumberRange(1, 60)])
-    reference_date = DateField(_l("Ages are counted on"), validators=[DataRequired()],
+    reference_date = DateField(_l("Ages are counted on"),
+                               validators=[DataRequired(), ROUND_DATES],
                                description=_l("Usually the first day of the summer jobs."))
     min_age = IntegerField(_l("Lowest age"), default=13, validators=[DataRequired(),
                                                                      NumberRange(10, 25)])
@@ -88,7 +93,7 @@ class RoundForm(FlaskForm):
                                          number=number))
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     youth = StringField(_l("Young person (number in the allocation, e.g. Y12)"),
                         validators=[DataRequired(), Length(max=20)])
     offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
@@ -99,12 +104,12 @@ class OverrideForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
 
 
-class ManualOfferForm(FlaskForm):
+class ManualOfferForm(Form):
     youth = StringField(_l("Young person (number in the allocation, e.g. Y12)"),
                         validators=[DataRequired(), Length(max=20)])
     offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
                         validators=[DataRequired(), Length(max=20)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""

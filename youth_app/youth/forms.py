@@ -1,20 +1,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerField,
                      SelectChoice, SelectField, SelectMultipleField, StringField, TelField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from ..forms import Form
 from ..auth.forms import SPOKEN
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token, nothing to fill in."""
 
 
-class GuardianForm(FlaskForm):
+class GuardianForm(Form):
     class Meta:
         csrf = False
 
@@ -24,7 +24,7 @@ class GuardianForm(FlaskForm):
     phone = TelField(_l("Guardian's phone"), validators=[Optional(), Length(max=40)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     phone = TelField(_l("Mobile phone"), validators=[Optional(), Length(max=40)],
                      render_kw={"autocomplete": "tel"})
     private_email = EmailField(
@@ -50,7 +50,7 @@ class ProfileForm(FlaskForm):
         self.district.choices = [SelectChoice(d.id, d.name) for d in districts]
 
 
-class RemoveAccountForm(FlaskForm):
+class RemoveAccountForm(Form):
     confirm = BooleanField(
         _l("Yes, remove my account"),
         validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import District, OutgoingMessage, Round, SignUp, SignUpStatus
 from ..placements import services as placements
 from ..placements.services import PlacementError
+from ..untrusted import record_id
 from . import account, bp, services
 from .forms import ActionForm, ProfileForm, RemoveAccountForm
 from .services import ChoiceError
@@ -103,7 +104,7 @@ def reorder_choices(round_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        order = [int(part) for part in request.form.get("order", "").split(",") if part]
+        order = [record_id(part) for part in request.form.get("order", "").split(",") if part]
     except ValueError:
         abort(400)
     if sorted(order) != sorted(a.offer_id for a in services.choices(youth, round_)):
