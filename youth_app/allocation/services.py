@@ -210,10 +210,12 @@ def _store(run: AllocationRun, result: matching.Result) -> bool:
     kept = set(db.session.execute(sa.select(Placement.youth_id, Placement.offer_id).where(
         Placement.round_id == run.round_id, Placement.state.in_(problems.KEEP))).all())
     youth_ids = problems.youth_ids_by_key(run.round_id)
-    new = [{"round_id": run.round_id, "run_id": run.id, "youth_id": youth_ids[a.youth],
+    new = [{"round_id": run.round_id, "run_id": run.id, "youth_id": youth_ids.get(a.youth),
             "offer_id": problems.offer_id_of(a.offer), "rank": a.rank,
             "state": PlacementState.PROPOSED} for a in result.assignments]
-    new = [row for row in new if (row["youth_id"], row["offer_id"]) not in kept]
+    # A youth who removed their account while it solved has no pseudonym any more.
+    new = [row for row in new if row["youth_id"] is not None
+           and (row["youth_id"], row["offer_id"]) not in kept]
     for start in range(0, len(new), 5000):  # a place given in an earlier run stays as it is
         db.session.execute(sa.insert(Placement), new[start:start + 5000])
     round_ = db.session.get(Round, run.round_id)
@@ -290,7 +292,7 @@ def _tell_unplaced(run: AllocationRun, round_: Round) -> None:
     if published_runs(round_):
         return
     youth_ids = problems.youth_ids_by_key(round_.id)
-    unplaced = {youth_ids[entry["youth"]] for entry in run.result["unplaced"]}
+    unplaced = {youth_ids.get(entry["youth"]) for entry in run.result["unplaced"]}
     for youth in db.session.scalars(sa.select(YouthProfile).where(
             YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
                 RoundPseudonym.round_id == round_.id)))):

@@ -61,7 +61,8 @@ def audit():
         since=_valid(form.since), until=_valid(form.until))
     events, more = services.audit_events(filters, page)
     return render_template("reports/audit.html", form=form, events=events, more=more,
-                           page=page, actors=services.actors(events))
+                           page=page, actors=services.actors(events),
+                           shown_details=services.shown_details)
 
 
 def _valid(field):

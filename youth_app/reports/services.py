@@ -54,7 +54,7 @@ def season(round_: Round) -> dict[str, list[Row]] | None:
         applied, offered, accepted = Counter(), Counter(), Counter()
         for youth in problem["youths"]:
             value = group_value(youth, dimension, tiers)
-            youth_states = states.get(youth_ids[youth["id"]], set())
+            youth_states = states.get(youth_ids.get(youth["id"]), set())  # removed: none
             applied[value] += 1
             offered[value] += bool(youth_states)
             accepted[value] += PlacementState.ACCEPTED in youth_states
@@ -108,6 +108,18 @@ def _start(day: date, next_day: bool = False) -> datetime:
     """Midnight (UTC) at the start of ``day``, or of the day after it."""
     return datetime.combine(day + timedelta(days=1) if next_day else day, time.min,
                             tzinfo=timezone.utc)
+
+
+#: Audit lines about social services' confidential data: administrators see that they
+#: happened, and when, and by whom, never what they were about (which youth, which group).
+CONFIDENTIAL_ACTIONS = ("priority.", "apart.")
+
+
+def shown_details(event: AuditEvent) -> dict | None:
+    """The details an administrator may read; ``None`` where they are withheld."""
+    if event.action.startswith(CONFIDENTIAL_ACTIONS):
+        return None
+    return event.details
 
 
 def actors(events: list[AuditEvent]) -> dict[int, str]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -169,7 +170,8 @@ def run(run_id: int):
                    if previous else None,
                    "difference": review.difference(previous.result if previous else None,
                                                    run.result, references),
-                   "unplaced": sorted(references[u["youth"]] for u in run.result["unplaced"]),
+                   "unplaced": sorted(references[u["youth"]] for u in run.result["unplaced"]
+                                      if u["youth"] in references),
                    "offers": _offer_titles(run)}
     return render_template("rounds/run.html", run=run, form=ActionForm(), **context)
 
@@ -177,8 +179,10 @@ def run(run_id: int):
 def _staff_references(run: AllocationRun) -> dict[str, str]:
     """Pseudonym -> the staff reference (``Y<id>``): staff pages never show pseudonyms,
     so nothing on them can be joined with an auditor's file."""
-    return {key: problems.staff_reference(youth_id)
-            for key, youth_id in problems.youth_ids_by_key(run.round_id).items()}
+    references = defaultdict(lambda: _("(account removed)"))
+    references.update({key: problems.staff_reference(youth_id)
+                       for key, youth_id in problems.youth_ids_by_key(run.round_id).items()})
+    return references
 
 
 def _previous_run(run: AllocationRun) -> AllocationRun | None:
