@@ -16,7 +16,8 @@ from urllib.parse import urljoin
 import pyotp
 import requests
 
-CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'
+                        r'|value="([^"]+)"[^>]*name="csrf_token"')
 FLASH = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.S)
 #: A request that waits longer than this has hung; the test says so instead of hanging.
 REQUEST_TIMEOUT = 90

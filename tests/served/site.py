@@ -52,6 +52,9 @@ class MailMark:
 
 
 class Site:
+    """Started by the ``serve`` fixture; ``close`` stops every process it started and
+    drops its database, whatever state a failed test left them in."""
+
     def __init__(self, server_url: str, certificate, folder: Path, *, workers: int = 4,
                  redis_url: str | None = None, rq_worker: bool = False,
                  database_proxy: bool = False, settings: dict | None = None):
@@ -73,6 +76,13 @@ class Site:
         self.app = self._in_process_app()
         if self.redis_url:
             _flush_redis(self.redis_url)
+        self._start_gunicorn()
+        if self.want_rq_worker:
+            self.start_rq_worker()
+        return self
+
+    def _start_gunicorn(self) -> None:
+        """gunicorn on the database, or on the proxy in front of it when asked."""
         served_url = self.database_url
         if self.want_proxy:
             self.proxy = TcpProxy(_host_port(self.database_url))
@@ -84,30 +94,34 @@ class Site:
                                  self.workers)
         self.gunicorn.start()
         self._wait_until_serving()
-        if self.want_rq_worker:
-            self.start_rq_worker()
-        return self
 
     def close(self) -> None:
-        for person in self._people:
-            person.close()
-        for service in (self.worker, self.gunicorn):
-            if service is not None:
-                service.stop()
-        if self.proxy is not None:
-            self.proxy.stop()
-        if self.mail is not None:
-            self.mail.stop()
-        if self.app is not None:
-            from youth_app.extensions import db
-
-            with self.app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        """Every step is tried, even after one fails: the database is always dropped."""
+        steps = [person.close for person in self._people]
+        steps += [service.stop for service in (self.worker, self.gunicorn) if service]
+        steps += [s.stop for s in (self.proxy, self.mail) if s]
+        steps += [self._close_app]
         if self.redis_url:
-            _flush_redis(self.redis_url)
+            steps.append(lambda: _flush_redis(self.redis_url))
         if self.database_url:
-            drop_database(self.server_url, self.database_url)
+            steps.append(lambda: drop_database(self.server_url, self.database_url))
+        failed = []
+        for step in steps:
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - the rest must still run
+                failed.append(error)
+        if failed:
+            raise failed[0]
+
+    def _close_app(self) -> None:
+        if self.app is None:
+            return
+        from youth_app.extensions import db
+
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
     def _production(self, database_url: str, public_url: str) -> dict[str, str]:
         settings = {"YOUTH_APP_ENV": "production", "SECRET_KEY": self.secret_key,
