@@ -3,8 +3,9 @@
 The master starts a new worker. A request the dead worker was serving may lose its
 connection; every other request gets a complete answer. Afterwards the database holds
 only whole transactions: sign-ups within the places, every youth's choices one of the
-lists they sent, ranks dense, each recorded message sent once and nothing sent that
-was not recorded. Everyone can still log in and see their data.
+lists they sent, ranks dense, each recorded message sent once, nothing sent that was not
+recorded, and a mail for every place given from the waiting list. Everyone can still
+log in and see their data.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from youth_app.models import Application, Offer, SignUp, SignUpStatus
+from youth_app.models import Application, AuditEvent, Offer, SignUp, SignUpStatus
 
 from . import seeds
 from .clients import Outcome
@@ -115,6 +116,8 @@ def test_a_killed_web_worker_loses_no_request_and_no_data(site):
     received = Counter((m.recipient, m.subject) for m in mail.received)
     assert received == recorded, f"sent but not recorded: {received - recorded}; " \
                                  f"recorded but not sent: {recorded - received}"
+    told = Counter(m.recipient for m in mail.recorded if m.kind == "signup.promoted")
+    assert told == _promotions(site, activity_id, youths), "a promotion without its mail"
     _assert_everyone_sees_their_data(site, youths, round_id)
 
 
@@ -137,6 +140,16 @@ def _assert_consistent(site, journal: Journal, activity_id: int, round_id: int) 
         choices = saved.get(youth_id, [])
         assert [rank for _, rank in choices] == list(range(1, len(choices) + 1)), choices
         assert tuple(offer for offer, _ in choices) in sent, (youth_id, choices, sent)
+
+
+def _promotions(site, activity_id: int, youths) -> Counter:
+    """How often each youth got a place from the waiting list, by the audit log."""
+    emails = {youth.youth_id: youth.email for youth in youths}
+    with site.reading() as session:
+        promoted = session.scalars(sa.select(SignUp.youth_id).join(AuditEvent, sa.and_(
+            AuditEvent.object_type == "SignUp", AuditEvent.object_id == SignUp.id)).where(
+            AuditEvent.action == "signup.promoted", SignUp.offer_id == activity_id))
+        return Counter(emails[youth_id] for youth_id in promoted)
 
 
 def _assert_everyone_sees_their_data(site, youths, round_id: int) -> None:
