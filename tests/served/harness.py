@@ -177,11 +177,12 @@ class Gunicorn(Service):
 
 
 class RqWorker(Service):
-    """``rq worker allocation``: a real worker that forks a work horse per job."""
+    """``rq worker allocation mail``: a real worker that forks a work horse per job, for
+    allocation runs and for the mail outbox (as production runs it, README)."""
 
     def __init__(self, env, log, redis_url: str):
         self.redis_url = redis_url
-        command = [sys.executable, "-m", "rq.cli", "worker", "allocation",
+        command = [sys.executable, "-m", "rq.cli", "worker", "allocation", "mail",
                    "--url", redis_url, "--logging_level", "WARNING"]
         super().__init__("rq worker", command, env, log)
 

@@ -19,11 +19,11 @@ _names = itertools.count(1)
 
 
 def youth_key(youth_id: int) -> str:
-    """How an administrator names a youth in the round page's forms (``Y<id>`` today).
-    The one place the tests know it, since the key is about to change."""
-    from youth_app.allocation.problem import youth_key as key
+    """How an administrator names a youth in the round page's forms: the staff reference
+    (the allocation's own keys are random pseudonyms that staff never see)."""
+    from youth_app.allocation.problem import staff_reference
 
-    return key(youth_id)
+    return staff_reference(youth_id)
 
 
 def offer_key(offer_id: int) -> str:

@@ -72,7 +72,7 @@ class Site:
         self.database_url = create_database(self.server_url)
         self.mail = MailBox()
         self.mail.start()
-        migrate(process_env(**self._production(self.database_url, "http://127.0.0.1")))
+        migrate(process_env(**self._production(self.database_url, "https://127.0.0.1")))
         self.app = self._in_process_app()
         if self.redis_url:
             _flush_redis(self.redis_url)
