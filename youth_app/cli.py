@@ -77,6 +77,29 @@ def mail_show(last: int) -> None:
                    f"({message.status.value})\nSubject: {message.subject}\n\n{message.body}\n")
 
 
+staff_cli = AppGroup("staff", help="Staff accounts' permissions.")
+
+
+@staff_cli.command("auditor")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the permission away instead.")
+def staff_auditor(email: str, revoke: bool) -> None:
+    """Give an administrator the auditor permission: reading a round's full problem and
+    result, with priority groups under pseudonyms. Written to the audit log."""
+    import sqlalchemy as sa
+
+    from . import audit
+    from .models import Role, User
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or user.role is not Role.ADMINISTRATOR:
+        raise click.ClickException(f"no administrator with the address {email}")
+    user.auditor = not revoke
+    audit.record("staff.auditor_revoked" if revoke else "staff.auditor_granted", user)
+    db.session.commit()
+    click.echo(f"{email} is {'no longer ' if revoke else ''}an auditor.")
+
+
 def _request_context():
     """Links in e-mail need a host name: ``PUBLIC_URL`` (e.g. https://sommarjobb.lysekil.se)."""
     from flask import current_app
@@ -88,3 +111,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(placements_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(staff_cli)

@@ -119,8 +119,10 @@ def load() -> bool:
 def _staff(password_hash: str) -> None:
     confirmed = utcnow()
     for role in (Role.ADMINISTRATOR, Role.CASEWORKER):
+        # The demo administrator is also an auditor, so the audit files can be tried out.
         db.session.add(User(email=LOGINS[role], password_hash=password_hash, role=role,
-                            email_confirmed_at=confirmed, totp_secret=TOTP_SECRETS[role]))
+                            email_confirmed_at=confirmed, totp_secret=TOTP_SECRETS[role],
+                            auditor=role is Role.ADMINISTRATOR))
 
 
 def _round(year: int) -> Round:
