@@ -1,9 +1,11 @@
 """Passwords, local redirects, login throttling, login sessions and response headers."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
+import secrets
 import unicodedata
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -39,8 +41,21 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
-    """True when ``password`` is the user's; upgrades an outdated hash on the way."""
+@functools.cache
+def _decoy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """True when ``password`` is the user's; upgrades an outdated hash on the way. For no
+    user, a hash is checked all the same, so that an unknown address takes as long as a
+    wrong password and timing tells nobody which addresses have accounts."""
+    if user is None:
+        try:
+            _hasher.verify(_decoy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            pass
+        return False
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -260,3 +260,23 @@ def test_a_code_works_once_even_for_two_requests_at_the_same_moment(app, casewor
         db.session.add(login)
         assert not second_factor.verify(login, code)
         db.session.rollback()
+
+
+def test_an_unknown_address_costs_a_password_check_like_a_known_one(app, monkeypatch):
+    """No timing oracle: the argon2 check runs whether or not the account exists."""
+    from youth_app import security
+
+    checked, real = [], security._hasher
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def verify(self, *args):
+            checked.append(1)
+            return real.verify(*args)
+
+    monkeypatch.setattr(security, "_hasher", Counting())
+    app.test_client().post("/login", data={"email": "nobody@nowhere.example",
+                                           "password": "gissning"})
+    assert checked == [1]
