@@ -35,7 +35,25 @@ def lottery_file(round_: Round, run: AllocationRun) -> dict:
     return {"format": LOTTERY_FORMAT, "round": round_.name, "seed": round_.lottery_seed,
             "seed_fingerprint": round_.seed_fingerprint,
             "problem_fingerprint": round_.problem_fingerprint, "rule": LOTTERY_RULE,
-            "draws": draws(round_.lottery_seed, run.result["lottery"])}
+            "draws": _cached("draws", run, lambda: draws(round_.lottery_seed,
+                                                         run.result["lottery"]))}
+
+
+#: A published run's problem and result never change, and these pages are anonymous: at
+#: 100,000 youths they would otherwise read and count the whole run on every visit. Kept
+#: per process for the few newest runs; keyed by when the run finished as well as its id,
+#: so a database whose ids start again (tests) never gets another's figures.
+_CACHE: dict[tuple, object] = {}
+_CACHE_SIZE = 16
+
+
+def _cached(what: str, run: AllocationRun, make):
+    key = (what, run.id, run.finished_at)
+    if key not in _CACHE:
+        while len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)), None)
+        _CACHE[key] = make()
+    return _CACHE[key]
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,10 @@ class PublicFigures:
 
 
 def figures(run: AllocationRun) -> PublicFigures:
-    full = review.figures(run.problem, run.result)
+    return _cached("figures", run, lambda: _hide_small(review.figures(run.problem, run.result)))
+
+
+def _hide_small(full: review.Figures) -> PublicFigures:
     return PublicFigures(
         applicants=shown(full.applicants), placed=shown(full.placed),
         places=shown(full.places),
