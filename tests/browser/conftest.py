@@ -49,14 +49,16 @@ def live_server(app, database_url):
     """The origin (``http://127.0.0.1:<port>``) of the app served on the test database.
 
     Depends on ``app`` so the tables exist, and so that every test using it gets the
-    clean database of ``tests/conftest.py``. CSRF is on, as in production.
+    clean database of ``tests/conftest.py``. CSRF is on, as in production, and the
+    origin is the app's ``PUBLIC_URL``, so the links it e-mails lead back to it.
     """
     served = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
     server = make_server("127.0.0.1", 0, served, threaded=True,
                          request_handler=_QuietHandler)
+    origin = served.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield origin
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()

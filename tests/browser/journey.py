@@ -116,9 +116,9 @@ def link_in_mail(app, origin: str, recipient: str, kind: str) -> str:
             .order_by(OutgoingMessage.id.desc()).limit(1))
     assert body, f"no {kind} message to {recipient}"
     link = urlsplit(re.search(r"https?://\S+", body).group(0))
-    # Mail sent by the allocation (run here, in the test's own request context) links
-    # to the test app's SERVER_NAME; mail sent by a page links to the live server.
-    assert f"{link.scheme}://{link.netloc}" in (origin, "http://localhost"), link
+    # Mail sent by a page links to the live server (its PUBLIC_URL); mail sent by the
+    # allocation (run here, in the test's own app) to the test app's PUBLIC_URL.
+    assert f"{link.scheme}://{link.netloc}" in (origin, app.config["PUBLIC_URL"]), link
     return link.path
 
 

@@ -4,14 +4,21 @@ The administrator creates and opens a round; social services mark young people i
 priority group (one by search, two by a CSV list that is first refused for one wrong
 line, then checked on its preview and confirmed) and keep two apart; the administrator
 closes the round, runs the allocation, reviews it against the lottery baseline, locks a
-place with a reason, runs again and publishes. The published seed matches the
-fingerprint shown at closing, and the published problem and result pass
-``python -m matching check``. Then a place is declined, a second run offers it to
-someone who had nothing, and that young person sees it on My page. The administrator
-never sees a name next to a priority group. axe runs on every page reached.
+place with a reason, runs again and publishes. At closing the public page shows the
+fingerprints of the seed and of the frozen problem, not the seed; once published, the
+seed (whose SHA-256 is the fingerprint), figures with small counts hidden and the
+lottery draws, with no pseudonym and no group. A new administrator sees no auditors'
+files and is refused them; made an auditor, they download the run's problem and result
+and the closing problem, and the commands the page shows pass (``python -m matching
+check``, and ``fingerprint`` prints the published problem fingerprint); each download
+is in the audit log. Then a place is declined, a second run offers it to someone who
+had nothing, and that young person sees it on My page. Administrators never see a name
+next to a priority group, a pseudonym, or that youths are kept apart. axe runs on every
+page reached.
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 from hashlib import sha256
@@ -21,12 +28,20 @@ import pytest
 from youth_app import demo
 from youth_app.models import Role
 
-pytest.register_assert_rewrite("tests.browser.journey", "tests.browser.season")
+
+pytest.register_assert_rewrite("tests.browser.journey", "tests.browser.season",
+                               "tests.browser.auditing")
+from .auditing import (
+    AUDITOR,
+    audit_log_shows_the_downloads,
+    auditor_checks_the_run,
+    lottery_tells_nothing_about_anyone,
+)
 from .journey import click, download_json, flashes, main_text, said, visit
 from .season import (
+    APPLICANTS,
     CAPACITY,
     attach,
-    check_result,
     decline_an_offer,
     detail,
     every_chart_has_its_table,
@@ -159,17 +174,30 @@ def _keep_apart(site: Site, app, pair) -> None:
 
 # The administrator: close, run, review, lock, publish ------------------------------
 
-def _close(site: Site, app, round_id: int) -> str:
-    """Close the round; the fingerprint of the seed, as the public page shows it."""
+def _close(site: Site, app, round_id: int) -> dict[str, str]:
+    """Close the round; the fingerprints of the seed and of the frozen problem, as the
+    public page shows them. Neither the seed nor the lottery is public yet."""
     visit(site, f"/admin/rounds/{round_id}")
     step(site, app, "close", "The round is closed. The lottery seed is drawn; its "
          "fingerprint is on the round's public page.")
     open_link(site, app, "The round's public page")
-    fingerprint = detail(site, said(app, "sv", "Fingerprint (SHA-256 of the seed)"))
-    assert re.fullmatch(r"[0-9a-f]{64}", fingerprint), fingerprint
+    fingerprints = _fingerprints(site, app)
     seed = site.page.locator(f"xpath=//dt[normalize-space()='{said(app, 'sv', 'Seed')}']")
     assert seed.count() == 0, "the seed itself stays secret until the offers are sent"
-    return fingerprint
+    assert site.page.locator("main a[href$='.json']").count() == 0, main_text(site)
+    assert site.context.request.get(f"/rounds/{round_id}/lottery.json").status == 404
+    return fingerprints
+
+
+def _fingerprints(site: Site, app) -> dict[str, str]:
+    """The two fingerprints on a round's public page."""
+    shown = {"seed": detail(site, said(app, "sv", "Fingerprint (SHA-256 of the seed)")),
+             "problem": detail(site, said(app, "sv", "Fingerprint of the applications "
+                                          "(SHA-256 of the problem frozen at closing)"))}
+    for value in shown.values():
+        assert re.fullmatch(r"[0-9a-f]{64}", value), value
+    assert shown["seed"] != shown["problem"]
+    return shown
 
 
 def _run(site: Site, app, round_id: int) -> int:
@@ -220,6 +248,8 @@ def _explain(site: Site, app, key: str) -> str:
     assert site.page.locator("h1").inner_text().startswith(f"{key}: ")
     assert said(app, "sv", "Priority group") not in text
     assert TARGETED not in text and "targeted" not in text
+    assert said(app, "sv", "kept apart from someone in a group social services set") \
+        not in text, "apart groups are social services' secret"
     return text
 
 
@@ -248,21 +278,30 @@ def _changes(site: Site, app) -> tuple[list[str], list[str]]:
     return added, removed
 
 
-def _publish(site: Site, app, round_id: int, tmp_path, name: str) -> tuple[str, dict]:
-    """Send the offers; on the public page, the seed and the files anyone can check."""
+def _publish(site: Site, app, round_id: int, fingerprints: dict) -> tuple[str, dict]:
+    """Send the offers; on the public page, the seed, figures with small counts hidden,
+    and the lottery anyone can check (the seed and the draws, nothing about anyone)."""
     visit(site, f"/admin/rounds/{round_id}")
     step(site, app, "publish", "The offers are sent.")
     open_link(site, app, "The round's public page")
-    seed = detail(site, said(app, "sv", "Seed"))
     page = site.page
-    files = {}
-    for what, label in (("problem", "The anonymised problem (JSON)"),
-                        ("result", "The result (JSON)")):
-        filename, files[what] = download_json(site, page.get_by_role(
-            "link", name=said(app, "sv", label)))
-        assert filename == f"round-{round_id}-{what}.json"
-    check_result(tmp_path, name, files["problem"], files["result"])
-    return seed, files["problem"]
+    seed = detail(site, said(app, "sv", "Seed"))
+    assert _fingerprints(site, app) == fingerprints, "as published at closing"
+    assert every_chart_has_its_table(site) == 5, "ranks, groups, districts, gender, age"
+    totals = table_rows(site, "public-totals-caption")
+    fewer = said(app, "sv", "fewer than %(small)d", small=5)
+    assert totals == {said(app, "sv", "Young people who applied"): [str(APPLICANTS)],
+                      said(app, "sv", "Placed"): [fewer],
+                      said(app, "sv", "Places filled"): [fewer]}
+    page.screenshot(path="/tmp/season-public.png", full_page=True)
+    links = page.locator("main a[href$='.json']")
+    assert links.count() == 1, "the lottery is the only file anyone can download"
+    filename, lottery = download_json(site, page.get_by_role(
+        "link", name=said(app, "sv", "All draws of this round (JSON)")))
+    assert filename == f"round-{round_id}-lottery.json"
+    for gone in ("problem", "result"):
+        site.visit(f"/rounds/{round_id}/{gone}.json", status=404)
+    return seed, lottery
 
 
 # The season ------------------------------------------------------------------------
@@ -277,7 +316,7 @@ def test_the_season_from_an_empty_round_to_a_second_round_offer(
     flagged = youths[:3]
     _caseworker_marks_and_separates(chromium, live_server, app, youths)
 
-    fingerprint = _close(site, app, round_id)
+    fingerprints = _close(site, app, round_id)
     nameless = {}  # pages where the administrator must see no young person's name
     first = _run(site, app, round_id)
     unplaced = _review_first_run(site, app, len(youths))
@@ -300,9 +339,18 @@ def test_the_season_from_an_empty_round_to_a_second_round_offer(
     still_unplaced = page.locator("main ul.columns li").all_inner_texts()
     nameless[f"run {second}"] = page.content()
 
-    seed, problem = _publish(site, app, round_id, tmp_path, "first")
-    assert sha256(seed.encode("ascii")).hexdigest() == fingerprint
-    nameless["problem.json"] = str(problem)
+    for youth in youths[3:5]:  # kept apart: administrators never read that
+        visit(site, f"/admin/runs/{second}")
+        _explain(site, app, youth.key)
+
+    seed, lottery = _publish(site, app, round_id, fingerprints)
+    assert sha256(seed.encode("ascii")).hexdigest() == fingerprints["seed"]
+    nameless["lottery.json"] = json.dumps(lottery, ensure_ascii=False)
+    problem, result, frozen, nameless["run, auditor"] = auditor_checks_the_run(
+        chromium, live_server, app, second, round_id, tmp_path)
+    assert frozen == fingerprints["problem"], "the closing problem is the one fingerprinted"
+    lottery_tells_nothing_about_anyone(lottery, seed, fingerprints, problem, result)
+    pseudonyms = [youth["id"] for youth in problem["youths"]]
 
     # Second round: a place is declined and offered again to someone who had nothing
     decliner = decline_an_offer(app, round_id, keep=unplaced[0])
@@ -312,16 +360,20 @@ def test_the_season_from_an_empty_round_to_a_second_round_offer(
     newcomer = added[0].split(" → ")[0].removeprefix("+ ")
     assert newcomer in still_unplaced, "the freed place goes to someone who had nothing"
     nameless[f"run {third}"] = page.content()
-    seed_again, _problem = _publish(site, app, round_id, tmp_path, "second")
-    assert seed_again == seed
+    seed_again, lottery_again = _publish(site, app, round_id, fingerprints)
+    assert seed_again == seed and lottery_again["draws"] == lottery["draws"], \
+        "the same youths, the same draws"
     [(email, offer_id)] = offered_in_run(app, third)
     assert f"Y{next(y.id for y in youths if y.email == email)}" == newcomer
     _youth_sees_the_offer(chromium, live_server, app, email, titles[f"O{offer_id}"])
 
     nameless.update(_report_and_audit(site, app, round_name))
+    nameless["audit.file_read"] = audit_log_shows_the_downloads(
+        site, app, AUDITOR, second, round_id)
     names = [y.name for y in youths]
-    shown = {where: [n for n in names if n in html] for where, html in nameless.items()}
-    assert not any(shown.values()), f"names on administrators' pages: {shown}"
+    shown = {where: [n for n in names + pseudonyms if n in html]
+             for where, html in nameless.items()}
+    assert not any(shown.values()), f"names or pseudonyms on administrators' pages: {shown}"
 
 
 def _youth_sees_the_offer(chromium, live_server, app, email: str, title: str) -> None:

@@ -2,18 +2,21 @@
 
 From "I heard there are summer jobs" to "I have a place and know where to be on
 Monday": register, confirm, choose and order, sign up, get an offer, a guardian's
-consent, accept, see where to go and why. In Swedish with touch, in Arabic with the
+consent, accept, see where to go and why, and check one's lottery number by hand from
+one's own code and the round's published draws. In Swedish with touch, in Arabic with the
 keyboard alone, and for a youth who got nothing. axe runs on every page reached.
 """
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
+from hashlib import sha256
 
 import pytest
 import sqlalchemy as sa
 
 from youth_app import demo
-from youth_app.allocation import explain
 from youth_app.extensions import db
 from youth_app.identity import with_check_digit
 from youth_app.models import (
@@ -194,6 +197,35 @@ def _guardian_consents(chromium, live_server, app) -> None:
         guardian.close()
 
 
+def _own_code(app, text: str) -> str:
+    """The youth's code in the round, as their result page tells it (10 characters of
+    Crockford's base 32)."""
+    before, after = said(app, "sv", "Your code in this round is %(code)s. Only you see it "
+                         "here; keep it to yourself.", code="\0").split("\0")
+    found = re.search(re.escape(before) + "([0-9A-HJKMNP-TV-Z]{10})" + re.escape(after), text)
+    assert found, text
+    return found.group(1)
+
+
+def _lottery_number_checked_by_hand(site: Site, app, code: str) -> tuple[int, int]:
+    """From the result page, follow "how to check" to the round's public page, download
+    every draw, and find one's own: SHA-256 of "<seed>:<code>". Its place in the list
+    and the list's length."""
+    page = site.page
+    click(site, page.get_by_role("link", name=said(
+        app, "sv", "How to check your lottery number with it")))
+    seed = page.locator(f"xpath=//main//dt[normalize-space()='{said(app, 'sv', 'Seed')}']"
+                        "/following-sibling::dd[1]").inner_text().strip()
+    assert f"{seed}:YOURCODE" in main_text(site), "the command to try is on the page"
+    page.screenshot(path="/tmp/journey-public-360-sv.png", full_page=True)
+    name, lottery = download_json(site, page.get_by_role("link", name=said(
+        app, "sv", "All draws of this round (JSON)")))
+    assert name.endswith("-lottery.json") and lottery["seed"] == int(seed)
+    assert code not in json.dumps(lottery), "the draws are published without codes"
+    mine = sha256(f"{seed}:{code}".encode("utf-8")).hexdigest()
+    return lottery["draws"].index(mine) + 1, len(lottery["draws"])
+
+
 def test_swedish_newcomer_on_a_phone_from_registration_to_monday(
         phone, app, demo_data, chromium, live_server):
     site, page = phone, phone.page
@@ -242,16 +274,14 @@ def test_swedish_newcomer_on_a_phone_from_registration_to_monday(
 
     click(site, page.get_by_role("link", name=said(
         app, "sv", "Why you got what you got: %(round)s", round=round_name)))
-    with app.app_context():
-        youth = db.session.scalar(sa.select(YouthProfile).join(User)
-                                  .where(User.email == NEWCOMER["email"]))
-        told = explain.for_youth(youth, db.session.get(Round, round_id))
     text = main_text(site)
     first_choice = said(app, "sv", "choice %(rank)d", rank=1)
     assert f"{said(app, 'sv', 'You got:')} {order[0]} ({first_choice})" in text
-    assert said(app, "sv", "Your lottery number is %(number)d of %(count)d.",
-                number=told.lottery_number, count=told.lottery_size) in text
     page.screenshot(path="/tmp/journey-result-360-sv.png", full_page=True)
+    number, count = _lottery_number_checked_by_hand(site, app, _own_code(app, text))
+    assert said(app, "sv", "Your lottery number is %(number)d of %(count)d.",
+                number=number, count=count) in text
+    visit(site, f"/youth/rounds/{round_id}/result")  # the browser's Back
 
     click(site, page.get_by_role("link", name=said(app, "sv", "Back to My page")))
     click(site, page.get_by_role("link", name=said(app, "sv", "See all your data")))
