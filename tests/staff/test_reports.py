@@ -18,12 +18,12 @@ pytestmark = pytest.mark.staff
 
 @pytest.fixture
 def published(app):
-    """Seven applicants from Brastad and two from Skaftö; all get a place."""
+    """Seven applicants from Brastad, six from Lyse and two from Skaftö; all get a place."""
     with app.app_context(), app.test_request_context():
         round_ = factories.round_()
         offer = factories.offer(round=round_, kind=OfferKind.ACTIVITY, capacity=20,
                                 min_age=13, max_age=19)
-        for i, district in enumerate(["Brastad"] * 7 + ["Skaftö"] * 2):
+        for i, district in enumerate(["Brastad"] * 7 + ["Lyse"] * 6 + ["Skaftö"] * 2):
             youth = factories.youth_profile(born=date(2011, 1, 1 + i),
                                             district=factories.district(district))
             db.session.add(Application(round=round_, youth=youth, offer=offer, rank=1))
@@ -40,9 +40,12 @@ def test_small_counts_are_suppressed_on_the_page_and_in_exports(client_as, publi
     admin = client_as(Role.ADMINISTRATOR)
     page = admin.get(f"/admin/reports/rounds/{published}").get_data(as_text=True)
     brastad = page[page.index("<th scope=\"row\">Brastad</th>"):][:200]
+    lyse = page[page.index("<th scope=\"row\">Lyse</th>"):][:200]
     skafto = page[page.index("<th scope=\"row\">Skaftö</th>"):][:200]
     assert "<td>7</td>" in brastad
     assert "<td>2</td>" not in skafto and "färre än 5" in skafto
+    # Lyse's 6 would give Skaftö's 2 away (15 in all, Brastad 7): hidden as well
+    assert "<td>6</td>" not in lyse and "färre än 5" in lyse
     assert "<svg" in page
     csv_text = admin.get(f"/admin/reports/rounds/{published}/season.csv").data.decode("utf-8-sig")
     skafto_line = next(line for line in csv_text.splitlines() if "Skaftö" in line)
@@ -64,3 +67,13 @@ def test_audit_log_search(app, client_as, users, published):
     assert "<td>round.published</td>" in page and "<td>auth.login</td>" not in page
     bad = admin.get("/admin/reports/audit?since=yesterday")
     assert bad.status_code == 200 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+
+
+def test_a_hidden_count_cannot_be_worked_out_from_the_others():
+    from youth_app.reports.services import shown_column
+
+    # women 3 (hidden) and men 5 of 8: men would give women away, so men is hidden too
+    assert shown_column([3, 5]) == [None, None]
+    assert shown_column([3, 7, 9]) == [None, None, 9]
+    assert shown_column([2, 1, 9]) == [None, None, 9]  # two hidden already: safe
+    assert shown_column([6, 7]) == [6, 7]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import AllocationRun, Round
-from ..reports.services import SMALL, shown
+from ..reports.services import SMALL, shown, shown_column
 from ..rounds import review
 
 LOTTERY_FORMAT = "youth-allocation-lottery/1"
@@ -72,13 +72,22 @@ def figures(run: AllocationRun) -> PublicFigures:
 
 
 def _hide_small(full: review.Figures) -> PublicFigures:
+    """Every count under SMALL hidden, and in each table as many more as it takes that
+    none can be worked out from the total (``shown_column``)."""
+    ranks = list(full.by_rank.items())
     return PublicFigures(
         applicants=shown(full.applicants), placed=shown(full.placed),
         places=shown(full.places),
-        by_rank=[(rank, shown(count)) for rank, count in full.by_rank.items()],
-        groups={dimension: [(value, shown(applied), shown(placed))
-                            for value, applied, placed in rows]
-                for dimension, rows in full.groups.items()})
+        by_rank=list(zip([rank for rank, _count in ranks],
+                         shown_column([count for _rank, count in ranks]))),
+        groups={dimension: _hide_small_rows(rows) for dimension, rows in full.groups.items()})
+
+
+def _hide_small_rows(rows: list[tuple[str, int, int]]) -> list[tuple]:
+    values = [value for value, _applied, _placed in rows]
+    applied = shown_column([a for _value, a, _placed in rows])
+    placed = shown_column([p for _value, _applied, p in rows])
+    return list(zip(values, applied, placed))
 
 
 __all__ = ["LOTTERY_FORMAT", "LOTTERY_RULE", "PublicFigures", "SMALL", "draws", "figures",

@@ -26,6 +26,17 @@ def shown(count: int) -> int | None:
     return count if count >= SMALL else None
 
 
+def shown_column(counts: list[int]) -> list[int | None]:
+    """A column of counts that add up to a known total, with small ones hidden so that
+    none can be worked out by subtraction either: where only one count is hidden, the
+    next smallest is hidden too (secondary suppression)."""
+    column = [shown(c) for c in counts]
+    if column.count(None) == 1 and len(column) > 1:
+        smallest = min((c, i) for i, c in enumerate(column) if c is not None)[1]
+        column[smallest] = None
+    return column
+
+
 @dataclass(frozen=True)
 class Row:
     group: str
@@ -58,8 +69,10 @@ def season(round_: Round) -> dict[str, list[Row]] | None:
             applied[value] += 1
             offered[value] += bool(youth_states)
             accepted[value] += PlacementState.ACCEPTED in youth_states
-        report[dimension] = [Row(v, shown(applied[v]), shown(offered[v]), shown(accepted[v]))
-                             for v in sorted(applied, key=_order(dimension, tiers))]
+        values = sorted(applied, key=_order(dimension, tiers))
+        columns = [shown_column([counts[v] for v in values])
+                   for counts in (applied, offered, accepted)]
+        report[dimension] = [Row(v, *cells) for v, *cells in zip(values, *columns)]
     return report
 
 

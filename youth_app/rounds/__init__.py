@@ -26,12 +26,14 @@ def rate_table_row(row, fewer: str = "") -> tuple:
 
 
 @bp.app_template_filter("suppress_small")
-def suppress_small(row: tuple[str, int, int]) -> tuple[str, int | None, int | None]:
-    """Counts under 5 hidden: administrators must not work out who is in a group."""
-    from ..reports.services import shown
+def suppress_small(rows: list[tuple[str, int, int]]) -> list[tuple[str, int | None, int | None]]:
+    """Counts under 5 hidden, and as many more as it takes that none can be worked out
+    from the others: administrators must not work out who is in a group."""
+    from ..reports.services import shown_column
 
-    value, applied, placed = row
-    return value, shown(applied), shown(placed)
+    applied = shown_column([row[1] for row in rows])
+    placed = shown_column([row[2] for row in rows])
+    return [(row[0], a, p) for row, a, p in zip(rows, applied, placed)]
 
 
 @bp.app_template_filter("group_label")
