@@ -109,6 +109,9 @@ def load_config(overrides: dict | None = None) -> dict:
         #: ``inline`` (after the commit, in the same thread), ``background`` (a thread,
         #: or RQ when REDIS_URL is set); unset: inline in tests, background otherwise.
         "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY"),
+        #: Seconds after which a message a deliverer claimed but never finished is sent
+        #: again (the deliverer died); see ``youth_app.mail``.
+        "MAIL_STUCK_AFTER": int(os.environ.get("MAIL_STUCK_AFTER", "900")),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         #: Where the platform is reached: every external link is built from it, never
         #: from the request's Host header.

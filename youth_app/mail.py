@@ -34,9 +34,6 @@ from .models import MessageStatus, OutgoingMessage, User, YouthProfile, utcnow
 MAX_ATTEMPTS = 5
 #: The wait after the n-th failed attempt: 1, 2, 4, 8 ... minutes.
 FIRST_RETRY = timedelta(minutes=1)
-#: A message claimed this long ago by a deliverer that never finished: that deliverer
-#: died mid-send, and whether the server got it is unknown, so it is not sent again.
-STUCK_AFTER = timedelta(minutes=15)
 #: Messages one delivery pass handles over one SMTP connection.
 BATCH = 200
 
@@ -127,14 +124,20 @@ def _deliver_in_thread(app: Flask, ids: list[int]) -> None:
 
 
 def deliver_due(limit: int = 10 * BATCH) -> int:
-    """Deliver pending messages whose time has come; returns how many were sent."""
+    """Deliver pending messages whose time has come; returns how many were sent.
+
+    A message claimed longer ago than ``MAIL_STUCK_AFTER`` (15 minutes) by a deliverer
+    that never finished was claimed by one that died mid-send: it is sent again, with the
+    same Message-ID, so that if the server did get it the first time, mail programs show
+    one message (a lost offer would cost a youth their place; a repeat costs nothing)."""
     now = utcnow()
+    stuck_after = timedelta(seconds=current_app.config["MAIL_STUCK_AFTER"])
     with Session(db.engine) as session, session.begin():
         session.execute(sa.update(OutgoingMessage).where(
             OutgoingMessage.status == MessageStatus.SENDING,
-            OutgoingMessage.next_attempt_at < now - STUCK_AFTER).values(
-            status=MessageStatus.FAILED,
-            error="Interrupted while sending: it may or may not have arrived."))
+            OutgoingMessage.next_attempt_at < now - stuck_after).values(
+            status=MessageStatus.PENDING, next_attempt_at=now,
+            error="Interrupted while sending; sent again with the same Message-ID."))
         due = list(session.scalars(sa.select(OutgoingMessage.id).where(
             OutgoingMessage.status == MessageStatus.PENDING,
             OutgoingMessage.next_attempt_at <= now).order_by(OutgoingMessage.id).limit(limit)))
@@ -194,6 +197,7 @@ def _send_one(smtp: smtplib.SMTP, message: OutgoingMessage) -> int:
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    email["Message-ID"] = message_id(message)
     email.set_content(message.body)
     try:
         smtp.send_message(email)
@@ -204,6 +208,13 @@ def _send_one(smtp: smtplib.SMTP, message: OutgoingMessage) -> int:
         return 0
     _record(message, status=MessageStatus.SENT, sent_at=utcnow(), error="")
     return 1
+
+
+def message_id(message: OutgoingMessage) -> str:
+    """The same for every attempt at one message, so a message sent twice (a deliverer
+    died between the server's answer and noting it) is one message to the reader."""
+    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2] or "localhost"
+    return f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
 
 
 def _record_failure(message: OutgoingMessage, error: Exception) -> None:

@@ -128,3 +128,32 @@ def test_background_delivery_in_a_thread(app_factory, smtp_server):
             break
         time.sleep(0.05)
     assert len(smtp_server.messages) == 1
+
+
+def test_a_message_whose_deliverer_died_is_sent_again_as_the_same_message(app_factory,
+                                                                           smtp_server):
+    from youth_app.models import MessageStatus as Status
+
+    by_command = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                             MAIL_USE_TLS=False, MAIL_DELIVERY="command", MAIL_STUCK_AFTER=60)
+    with by_command.app_context():
+        mail.send("h@example.se", "Erbjudande", "Text", kind="test")
+        db.session.commit()
+        ids = [m.id for m in _messages()]
+        db.session.rollback()  # end this read (SQLite: a reader holds back other writers)
+        (first,) = mail._claim(ids)                           # a deliverer takes it ...
+        with mail._smtp() as smtp:
+            mail._send_one(smtp, first)                       # ... the server gets it ...
+        db.session.execute(sa.update(OutgoingMessage).values(  # ... and it dies unnoted
+            status=Status.SENDING, sent_at=None, next_attempt_at=utcnow()))
+        db.session.commit()
+        assert mail.deliver_due() == 0  # not given up for dead yet
+        assert len(smtp_server.messages) == 1
+        db.session.execute(sa.update(OutgoingMessage).values(
+            next_attempt_at=utcnow() - timedelta(seconds=61)))
+        db.session.commit()
+        assert mail.deliver_due() == 1
+        (stored,) = _messages()
+        assert stored.status is Status.SENT
+    first_copy, second_copy = smtp_server.messages
+    assert first_copy["Message-ID"] == second_copy["Message-ID"]

@@ -359,6 +359,15 @@ def drop_database(server_url: str, url: str) -> None:
         engine.dispose()
 
 
+def flask_command(env: dict[str, str], *args: str) -> str:
+    """A ``flask --app wsgi`` command, as the clock (cron) runs it in production."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode:
+        raise HarnessError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
 def migrate(env: dict[str, str]) -> None:
     """The schema from the real migrations, as production builds it."""
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],

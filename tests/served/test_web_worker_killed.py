@@ -111,6 +111,7 @@ def test_a_killed_web_worker_loses_no_request_and_no_data(site):
     cut_off = [o for o in journal.outcomes if not _complete(o)]
     assert not cut_off, f"{len(cut_off)} requests got a broken answer: {cut_off}\n{site.log_tail()}"
     _assert_consistent(site, journal, activity_id, round_id)
+    site.run_the_clock()  # mail of the killed worker: committed, not yet sent
     mail = site.settled_mail(mark)
     recorded = Counter((m.recipient, m.subject) for m in mail.recorded)
     received = Counter((m.recipient, m.subject) for m in mail.received)
