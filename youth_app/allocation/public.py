@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import AllocationRun, Round
-from ..reports.services import SMALL, shown, shown_column
+from ..reports.services import SMALL, shown, shown_column, shown_rows
 from ..rounds import review
 
 LOTTERY_FORMAT = "youth-allocation-lottery/1"
@@ -80,14 +80,7 @@ def _hide_small(full: review.Figures) -> PublicFigures:
         places=shown(full.places),
         by_rank=list(zip([rank for rank, _count in ranks],
                          shown_column([count for _rank, count in ranks]))),
-        groups={dimension: _hide_small_rows(rows) for dimension, rows in full.groups.items()})
-
-
-def _hide_small_rows(rows: list[tuple[str, int, int]]) -> list[tuple]:
-    values = [value for value, _applied, _placed in rows]
-    applied = shown_column([a for _value, a, _placed in rows])
-    placed = shown_column([p for _value, _applied, p in rows])
-    return list(zip(values, applied, placed))
+        groups={dimension: shown_rows(rows) for dimension, rows in full.groups.items()})
 
 
 __all__ = ["LOTTERY_FORMAT", "LOTTERY_RULE", "PublicFigures", "SMALL", "draws", "figures",

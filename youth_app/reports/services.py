@@ -37,6 +37,13 @@ def shown_column(counts: list[int]) -> list[int | None]:
     return column
 
 
+def shown_rows(rows: list[tuple[str, int, int]]) -> list[tuple[str, int | None, int | None]]:
+    """(group, applied, placed) rows with each column hidden by ``shown_column``."""
+    applied = shown_column([row[1] for row in rows])
+    placed = shown_column([row[2] for row in rows])
+    return [(row[0], a, p) for row, a, p in zip(rows, applied, placed)]
+
+
 @dataclass(frozen=True)
 class Row:
     group: str

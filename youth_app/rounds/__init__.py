@@ -29,11 +29,9 @@ def rate_table_row(row, fewer: str = "") -> tuple:
 def suppress_small(rows: list[tuple[str, int, int]]) -> list[tuple[str, int | None, int | None]]:
     """Counts under 5 hidden, and as many more as it takes that none can be worked out
     from the others: administrators must not work out who is in a group."""
-    from ..reports.services import shown_column
+    from ..reports.services import shown_rows
 
-    applied = shown_column([row[1] for row in rows])
-    placed = shown_column([row[2] for row in rows])
-    return [(row[0], a, p) for row, a, p in zip(rows, applied, placed)]
+    return shown_rows(rows)
 
 
 @bp.app_template_filter("group_label")
