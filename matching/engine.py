@@ -7,6 +7,7 @@ scratch and must equal the optima found level by level.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from matching.problem import Problem
 from matching.report import build_result, infeasible_result
 from matching.result import LevelValue, Result, Status
 from matching.rsd import fill_greedily, priority_greedy, serial_dictatorship
-from matching.solve_common import LevelOutcome, Progress, SolveOptions
+from matching.solve_common import Backend, LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
 
 SOLVERS = ("highs", "cbc")
@@ -26,8 +27,16 @@ METHODS = ("optimal", "rsd")
 
 
 def solve(problem: Problem, solver: str = "highs", time_limit: float | None = None,
-          threads: int | None = None, method: str = "optimal", progress: Progress | None = None) -> Result:
-    """Allocate. ``progress(level_index, level_count, level_name, elapsed_seconds)`` is called per level."""
+          threads: int | None = None, method: str = "optimal", progress: Progress | None = None,
+          *, integer_programs: bool = False, lottery_score: bool = True) -> Result:
+    """Allocate. ``progress(level_index, level_count, level_name, elapsed_seconds)`` is called per level.
+
+    Two switches are for tests and audits of the method, never for allocating a round:
+    ``integer_programs=True`` solves every level as an integer program from the start (with
+    HiGHS the path otherwise taken only when an LP bound is fractional; CBC always does), and
+    ``lottery_score=False`` leaves the last level out, so the tie-break alone settles what the
+    earlier levels leave open; the result then lists those levels only.
+    """
     if solver not in SOLVERS or method not in METHODS:
         raise ValueError(f"solver must be one of {SOLVERS} and method one of {METHODS}")
     clock = _Clock(time_limit)
@@ -37,11 +46,14 @@ def solve(problem: Problem, solver: str = "highs", time_limit: float | None = No
     enc = encode(problem)
     clock.mark("encode")
     levels = build_levels(enc, problem.policy)
+    if not lottery_score:
+        levels = levels[:-1]
     if method == "rsd":
         x = serial_dictatorship(enc, problem)
         clock.mark("rsd")
         return _finish(problem, enc, levels, x, [], Status.FEASIBLE, clock, {"method": "rsd"})
-    return _optimise(problem, enc, levels, SolveOptions(solver, time_limit, threads), clock, progress)
+    options = SolveOptions(solver, time_limit, threads, integer_programs)
+    return _optimise(problem, enc, levels, options, clock, progress)
 
 
 class _Clock:
@@ -60,7 +72,8 @@ class _Clock:
         return time.perf_counter() - self.start
 
 
-def _backend(enc: Encoding, options: SolveOptions, mip: bool = False, clock: _Clock | None = None):
+def _backend(enc: Encoding, options: SolveOptions, mip: bool = False,
+             clock: _Clock | None = None) -> Backend:
     model = build_model(enc)
     if clock:
         clock.mark("model")
@@ -71,18 +84,21 @@ def _backend(enc: Encoding, options: SolveOptions, mip: bool = False, clock: _Cl
     return HighsBackend(model, options, len(enc.youth_ids), mip=mip)
 
 
-def _optimise(problem, enc, levels, options, clock, progress) -> Result:
-    backend = _backend(enc, options, clock=clock)
+def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: SolveOptions,
+              clock: _Clock, progress: Progress | None) -> Result:
+    backend = _backend(enc, options, mip=options.integer_programs, clock=clock)
     clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
     if outcomes[-1].fractional or (outcomes[-1].proven and not _reaches_all(enc, levels, outcomes, x)):
         clock.timings = {f"LP attempt, {k}" if k.startswith("level") else k: v for k, v in clock.timings.items()}
         backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
         outcomes, x = _run_levels(backend, levels, clock, progress)
-    solver = {"name": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
-    meta = {"method": "optimal", "solver": solver}
+    solver: dict[str, Any] = {"name": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
+    meta: dict[str, Any] = {"method": "optimal", "solver": solver}
     if not outcomes[-1].proven:
         return _cut_short(problem, enc, levels, outcomes, x, clock, meta)
+    if x is None:   # every proven level hands back its allocation, and all-empty levels give zeros
+        raise RuntimeError("no allocation after the levels; please report this problem file")
     x, decided, finished = pin_unique(backend, enc, x, clock.deadline)
     clock.mark("tie_break")
     solver["tie_break_pairs"] = decided
@@ -93,7 +109,8 @@ def _optimise(problem, enc, levels, options, clock, progress) -> Result:
     return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
 
 
-def _run_levels(backend, levels: list[Level], clock: _Clock, progress) -> tuple[list[LevelOutcome], np.ndarray | None]:
+def _run_levels(backend: Backend, levels: list[Level], clock: _Clock,
+                progress: Progress | None) -> tuple[list[LevelOutcome], np.ndarray | None]:
     outcomes: list[LevelOutcome] = []
     x = None if not levels or not all(lv.is_empty for lv in levels) else np.zeros(levels[0].x_coef.size)
     for n, level in enumerate(levels):
@@ -125,7 +142,8 @@ def _reaches_all(enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome
     return all(lv.value(xi, y) == o.value for lv, o in zip(levels, outcomes, strict=False))  # outcomes stop at a cut level
 
 
-def _cut_short(problem, enc, levels, outcomes, x, clock, meta) -> Result:
+def _cut_short(problem: Problem, enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome],
+               x: np.ndarray | None, clock: _Clock, meta: dict[str, Any]) -> Result:
     """Time limit: the last integral allocation (or a tier-first greedy one), filled up so nobody could just be added."""
     proven = outcomes[:-1]
     if x is None or not _reaches_all(enc, levels[:len(proven)], proven, x):
@@ -140,7 +158,8 @@ def _cut_short(problem, enc, levels, outcomes, x, clock, meta) -> Result:
     return _finish(problem, enc, levels, x, outcomes, Status.FEASIBLE, clock, meta)
 
 
-def _finish(problem, enc, levels, x, outcomes, status, clock, meta) -> Result:
+def _finish(problem: Problem, enc: Encoding, levels: list[Level], x: np.ndarray | None,
+            outcomes: list[LevelOutcome], status: Status, clock: _Clock, meta: dict[str, Any]) -> Result:
     xi = np.rint(x).astype(np.int64) if x is not None else np.zeros(enc.n_pairs, np.int64)
     y = has_place(enc, xi)
     values = []

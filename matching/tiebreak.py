@@ -15,11 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from matching.encoder import Encoding
+from matching.solve_common import Backend
 
 BLOCK = 20
 
 
-def pin_unique(backend, enc: Encoding, x: np.ndarray, deadline: float | None) -> tuple[np.ndarray, int, bool]:
+def pin_unique(backend: Backend, enc: Encoding, x: np.ndarray,
+               deadline: float | None) -> tuple[np.ndarray, int, bool]:
     """(allocation, pairs decided by the tie-break, finished)."""
     x = np.rint(x).astype(np.int64)
     unique = _is_unique(backend, x, deadline)
@@ -30,7 +32,8 @@ def pin_unique(backend, enc: Encoding, x: np.ndarray, deadline: float | None) ->
     return _first_in_lottery_order(backend, enc, x, deadline)
 
 
-def _is_unique(backend, x: np.ndarray, deadline: float | None) -> bool | None:
+def _is_unique(backend: Backend, x: np.ndarray, deadline: float | None) -> bool | None:
+    """Whether no allocation in the kept face differs from ``x``; None on time-out."""
     free = backend.free_pairs()
     if free.size == 0:
         return True
@@ -39,10 +42,11 @@ def _is_unique(backend, x: np.ndarray, deadline: float | None) -> bool | None:
     found = backend.maximize_pairs(coef, deadline)
     if found is None:
         return None
-    return found[0] <= -float(x[free].sum()) + 1e-6
+    return bool(found[0] <= -float(x[free].sum()) + 1e-6)
 
 
-def _first_in_lottery_order(backend, enc: Encoding, x: np.ndarray, deadline: float | None):
+def _first_in_lottery_order(backend: Backend, enc: Encoding, x: np.ndarray,
+                            deadline: float | None) -> tuple[np.ndarray, int, bool]:
     order = sorted(backend.free_pairs().tolist(), key=lambda k: (enc.lottery[enc.pair_youth[k]], enc.pair_rank[k]))
     decided = 0
     for start in range(0, len(order), BLOCK):

@@ -174,28 +174,21 @@ def test_rsd_and_cut_short_results_are_valid_and_rsd_never_beats_the_optimum(dat
 @given(data=tiny_problems())
 def test_tie_break_alone_picks_the_first_allocation_in_lottery_order(data, solver, small_blocks):
     """Without the lottery score, ties are common: the tie-break alone must pick the lexicographic first."""
-    from matching import engine
-    from matching.encoder import encode
-    from matching.levels import build_levels
-    from matching.solve_common import SolveOptions
-    from matching.tiebreak import pin_unique
-
     problem = matching.load_problem(data)
+    result = matching.solve(problem, solver=solver, lottery_score=False)
+    assert matching.validate(problem, result) == []
     if matching.lock_clashes(problem):
+        assert result.status is matching.Status.INFEASIBLE
         return
-    enc = encode(problem)
-    levels = build_levels(enc, problem.policy)[:-1]
-    backend = engine._backend(enc, SolveOptions(solver))
-    outcomes, x = engine._run_levels(backend, levels, engine._Clock(None), None)
-    x, _, finished = pin_unique(backend, enc, x, None)
-    lottery = dict(zip(enc.youth_ids, enc.lottery))
     allocations = all_allocations(problem)
-    top = max(level_vector(problem, a, lottery)[:-1] for a in allocations)
-    winners = [a for a in allocations if level_vector(problem, a, lottery)[:-1] == top]
-    chosen = max(winners, key=lambda a: pair_order_vector(problem, a, lottery))
+    top = max(level_vector(problem, a, result.lottery)[:-1] for a in allocations)
+    winners = [a for a in allocations if level_vector(problem, a, result.lottery)[:-1] == top]
+    chosen = max(winners, key=lambda a: pair_order_vector(problem, a, result.lottery))
     expected = {(y.id, o) for y, option in zip(problem.youths, chosen) for o in option}
-    got = {(enc.youth_ids[enc.pair_youth[k]], enc.offer_ids[enc.pair_offer[k]]) for k in range(enc.n_pairs) if x[k]}
-    assert finished and got == expected
+    assert "lottery score" not in [lv.name for lv in result.levels]
+    assert result.status is matching.Status.OPTIMAL and all(lv.proven for lv in result.levels)
+    assert engine_vector(result) == top
+    assert {(a.youth, a.offer) for a in result.assignments} == expected
 
 
 @pytest.fixture(scope="module")
@@ -211,15 +204,8 @@ def small_blocks():
 @given(data=tiny_problems())
 def test_integer_program_fallback_reaches_the_same_optimum(data):
     """The path taken when an LP bound is fractional: every level as a HiGHS integer program."""
-    from matching import engine
-
-    original = engine._backend
-    engine._backend = lambda enc, options, mip=False, clock=None: original(enc, options, True, clock)
-    try:
-        problem = matching.load_problem(data)
-        result = matching.solve(problem)
-    finally:
-        engine._backend = original
+    problem = matching.load_problem(data)
+    result = matching.solve(problem, integer_programs=True)
     assert matching.validate(problem, result) == []
     top, chosen = best(problem)
     if top is not None:
