@@ -19,6 +19,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 import highspy
 import numpy as np
@@ -87,7 +88,7 @@ class HighsBackend:
         remaining = INF if deadline is None else max(0.01, deadline - time.perf_counter())
         h.setOptionValue("time_limit", float(remaining))
         h.run()
-        self.after_ipm = h.getOptionValue("solver") == "ipm"   # read back: "count" may have chosen it
+        self.after_ipm = _option(h, "solver") == "ipm"   # read back: "count" may have chosen it
         return h.getModelStatus()
 
     def _choose_method(self, method: str) -> None:
@@ -172,7 +173,7 @@ class HighsBackend:
         rows = np.flatnonzero(np.abs(row_duals) > tol).astype(np.int32)
         if rows.size:
             active = np.rint(row_values[rows])
-            h.changeRowsBounds(rows.size, rows, active, active)
+            h.changeRowsBounds(rows.size, rows, active, active)  # type: ignore[attr-defined]  # in highspy 1.16, not in its stubs
 
     def _add_guard_row(self, costs: np.ndarray, raw: float) -> None:
         """costs . x >= raw over the columns not yet fixed (fixed ones move into the bound)."""
@@ -212,8 +213,14 @@ class HighsBackend:
         return float(self.h.getInfo().objective_function_value), values[self.x_col]
 
 
+def _option(h: highspy.Highs, name: str) -> object:
+    """An option's value: highspy 1.16 answers ``(status, value)``, older releases the value."""
+    answer: object = h.getOptionValue(name)
+    return answer[1] if isinstance(answer, tuple) else answer
+
+
 @contextlib.contextmanager
-def _quiet_stdout():
+def _quiet_stdout() -> Iterator[None]:
     """Silence C-level stdout (not Python's): stdout may be the user's JSON output."""
     sys.stdout.flush()
     saved = os.dup(1)
