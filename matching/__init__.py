@@ -2,7 +2,7 @@
 
 No Flask, no database: the web application and the command line use the same API.
 
-    problem = load_problem("problem.json")          # or a dict; raises ProblemError(.where, .message)
+    problem = load_problem("problem.json")          # or a dict; raises ProblemError(.where, .message, .file)
     result = solve(problem, solver="highs", progress=callback)
     breaches = validate(problem, result)            # independent check of every rule
     print(render_text(explain(problem, result, "Y17")))

@@ -11,12 +11,15 @@ mistaken for a fault in the user's file.
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from matching.explain import explain, render_text
 from matching.fingerprint import fingerprint
@@ -25,6 +28,7 @@ from matching.loader import load_problem, load_result
 from matching.problem import ProblemError
 from matching.result import Status
 from matching.engine import METHODS, SOLVERS, solve
+from matching.solve_common import Progress
 from matching.validate import validate
 
 EXIT_BREACH, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 1, 2, 3
@@ -35,7 +39,8 @@ MAX_THREADS = 256       #: HiGHS aborts the whole process when asked for tens of
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return args.run(args)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
     except ProblemError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -46,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse's complaints as ProblemError, so a bad option reads like any bad input."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise ProblemError(self.prog, f"{message} (see --help)")
 
 
@@ -105,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Progress | None:
     if quiet or not sys.stderr.isatty():
         return None
 
@@ -210,5 +215,6 @@ def _fingerprint(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     # stderr already escapes what the terminal's encoding lacks; stdout would raise instead
-    sys.stdout.reconfigure(errors="backslashreplace")
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
     sys.exit(main())

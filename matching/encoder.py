@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matching.lottery import draw
-from matching.problem import Problem
+from matching.problem import Offer, Problem
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _youth_rows(enc: Encoding, problem: Problem) -> list[Row]:
     return rows
 
 
-def _week_cliques(pairs: tuple[int, ...], offers: list) -> list[tuple[int, ...]]:
+def _week_cliques(pairs: tuple[int, ...], offers: list[Offer]) -> list[tuple[int, ...]]:
     """Maximal sets of the youth's offers that pairwise share a week: at most one of each set.
 
     On whole numbers this says exactly "no two offers that share a week". Using maximal
@@ -139,7 +139,7 @@ def _maximal_cliques(n: int, adj: list[set[int]]) -> list[tuple[int, ...]]:
 
 def _apart_rows(enc: Encoding, problem: Problem) -> list[Row]:
     y_index = {yid: i for i, yid in enumerate(enc.youth_ids)}
-    rows = []
+    rows: list[Row] = []
     for g, group in enumerate(problem.apart):
         by_offer: dict[int, list[int]] = {}
         for yid in group:

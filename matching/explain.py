@@ -1,7 +1,8 @@
 """Why a youth got what they got: reasons per choice, structured and in plain words.
 
-The reason codes are exactly the contract's. When several hold, the first in
-``REASON_ORDER`` is given: rules about the pair itself (forbidden, age), then a full
+The reason codes are exactly the contract's. When several hold, they come in
+``REASON_ORDER`` (an explanation lists them all, a result's ``unplaced`` only the first):
+rules about the pair itself (forbidden, age), then a full
 offer (the root cause even when the youth's other places would also stand in the way),
 then the youth's own places, and ``kept_apart`` last, so a social-services decision is
 named only when nothing else explains the outcome.

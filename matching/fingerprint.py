@@ -17,6 +17,6 @@ def canonical(data: Any) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-def fingerprint(problem: dict) -> str:
+def fingerprint(problem: dict[str, Any]) -> str:
     """Hexadecimal SHA-256 of the canonical form of a problem dictionary."""
     return hashlib.sha256(canonical(problem)).hexdigest()

@@ -19,7 +19,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from matching.problem import ProblemError
 
@@ -28,6 +28,8 @@ MAX_DIGITS = 100            #: far more than any bound the loader allows (a seed
 MAX_DEPTH = 100             #: a problem is 4 levels deep, a result 5
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_]{1,40}", re.ASCII)
+
+V = TypeVar("V")
 
 
 def read_json(path: Path) -> Any:
@@ -93,7 +95,7 @@ class _Refused:
         self.message = message
 
 
-class _KeyTwice(dict):
+class _KeyTwice(dict[str, Any]):
     """An object that gave ``key`` twice."""
 
     key: str
@@ -105,15 +107,15 @@ class _Reader:
     def __init__(self) -> None:
         self.refused = False
 
-    def _refuse(self, value: Any) -> Any:
+    def _refuse(self, value: V) -> V:
         self.refused = True
         return value
 
-    def object(self, pairs: list[tuple[str, Any]]) -> dict:
+    def object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         data = dict(pairs)
         if len(data) == len(pairs):
             return data
-        twice, seen = _KeyTwice(data), set()
+        twice, seen = _KeyTwice(data), set[str]()
         for key, _ in pairs:
             if key in seen:
                 twice.key = key

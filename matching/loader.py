@@ -11,7 +11,8 @@ import datetime as dt
 import math
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from matching.jsonfile import place as _join, read_json, show
 from matching.problem import (
@@ -24,6 +25,8 @@ RESULT_KEYS = ("format", "status", "assignments", "lottery", "levels", "unplaced
 LEVEL_KEYS = ("name", "value", "proven", "bound", "gap")
 LOTTERY_BOUNDS = (1, 10**9)
 LEVEL_BOUNDS = (-2**63, 2**63 - 1)
+
+T = TypeVar("T")
 
 
 def load_problem(source: Mapping[str, Any] | str | Path) -> Problem:
@@ -44,7 +47,7 @@ def load_result(source: Mapping[str, Any] | str | Path, problem: Problem | None 
     return parse_result(source, problem)
 
 
-def _from_file(path: Path, parse: Callable[[Any], Any]) -> Any:
+def _from_file(path: Path, parse: Callable[[Any], T]) -> T:
     data = read_json(path)
     try:
         return parse(data)
@@ -73,7 +76,8 @@ def parse_problem(data: Any) -> Problem:
                    tuple(locked), tuple(forbidden), tuple(apart))
 
 
-def _check_keys(value: Any, where: str, required: tuple, allowed: tuple, what: str) -> None:
+def _check_keys(value: Any, where: str, required: tuple[str, ...], allowed: tuple[str, ...],
+                what: str) -> None:
     if not isinstance(value, dict):
         raise ProblemError(where or "(top level)", f"{what} must be a JSON object")
     for key in value:
@@ -84,7 +88,7 @@ def _check_keys(value: Any, where: str, required: tuple, allowed: tuple, what: s
             raise ProblemError(_join(where, key), "missing key")
 
 
-def _parse_list(data: dict, key: str, parse: Callable[[Any, str], Any], where: str = "") -> list:
+def _parse_list(data: dict[str, Any], key: str, parse: Callable[[Any, str], T], where: str = "") -> list[T]:
     value = data.get(key, [])
     if not isinstance(value, list):
         raise ProblemError(_join(where, key), "must be a list")
@@ -102,11 +106,14 @@ def _int(value: Any, where: str, bounds: tuple[int, int]) -> int:
     return value
 
 
-def _text(value: Any, where: str, optional: bool = False) -> str | None:
+def _optional_text(value: Any, where: str) -> str | None:
+    """None, or text as ``_text`` takes it."""
+    return None if value is None else _text(value, where)
+
+
+def _text(value: Any, where: str) -> str:
     """A non-empty string without control characters (an id is printed in explanations and
     messages: no newline or terminal escape may ride along), and one UTF-8 can hold."""
-    if value is None and optional:
-        return None
     if not isinstance(value, str) or not value:
         raise ProblemError(where, f"must be a non-empty string, got {show(value)}")
     if not value.isprintable():
@@ -146,8 +153,8 @@ def _parse_youth(value: Any, where: str) -> Youth:
         id=_text(value["id"], f"{where}.id"),
         age=_int(value["age"], f"{where}.age", AGE_BOUNDS),
         groups=tuple(_text(g, f"{where}.groups[{i}]") for i, g in enumerate(groups)),
-        district=_text(value.get("district"), f"{where}.district", optional=True),
-        gender=_text(value.get("gender"), f"{where}.gender", optional=True),
+        district=_optional_text(value.get("district"), f"{where}.district"),
+        gender=_optional_text(value.get("gender"), f"{where}.gender"),
     )
 
 
@@ -187,7 +194,7 @@ def _real_week(year: int, week: int) -> bool:
     return True
 
 
-def _unique_ids(items: list, key: str) -> set[str]:
+def _unique_ids(items: Sequence[Youth | Offer], key: str) -> set[str]:
     seen: set[str] = set()
     for i, item in enumerate(items):
         if item.id in seen:
@@ -203,7 +210,7 @@ def _ref(value: Any, where: str, known: set[str], what: str) -> str:
     return name
 
 
-def _parse_application(value: Any, where: str, refs: tuple[set, set]) -> Application:
+def _parse_application(value: Any, where: str, refs: tuple[set[str], set[str]]) -> Application:
     _check_keys(value, where, required=("youth", "offer", "rank"), allowed=("youth", "offer", "rank"),
                 what="application")
     return Application(_ref(value["youth"], f"{where}.youth", refs[0], "youth"),
@@ -211,7 +218,7 @@ def _parse_application(value: Any, where: str, refs: tuple[set, set]) -> Applica
                        _int(value["rank"], f"{where}.rank", RANK_BOUNDS))
 
 
-def _parse_pair(value: Any, where: str, refs: tuple[set, set]) -> Pair:
+def _parse_pair(value: Any, where: str, refs: tuple[set[str], set[str]]) -> Pair:
     _check_keys(value, where, required=("youth", "offer"), allowed=("youth", "offer"), what="pair")
     return Pair(_ref(value["youth"], f"{where}.youth", refs[0], "youth"),
                 _ref(value["offer"], f"{where}.offer", refs[1], "offer"))
@@ -322,7 +329,8 @@ def _parse_reason(value: Any, where: str) -> Reason:
 
 def _names_known(result: Result, problem: Problem) -> None:
     youths, offers = {y.id for y in problem.youths}, {o.id for o in problem.offers}
-    named = [(f"assignments[{i}]", a.youth, a.offer) for i, a in enumerate(result.assignments)]
+    named: list[tuple[str, str | None, str | None]] = [
+        (f"assignments[{i}]", a.youth, a.offer) for i, a in enumerate(result.assignments)]
     named += [(f"unplaced[{i}]", u.youth, None) for i, u in enumerate(result.unplaced)]
     named += [(f"unplaced[{i}].reasons[{j}]", None, r.offer)
               for i, u in enumerate(result.unplaced) for j, r in enumerate(u.reasons)]

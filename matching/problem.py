@@ -1,4 +1,4 @@
-"""The allocation problem: frozen dataclasses keyed by id, and the loader.
+"""The allocation problem: frozen dataclasses keyed by id, and the bounds the loader checks.
 
 ``matching.loader.load_problem`` is the only way in from user input: it checks
 everything the contract promises (allocation-format.md, version 1), so everything

@@ -3,8 +3,10 @@
 ``stats`` holds: ``method``; ``solver`` (name, levels settled by an LP, pairs the
 tie-break had to decide: the only part besides timings that may differ between solvers); ``youths``, ``applicants``, ``placed``, ``places``;
 ``by_rank`` (placements per rank, "unranked" for locks without an application);
-``by_tier``, ``by_district``, ``by_gender`` (applicants, placed, rate); and
-``timings`` (seconds per step, the only part that varies between runs).
+``by_tier``, ``by_district``, ``by_gender`` (applicants, placed, rate);
+``timings`` (seconds per step, the only part that varies between runs); and, when they
+apply, ``cut_short`` (the level the time limit struck, its bound and gap: set by the
+engine) and ``lock_clashes`` (the only stats of an infeasible result).
 """
 from __future__ import annotations
 
@@ -54,8 +56,8 @@ def _statistics(problem: Problem, assignments: tuple[Assignment, ...]) -> dict[s
 
 
 def _rates(labelled: Iterable[tuple[str, str]], placed: set[str]) -> dict[str, dict[str, Any]]:
-    total: Counter = Counter()
-    got: Counter = Counter()
+    total: Counter[str] = Counter()
+    got: Counter[str] = Counter()
     for label, youth_id in labelled:
         total[label] += 1
         got[label] += youth_id in placed

@@ -55,8 +55,8 @@ def serial_dictatorship(enc: Encoding, problem: Problem) -> np.ndarray:
 def fill_greedily(enc: Encoding, problem: Problem, x: np.ndarray) -> np.ndarray:
     """Add, in lottery order, every choice that still fits: makes any valid allocation maximal."""
     board = _Board(enc, problem)
-    for k in np.flatnonzero(x):
-        board.place(int(k))
+    for held in np.flatnonzero(x):
+        board.place(int(held))
     for i in sorted(range(len(enc.youth_ids)), key=lambda i: enc.lottery[i]):
         for k in enc.youth_pairs[i]:
             if not board.x[k] and board.fits(k):
@@ -68,7 +68,8 @@ def priority_greedy(enc: Encoding, problem: Problem) -> np.ndarray:
     """A quick valid allocation in the spirit of the objective, for a search cut short.
 
     Youths in order of tier, then lottery number, first take one place each (best rank
-    that fits), then second places in the same order. Never reported as optimal.
+    that fits), then, in the same order, every further choice that still fits. Never
+    reported as optimal.
     """
     board = _Board(enc, problem)
     for k in range(enc.n_pairs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from typing import Any
 
 import numpy as np
 import pulp
@@ -23,7 +24,7 @@ def _cbc_path() -> str:
     return shutil.which("cbc") or pulp.PULP_CBC_CMD.pulp_cbc_path
 
 
-def cbc_solver(**options) -> pulp.COIN_CMD:
+def cbc_solver(**options: Any) -> pulp.COIN_CMD:
     return pulp.COIN_CMD(path=_cbc_path(), **options)
 
 
@@ -44,7 +45,8 @@ class CbcBackend:
         return pulp.LpAffineExpression(terms)
 
     def _solve(self, expr: pulp.LpAffineExpression, deadline: float | None) -> tuple[bool, bool]:
-        """(finished, proven): the solve ran to the end, and proved its optimum."""
+        """(found, proven): a solution was found (optimal or merely feasible), and its
+        optimality was proven."""
         prob = self.model.problem
         prob.setObjective(expr)
         limit = None if deadline is None else max(1, int(deadline - time.perf_counter()))

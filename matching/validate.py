@@ -1,7 +1,7 @@
 """An independent check of every hard rule, written from the contract and not from the model.
 
-It reads only the Problem and the Result's assignments (never the encoding or the
-solver's rows), so a mistake in the model cannot hide itself here. Tests call it on
+It reads only the Problem and the Result (its status, assignments and lottery numbers;
+never the encoding or the solver's rows), so a mistake in the model cannot hide itself here. Tests call it on
 every result, hypothesis-generated ones included.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ def validate(problem: Problem, result: Result) -> list[Breach]:
     return breaches + _lottery(problem, result)
 
 
-def _known_assignments(problem: Problem, assignments) -> tuple[list[Assignment], list[Breach]]:
+def _known_assignments(problem: Problem, assignments: tuple[Assignment, ...]) -> tuple[list[Assignment], list[Breach]]:
     youths, offers = {y.id for y in problem.youths}, {o.id for o in problem.offers}
     good, bad = [], []
     for n, a in enumerate(assignments):
