@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from youth_app.models import Role
 
@@ -88,6 +90,17 @@ def test_the_503_page_is_in_the_language_the_user_chose(client_as, down):
     browser.set_cookie("session", _signed_in_cookie(client_as, Role.YOUTH, language="ar"))
     page = _unavailable(browser.get("/youth/"), language="ar")
     assert 'dir="rtl"' in page and _heading(down, "ar") in page
+
+
+def test_a_rollback_that_fails_as_well_still_gives_the_503_page(down, monkeypatch):
+    """With the connection gone, even forgetting the failed unit of work can fail: the
+    session is then invalidated, and the user still gets the product's page."""
+    def rollback(self):
+        raise sa.exc.OperationalError("ROLLBACK", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(Session, "rollback", rollback)
+    response = down.test_client().get("/offers/", headers={"Accept-Language": "en"})
+    assert _heading(down) in _unavailable(response)
 
 
 def test_the_outage_is_logged_without_the_connection_details(down, caplog):
