@@ -38,8 +38,8 @@ def configure_proxies(app: Flask) -> None:
     configured (the client's address then feeds the login throttle), nothing else."""
     x_for, x_proto = app.config["PROXY_X_FOR"], app.config["PROXY_X_PROTO"]
     if x_for or x_proto:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0,
-                                x_port=0, x_prefix=0)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0, x_prefix=0)
 
 
 def register_extensions(app: Flask) -> None:

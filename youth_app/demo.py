@@ -162,14 +162,14 @@ def _offers(organisations, round_, year, rng) -> list[Offer]:
     offers = []
     for index, title in enumerate(JOB_TITLES * 3):
         first, last = PERIODS[index % 3]
-        org = organisations[index % len(organisations)]
-        offers.append(_offer(*org, round_, OfferKind.JOB, title, weeks(year, first, last),
+        org, district = organisations[index % len(organisations)]
+        offers.append(_offer(org, district, round_, OfferKind.JOB, title, weeks(year, first, last),
                              capacity=rng.randint(2, 5), min_age=15, max_age=17))
     for index, title in enumerate(ACTIVITY_TITLES * 2):
         start = 25 + (index * 3) % 8
-        org = organisations[(index + 3) % len(organisations)]
+        org, district = organisations[(index + 3) % len(organisations)]
         mode = AllocationMode.OPEN if index % 5 == 4 else AllocationMode.ROUND
-        offer = _offer(*org, round_ if mode is AllocationMode.ROUND else None,
+        offer = _offer(org, district, round_ if mode is AllocationMode.ROUND else None,
                        OfferKind.ACTIVITY, title,
                        weeks(year, start, start + rng.randint(0, 1)),
                        capacity=rng.randint(8, 20), min_age=13, max_age=19)
@@ -191,7 +191,8 @@ def _offer(org, district, round_, kind, title, offer_weeks, capacity, min_age, m
 
 
 def _youths(districts, password_hash, year, rng) -> list[YouthProfile]:
-    youths, used = [], set()
+    youths: list[YouthProfile] = []
+    used: set[str] = set()
     district_list = list(districts.values())
     for index in range(YOUTH_COUNT):
         born = date(year - rng.randint(13, 19), rng.randint(1, 12), rng.randint(1, 28))

@@ -45,7 +45,8 @@ def weeks_label(iso_weeks: list[str]) -> str:
     """A list of ISO weeks, consecutive ones joined: "weeks 25–27, 2027"."""
     from flask_babel import gettext as _
 
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[str] = []
     for week in sorted(iso_weeks) + [None]:
         if run and (week is None or not _follows(run[-1], week)):
             year, first = run[0].split("-W")

@@ -93,7 +93,8 @@ def _deliver_committed(session: Session) -> None:
                                     message_id, kind)
     pending = [m for m, _kind, status in noted if status is MessageStatus.PENDING]
     if pending:
-        dispatch(current_app._get_current_object(), pending)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+        dispatch(app, pending)
 
 
 def dispatch(app: Flask, ids: list[int]) -> None:

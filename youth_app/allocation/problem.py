@@ -18,7 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 from stdnum.se import personnummer
 
-from matching import fingerprint
+from matching import fingerprint as fingerprint  # re-exported: services call problems.fingerprint
 
 from ..extensions import db
 from ..models import (AllocationMode, ApartGroup, ApartMember, Application, Offer,
@@ -193,7 +193,8 @@ def _offer(offer: Offer) -> dict:
 
 def _dense_ranks(applications) -> list[tuple[int, int, int]]:
     """Ranks 1..k per youth, as the contract requires, even if an offer was withdrawn."""
-    result, counters = [], {}
+    result: list[tuple[int, int, int]] = []
+    counters: dict[int, int] = {}
     for youth_id, offer_id in applications:
         counters[youth_id] = counters.get(youth_id, 0) + 1
         result.append((youth_id, offer_id, counters[youth_id]))

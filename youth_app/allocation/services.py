@@ -11,6 +11,7 @@ import threading
 from contextlib import contextmanager
 from hashlib import sha256
 from importlib.metadata import version
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -98,16 +99,19 @@ def active_run(round_: Round) -> AllocationRun | None:
 def fail_stale_runs(round_: Round | None = None) -> int:
     """Mark failed every running run whose worker has stopped sending its heartbeat
     (killed, out of memory, machine restarted), so the round can be run again. Called
-    whenever a run's state is looked at; cheap (one indexed update)."""
+    whenever a run's state is looked at; cheap (one indexed read, and an update only when
+    a run has gone stale)."""
     stale = [AllocationRun.status == RunStatus.RUNNING,
              AllocationRun.heartbeat_at < utcnow() - current_app.config["RUN_STALE_AFTER"]]
     if round_ is not None:
         stale.append(AllocationRun.round_id == round_.id)
     if db.session.scalar(sa.select(AllocationRun.id).where(*stale).limit(1)) is None:
         return 0  # the usual case: a read, so polling the progress never blocks a writer
-    return db.session.execute(sa.update(AllocationRun).where(*stale).values(
-        status=RunStatus.FAILED, error=WORKER_DIED, finished_at=utcnow())
-        .execution_options(synchronize_session="fetch")).rowcount
+    failed = cast("sa.CursorResult[Any]", db.session.execute(  # an UPDATE: it has a rowcount
+        sa.update(AllocationRun).where(*stale).values(
+            status=RunStatus.FAILED, error=WORKER_DIED, finished_at=utcnow())
+        .execution_options(synchronize_session="fetch")))
+    return failed.rowcount
 
 
 #: The run's error when its worker died (the page translates it).
@@ -185,8 +189,9 @@ def stop(run: AllocationRun, user=None) -> None:
 
 
 def _progress_writer(run_id: int):
-    """Writes the solver's level-by-level progress on its own connection, so the page
-    polling it sees it while the run's own transaction is still open."""
+    """Writes the solver's level-by-level progress on its own connection, committed at
+    once, so the page polling it sees each level as it starts (the run's session holds no
+    transaction while it solves: ``execute``)."""
     def write(index: int, count: int, name: str, elapsed: float) -> None:
         with db.engine.begin() as connection:
             connection.execute(sa.update(AllocationRun).where(

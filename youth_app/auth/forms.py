@@ -84,7 +84,7 @@ class YouthRegistrationForm(Form):
             self.parsed_number = parse_personal_number(field.data)
         except InvalidNumber:
             raise ValidationError(_l("This is not a valid personal identity number. "
-                                     "Write 12 digits, for example 20100514-1234."))
+                                     "Write 12 digits, for example 20100514-1234.")) from None
         if not EARLIEST <= self.parsed_number.birth_date <= date.today():
             self.parsed_number = None
             raise ValidationError(_l("The date of birth in this number cannot be right: it "
@@ -120,7 +120,7 @@ class ProviderRegistrationForm(Form):
             field.data = parse_org_number(field.data)
         except InvalidNumber:
             raise ValidationError(_l("This is not a valid organisation number. "
-                                     "Write 10 digits, for example 802456-9843."))
+                                     "Write 10 digits, for example 802456-9843.")) from None
 
 
 class EmailForm(Form):

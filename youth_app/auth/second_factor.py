@@ -10,6 +10,7 @@ import base64
 import hmac
 import time
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pyotp
 import segno
@@ -72,12 +73,12 @@ def _use_step(user: User, secret: str, step: int) -> bool:
 
     One conditional UPDATE, so that two requests racing with the same code cannot
     both win: the database lets only the first change the row."""
-    result = db.session.execute(
+    result = cast("sa.CursorResult[Any]", db.session.execute(  # an UPDATE: it has a rowcount
         sa.update(User)
         .where(User.id == user.id,
                sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
         .values(totp_secret=secret, totp_last_step=step)
-        .execution_options(synchronize_session="fetch"))
+        .execution_options(synchronize_session="fetch")))
     return result.rowcount == 1
 
 

@@ -201,7 +201,8 @@ def _in_chunks(values: list, size: int = _CHUNK) -> Iterator[list]:
 
 
 def _youths_by_number(numbers: Iterable[str]) -> dict[str, YouthProfile]:
-    wanted, found = list(dict.fromkeys(numbers)), {}
+    wanted = list(dict.fromkeys(numbers))
+    found: dict[str, YouthProfile] = {}
     for chunk in _in_chunks(wanted):
         found.update((y.personal_number, y) for y in db.session.scalars(
             sa.select(YouthProfile).where(YouthProfile.personal_number.in_(chunk))))
@@ -231,7 +232,7 @@ def _plan(group: PriorityGroup, reason: str, expires_on: date | None,
 
 
 def _memberships(group: PriorityGroup, youth_ids: list[int]) -> dict[int, PriorityMembership]:
-    found = {}
+    found: dict[int, PriorityMembership] = {}
     for chunk in _in_chunks(list(dict.fromkeys(youth_ids))):
         found.update((m.youth_id, m) for m in db.session.scalars(
             sa.select(PriorityMembership).where(PriorityMembership.group_id == group.id,
@@ -274,7 +275,7 @@ def from_token(signed: str, caseworker: User) -> tuple[Plan, str]:
     Refuses (:class:`PreviewProblem`) a token that is too old, altered, signed for
     something else or made for another caseworker."""
     try:
-        data = _serializer().loads(signed, max_age=CONFIRM_MAX_AGE.total_seconds())
+        data = _serializer().loads(signed, max_age=int(CONFIRM_MAX_AGE.total_seconds()))
     except SignatureExpired as error:
         raise PreviewProblem("expired") from error
     except BadData as error:
@@ -299,7 +300,7 @@ def _plan_from(data: dict, caseworker: User) -> Plan:
 
 
 def _youths_by_id(youth_ids: list[int]) -> dict[int, YouthProfile]:
-    found = {}
+    found: dict[int, YouthProfile] = {}
     for chunk in _in_chunks(list(dict.fromkeys(youth_ids))):
         found.update((y.id, y) for y in db.session.scalars(
             sa.select(YouthProfile).where(YouthProfile.id.in_(chunk))))

@@ -51,7 +51,7 @@ def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
         pattern = f"%{filters.text.strip().lower()}%"
         statement = statement.where(sa.or_(sa.func.lower(Offer.title).like(pattern),
                                            sa.func.lower(Offer.description).like(pattern)))
-    offers = db.session.scalars(statement).all()
+    offers = list(db.session.scalars(statement))
     # Weeks and interests are JSON lists: filtered here, the same on every database.
     if filters.week:
         offers = [o for o in offers if filters.week in o.weeks]

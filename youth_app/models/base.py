@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -69,7 +70,8 @@ def transition(obj, *conditions, **values) -> bool:
     model = type(obj)
     statement = (sa.update(model).where(model.id == obj.id, *conditions)
                  .values(**values).execution_options(synchronize_session=False))
-    won = db.session.execute(statement).rowcount == 1
+    # An UPDATE gives a CursorResult; SQLAlchemy types execute() as a plain Result.
+    won = cast("sa.CursorResult[Any]", db.session.execute(statement)).rowcount == 1
     if won:
         for name, value in values.items():
             set_committed_value(obj, name, value)

@@ -69,7 +69,9 @@ def season(round_: Round) -> dict[str, list[Row]] | None:
     youth_ids = youth_ids_by_key(round_.id)
     report = {}
     for dimension in DIMENSIONS:
-        applied, offered, accepted = Counter(), Counter(), Counter()
+        applied: Counter[str] = Counter()
+        offered: Counter[str] = Counter()
+        accepted: Counter[str] = Counter()
         for youth in problem["youths"]:
             value = group_value(youth, dimension, tiers)
             youth_states = states.get(youth_ids.get(youth["id"]), set())  # removed: none

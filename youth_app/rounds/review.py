@@ -64,7 +64,8 @@ def figures(problem: dict, result: dict) -> Figures:
 
 
 def _groups(youths, placed_ids, dimension, tiers) -> list[tuple[str, int, int]]:
-    applicants, placed = Counter(), Counter()
+    applicants: Counter[str] = Counter()
+    placed: Counter[str] = Counter()
     for youth in youths:
         value = group_value(youth, dimension, tiers)
         applicants[value] += 1
@@ -76,7 +77,7 @@ def _groups(youths, placed_ids, dimension, tiers) -> list[tuple[str, int, int]]:
 
 def _unfilled(fig: Figures, problem: dict, assignments: list[dict]) -> None:
     filled = Counter(a["offer"] for a in assignments)
-    free_by_week = defaultdict(int)
+    free_by_week: defaultdict[str, int] = defaultdict(int)
     for offer in problem["offers"]:
         free = offer["capacity"] - filled[offer["id"]]
         if free > 0:

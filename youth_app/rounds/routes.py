@@ -145,7 +145,8 @@ def start_run(round_id: int):
               if error.code == "already_running"
               else _("Close the round before running the allocation."), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
-    allocation.start_in_background(current_app._get_current_object(), run.id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    allocation.start_in_background(app, run.id)
     return redirect(url_for("rounds.run", run_id=run.id))
 
 
@@ -179,7 +180,7 @@ def run(run_id: int):
 def _staff_references(run: AllocationRun) -> dict[str, str]:
     """Pseudonym -> the staff reference (``Y<id>``): staff pages never show pseudonyms,
     so nothing on them can be joined with an auditor's file."""
-    references = defaultdict(lambda: _("(account removed)"))
+    references: defaultdict[str, str] = defaultdict(lambda: _("(account removed)"))
     references.update({key: problems.staff_reference(youth_id)
                        for key, youth_id in problems.youth_ids_by_key(run.round_id).items()})
     return references

@@ -62,8 +62,8 @@ def export(youth: YouthProfile) -> dict:
         Application.youth_id == youth.id).order_by(Application.round_id, Application.rank))
     placements = db.session.scalars(sa.select(Placement).where(Placement.youth_id == youth.id))
     sign_ups = db.session.scalars(sa.select(SignUp).where(SignUp.youth_id == youth.id))
-    messages = db.session.scalars(sa.select(OutgoingMessage).where(
-        OutgoingMessage.user_id == user.id).order_by(OutgoingMessage.id)) if user else []
+    messages = list(db.session.scalars(sa.select(OutgoingMessage).where(
+        OutgoingMessage.user_id == user.id).order_by(OutgoingMessage.id))) if user else []
     return {
         "account": _row(user, ["email", "preferred_language", "created_at", "last_login_at"])
         if user else None,

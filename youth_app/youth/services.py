@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 import sqlalchemy as sa
 from flask_babel import format_datetime, gettext as _
@@ -236,9 +237,12 @@ def reordered(order: list[int], action: str, offer_id: int) -> list[int]:
 def tell_promoted(promoted: list[SignUp]) -> None:
     """E-mail each youth who got a place from the waiting list, in their language."""
     for entry in promoted:
-        mail.send_to_youth(entry.youth, "signup.promoted", lambda entry=entry: (
-            _("You got a place: %(title)s", title=entry.offer.title),
+        mail.send_to_youth(entry.youth, "signup.promoted", partial(_promoted_mail, entry))
+
+
+def _promoted_mail(entry: SignUp) -> tuple[str, str]:
+    return (_("You got a place: %(title)s", title=entry.offer.title),
             _("Hello %(name)s!\n\nA place became free on %(title)s and it is yours. See the "
               "details here:\n\n%(link)s", name=entry.youth.first_name,
               title=entry.offer.title,
-              link=links.external("catalogue.show", offer_id=entry.offer_id))))
+              link=links.external("catalogue.show", offer_id=entry.offer_id)))
