@@ -10,13 +10,12 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 
 from youth_app.allocation import services as allocation
 from youth_app.extensions import db
-from youth_app.models import (AllocationMode, AllocationRun, Application, AuditEvent,
+from youth_app.models import (AllocationRun, Application, AuditEvent,
                               OfferKind, OutgoingMessage, Placement, PlacementState, Role,
                               Round, RoundState, RunStatus, User, YouthProfile)
 

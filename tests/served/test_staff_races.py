@@ -77,7 +77,8 @@ def _last_place_offers():
 
 def _offer_by_hand_at_once(admin, path: str, offer_id: int, youths):
     """One tab per youth, each offering them the offer's last place."""
-    return burst([(youth.email, lambda tab=admin.tab(), youth=youth: tab.post(path, {
+    # B008: each lambda gets its own tab, opened here, before the burst starts
+    return burst([(youth.email, lambda tab=admin.tab(), youth=youth: tab.post(path, {  # noqa: B008
         "youth": seeds.youth_key(youth.youth_id), "offer": seeds.offer_key(offer_id)}))
         for youth in youths])
 

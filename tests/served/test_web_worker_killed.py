@@ -73,9 +73,9 @@ def _youth_loop(site, person, journal: Journal, round_id: int, activity_id: int,
         with journal.lock:
             journal.sent.setdefault(youth_id, set()).add(order)
         journal.record(f"{youth_id} save {order}",
-                       lambda: person.post(saving, {"order": ",".join(map(str, order))}))
+                       lambda order=order: person.post(saving, {"order": ",".join(map(str, order))}))
         journal.record(f"{youth_id} sign-up {turn % 2 == 0}",
-                       lambda: person.post(signing[turn % 2 == 0]))
+                       lambda turn=turn: person.post(signing[turn % 2 == 0]))
 
 
 def _complete(outcome: Outcome) -> bool:
