@@ -1,13 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - virtualenv, install, translations, migrations, demo data, serve on :5000
-#   make test  - the whole test suite (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)
+#   make test  - ruff and mypy, then the whole test suite (SQLite, or PostgreSQL when
+#                TEST_DATABASE_URL is set)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations messages migrate demo bench clean
+.PHONY: run test lint install translations messages migrate demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,7 @@ translations: install
 	$(BIN)/pybabel compile -d translations --statistics
 
 # Refresh the catalogues after changing texts: extract, then update every language.
+# (tests/web/test_i18n.py extracts with the same options and names any text missing.)
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.*' --sort-by-file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
@@ -35,11 +37,16 @@ run: demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)."
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install translations
+# Seconds, so first: ruff's short rule list and mypy (both set in pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/allocation.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis .mypy_cache .ruff_cache
