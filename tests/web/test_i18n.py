@@ -1,6 +1,9 @@
 """The language follows the user's choice, then the browser, then Swedish."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import sqlalchemy as sa
 
 from youth_app.extensions import db
@@ -58,3 +61,30 @@ def test_catalogues_are_complete(app):
             catalog = read_po(handle)
         missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
         assert missing == [], f"{language}: {len(missing)} untranslated, e.g. {missing[:3]}"
+
+
+def test_the_catalogue_holds_every_text_of_the_source(tmp_path):
+    """A text that is in the code but not in translations/messages.pot reaches no
+    translator: every language, Swedish included, would show its English source. Run
+    ``make messages`` (and translate the new entries) after adding texts."""
+    from babel.messages.pofile import read_po
+
+    from youth_app.config import ROOT
+
+    extracted = tmp_path / "messages.pot"
+    # The options of the Makefile's `messages` target.
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
+                    "-F", "babel.cfg", "-k", "_l", "--ignore-dirs", ".*", "--sort-by-file",
+                    "-o", str(extracted), "."], cwd=ROOT, check=True)
+
+    def texts(path):
+        with path.open("rb") as handle:
+            return {(m.context, m.id): m for m in read_po(handle) if m.id}
+
+    known = texts(ROOT / "translations" / "messages.pot")
+    new = [m for key, m in texts(extracted).items() if key not in known]
+    listed = "\n".join(f"  {m.id if isinstance(m.id, str) else m.id[0]!r} "
+                        f"({', '.join(f'{file}:{line}' for file, line in m.locations)})"
+                        for m in new)
+    assert not new, (f"{len(new)} texts are not in translations/messages.pot "
+                     f"(run `make messages`):\n{listed}")
