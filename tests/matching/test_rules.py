@@ -171,10 +171,10 @@ def test_clashing_locks_are_infeasible_and_named():
                    locked=[("Y1", "A"), ("Y2", "A"), ("Y1", "B")])
     result = matching.solve(matching.load_problem(data))
     assert result.status is matching.Status.INFEASIBLE
-    clashes = result.stats["lock_clashes"]
-    reasons_ = {c["reason"] for c in clashes}
-    assert "both use week 2026-W27" in reasons_
-    assert any("capacity 1" in r for r in reasons_)
+    named = {c["reason"]: {(p["youth"], p["offer"]) for p in c["locks"]}
+             for c in result.stats["lock_clashes"]}
+    assert named == {"both use week 2026-W27": {("Y1", "A"), ("Y1", "B")},
+                     '2 locks but "A" has capacity 1': {("Y1", "A"), ("Y2", "A")}}
 
 
 def test_progress_reports_every_level():

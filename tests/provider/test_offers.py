@@ -85,6 +85,8 @@ def test_unapproved_organisations_offers_are_not_published(app, world, client_as
     admin = client_as(Role.ADMINISTRATOR)
     page = admin.post(f"/admin/offers/{offer_id}/publish", follow_redirects=True)
     assert 'role="alert"' in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Offer, offer_id).status is OfferStatus.SUBMITTED
     admin.post(f"/admin/organisations/{org_id}/approve")
     admin.post(f"/admin/offers/{offer_id}/publish")
     with app.app_context():

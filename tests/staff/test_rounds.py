@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 
 from youth_app.allocation.problem import youth_ids_by_key
 from youth_app.extensions import db
@@ -128,11 +130,16 @@ def test_override_then_rerun_shows_the_difference(app, client_as, season, monkey
     assert runs == [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED]
 
 
-def test_steps_out_of_order_are_refused_with_a_message(client_as, season):
+def test_steps_out_of_order_are_refused_with_a_message(app, client_as, season):
     round_id, _job = season
     page = client_as(Role.ADMINISTRATOR).post(f"/admin/rounds/{round_id}/publish",
                                               follow_redirects=True).get_data(as_text=True)
-    assert 'role="alert"' in page
+    with app.test_request_context(), force_locale("sv"):
+        message = gettext("That step is not possible now (the round is %(state)s).",
+                          state=gettext("open"))
+    assert 'role="alert"' in page and str(escape(message)) in page
+    with app.app_context():
+        assert db.session.get(Round, round_id).state is RoundState.OPEN
 
 
 def test_per_youth_explanation_shows_the_group_only_to_caseworkers(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, gettext, ngettext
 from markupsafe import escape
 
 from youth_app.extensions import db
@@ -23,6 +23,12 @@ def _link(app, kind: str, recipient: str) -> str:
             .order_by(OutgoingMessage.id.desc()))
         assert message is not None, f"no {kind} message to {recipient}"
         return re.search(r"https?://\S+", message.body).group(0)
+
+
+def _said(app, msgid: str) -> str:
+    """A text as the page shows it: in Swedish, HTML-escaped."""
+    with app.test_request_context(), force_locale("sv"):
+        return str(escape(gettext(msgid)))
 
 
 def _district_id(app) -> int:
@@ -63,6 +69,8 @@ def test_invalid_personal_number_is_explained_and_input_kept(app, client):
                            data=youth_form(app, personal_number="20100514-1235"))
     page = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in page
+    assert _said(app, "This is not a valid personal identity number. Write 12 digits, "
+                      "for example 20100514-1234.") in page
     assert "20100514-1235" in page  # what was typed is still there
     assert 'value="Sara"' in page
     with app.app_context():
@@ -78,10 +86,16 @@ def test_samordningsnummer_is_accepted(app, client):
 
 
 def test_second_account_with_same_email_is_refused(app, client, users):
-    response = client.post("/register/youth",
-                           data=youth_form(app, email=users[Role.ADMINISTRATOR].email))
+    email = users[Role.ADMINISTRATOR].email
+    response = client.post("/register/youth", data=youth_form(app, email=email))
     assert response.status_code == 200
-    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in page
+    assert _said(app, "An account with this e-mail address exists. Log in, or choose a new "
+                      "password if you forgot it.") in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))
+                                 .where(User.email == email)) == 1
 
 
 def test_provider_registers_an_unapproved_organisation(app, client):
@@ -105,9 +119,12 @@ def test_invalid_organisation_number_is_refused(app, client):
     assert 'id="org_number-error"' in response.get_data(as_text=True)
 
 
-def test_wrong_password_gives_a_message_and_no_session(client, users):
+def test_wrong_password_gives_a_message_and_no_session(app, client, users):
     response = log_in(client, users[Role.YOUTH].email, "wrong password")
     assert response.status_code == 200
+    with app.test_request_context(), force_locale("sv"):
+        message = gettext("The e-mail address or the password is wrong.")
+    assert str(escape(message)) in response.get_data(as_text=True)
     assert client.get("/youth/").status_code == 302
 
 
@@ -163,11 +180,16 @@ def test_password_reset_works_once(app, client, users):
     assert reused.status_code == 302 and "/password/forgot" in reused.headers["Location"]
 
 
-def test_reset_for_unknown_address_says_the_same_and_sends_nothing(app, client):
+def test_reset_for_unknown_address_says_the_same_and_sends_nothing(app, client, users):
+    known = users[Role.YOUTH].email
+    to_known = client.post("/password/forgot", data={"email": known}).get_data(as_text=True)
     response = client.post("/password/forgot", data={"email": "nobody@example.se"})
-    assert "nobody@example.se" in response.get_data(as_text=True)
+    to_unknown = response.get_data(as_text=True)
+    assert "nobody@example.se" in to_unknown
+    assert to_unknown.replace("nobody@example.se", "ADDRESS") == to_known.replace(known, "ADDRESS")
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(OutgoingMessage.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(OutgoingMessage.id)).where(
+            OutgoingMessage.recipient == "nobody@example.se")) == 0
 
 
 def test_logins_and_failures_are_audited(app, client, users):
