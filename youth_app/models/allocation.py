@@ -137,6 +137,7 @@ class Placement(db.Model):
                  postgresql_where=sa.text("state IN ('offered', 'accepted')")),
     )
 
+    # Hybrids, like ``Offer.is_job``: the answer and expiry queries ask them too.
     @hybrid_property
     def awaiting_answer(self) -> bool:
         """Offered to the youth, who has not answered yet."""

@@ -80,6 +80,8 @@ class Offer(db.Model):
         sa.CheckConstraint("min_age <= max_age", name="ages_in_order"),
     )
 
+    # Hybrids: ``offer.is_job`` on a row, ``Offer.is_job`` in a query's WHERE, so a page
+    # and a service's query ask one question.
     @hybrid_property
     def is_job(self) -> bool:
         """A summer job (a job contract, hours for payroll), not a leisure activity."""
