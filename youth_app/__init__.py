@@ -82,10 +82,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
+    from . import labels
+
     app.before_request(access.check_access)
     app.context_processor(i18n.template_context)
     app.add_template_filter(i18n.weeks_label, "weeks")
     app.add_template_filter(format_decimal, "decimal")
+    app.add_template_global(access.home_endpoint)
+    labels.init_app(app)
     security.init_app(app)
 
 

@@ -130,7 +130,7 @@ def check_access():
     if _second_factor_missing() and endpoint not in SECOND_FACTOR_FREE:
         return redirect(url_for("auth.second_factor", next=request.full_path.rstrip("?")))
     if rule == AUDITOR:
-        if not (current_user.role is Role.ADMINISTRATOR and current_user.auditor):
+        if not current_user.may_audit:
             abort(403)
     elif rule != SIGNED_IN and current_user.role not in rule:
         abort(403)

@@ -89,10 +89,10 @@ def staff_auditor(email: str, revoke: bool) -> None:
     import sqlalchemy as sa
 
     from . import audit
-    from .models import Role, User
+    from .models import User
 
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or user.role is not Role.ADMINISTRATOR:
+    if user is None or not user.is_administrator:
         raise click.ClickException(f"no administrator with the address {email}")
     user.auditor = not revoke
     audit.record("staff.auditor_revoked" if revoke else "staff.auditor_granted", user)

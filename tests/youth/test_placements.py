@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from youth_app.consent import services as consent
 from youth_app.extensions import db
-from youth_app.models import (Guardian, OfferKind, OutgoingMessage, Placement, PlacementState,
-                              Role, User, utcnow)
+from youth_app.models import (ConsentState, Guardian, OfferKind, OutgoingMessage, Placement,
+                              PlacementState, Role, User, utcnow)
 from youth_app.placements import services as placements
 from youth_app.placements.services import PlacementError
 
@@ -84,7 +84,7 @@ def test_a_minor_needs_a_guardians_consent_for_a_job(youth):
     youth.guardians.append(Guardian(name="Mamma Test", email="mamma@example.se"))
     db.session.flush()
     placement = _offer_place(youth, kind=OfferKind.JOB)
-    assert consent.state(placement) == "requested"
+    assert consent.state(placement) is ConsentState.REQUESTED
     with pytest.raises(PlacementError) as caught:
         placements.answer(youth, placement.id, accept=True)
     assert caught.value.code == "consent_needed"
@@ -100,7 +100,7 @@ def test_a_minor_needs_a_guardians_consent_for_a_job(youth):
 def test_paper_consent_recorded_by_an_administrator(youth):
     admin = factories.user(Role.ADMINISTRATOR)
     placement = _offer_place(youth, kind=OfferKind.JOB)
-    assert consent.state(placement) == "missing"
+    assert consent.state(placement) is ConsentState.MISSING
     consent.record_paper(placement, "Pappa Test", admin)
     placements.answer(youth, placement.id, accept=True)
     assert placement.state is PlacementState.ACCEPTED

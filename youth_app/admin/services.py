@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..models import (Attendance, DomainError, Offer, OfferKind, OfferStatus, Organisation,
+from ..models import (Attendance, DomainError, Offer, OfferStatus, Organisation,
                       OutgoingMessage, Placement, PlacementState, Role, Round, User,
                       YouthProfile, utcnow)
 
@@ -73,7 +73,7 @@ def review_offer(offer_id: int, publish: bool, admin: User) -> Offer:
 def hours_waiting() -> list[Attendance]:
     """Job hours reported by supervisors and not yet approved."""
     return list(db.session.scalars(sa.select(Attendance).join(Offer).where(
-        Offer.kind == OfferKind.JOB, Attendance.approved_at.is_(None))
+        Offer.is_job, Attendance.approved_at.is_(None))
         .order_by(Attendance.day, Attendance.id)))
 
 
@@ -92,7 +92,7 @@ def approved_hours_per_youth() -> list[tuple]:
                            sa.func.sum(Attendance.hours))
                  .join(Attendance, Attendance.youth_id == YouthProfile.id)
                  .join(Offer, Offer.id == Attendance.offer_id)
-                 .where(Attendance.approved_at.is_not(None), Offer.kind == OfferKind.JOB,
+                 .where(Attendance.approved_at.is_not(None), Offer.is_job,
                         Attendance.present.is_(True))
                  .group_by(YouthProfile.id, Offer.id)
                  .order_by(YouthProfile.last_name, YouthProfile.first_name, Offer.id))
@@ -104,7 +104,7 @@ def approved_hours_per_youth() -> list[tuple]:
 def consents() -> list[Placement]:
     """Job places offered to or accepted by minors: their consent must be followed up."""
     rows = db.session.scalars(sa.select(Placement).join(Offer).where(
-        Offer.kind == OfferKind.JOB,
+        Offer.is_job,
         Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]))
         .order_by(Placement.reply_by)).all()
     from ..placements.services import needs_consent

@@ -70,7 +70,7 @@ def start_run(round_: Round, user=None, method: str = "optimal") -> AllocationRu
     """Queue a run of the round's current problem (built now, so later edits to the
     round do not change what this run solves). One run at a time per round: the
     database refuses a second active run (``uq_allocation_run_one_active``)."""
-    if round_.state not in (RoundState.CLOSED, RoundState.ALLOCATED, RoundState.PUBLISHED):
+    if not round_.can_run:
         raise RunError("round_not_closed")
     fail_stale_runs(round_)
     if active_run(round_) is not None:

@@ -5,7 +5,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import District, Offer, OfferKind, OfferStatus, Role, SignUp
+from ..models import District, Offer, OfferKind, OfferStatus, SignUp
 from ..youth import services as youth_services
 from . import bp, services
 from .forms import CatalogueFilterForm
@@ -39,7 +39,7 @@ def show(offer_id: int):
     if offer is None or offer.status is not OfferStatus.PUBLISHED:
         abort(404)
     context = {}
-    if current_user.is_authenticated and current_user.role is Role.YOUTH:
+    if current_user.is_authenticated and current_user.is_youth:
         context = _youth_context(current_user.youth_profile, offer)
     return render_template("catalogue/show.html", offer=offer, **context)
 

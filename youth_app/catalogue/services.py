@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AllocationMode, Offer, OfferKind, OfferStatus
+from ..models import Offer, OfferKind, OfferStatus
 from ..youth.services import open_rounds
 
 
@@ -39,7 +39,7 @@ def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
     round_ids = [r.id for r in open_rounds(now)]
     statement = (sa.select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
                  .where(sa.or_(Offer.round_id.in_(round_ids),
-                               Offer.allocation_mode == AllocationMode.OPEN))
+                               Offer.first_come))
                  .order_by(Offer.kind, Offer.title, Offer.id))
     if filters.kind:
         statement = statement.where(Offer.kind == filters.kind)

@@ -7,7 +7,8 @@ from flask_babel import force_locale, gettext as _
 
 from .. import audit, links, mail
 from ..extensions import db
-from ..models import ConsentMethod, GuardianConsent, Placement, User, transition, utcnow
+from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, User, transition,
+                      utcnow)
 
 
 def given(placement: Placement) -> bool:
@@ -16,13 +17,14 @@ def given(placement: Placement) -> bool:
         GuardianConsent.given_at.is_not(None)).limit(1)) is not None
 
 
-def state(placement: Placement) -> str:
-    """``given``, ``requested`` (waiting for a guardian) or ``missing`` (no guardian)."""
+def state(placement: Placement) -> ConsentState:
+    """Given, requested (waiting for a guardian) or missing (no guardian asked); given
+    exactly when ``given`` is true, which accepting the place requires."""
     if given(placement):
-        return "given"
+        return ConsentState.GIVEN
     requested = db.session.scalar(sa.select(GuardianConsent.id).where(
         GuardianConsent.placement_id == placement.id).limit(1))
-    return "requested" if requested else "missing"
+    return ConsentState.REQUESTED if requested else ConsentState.MISSING
 
 
 def request(placement: Placement, only_new: bool = False) -> list[GuardianConsent]:

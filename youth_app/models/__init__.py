@@ -11,14 +11,16 @@ from .organisation import Organisation, OrganisationKind
 from .priority import ApartGroup, ApartMember, PriorityGroup, PriorityMembership
 from .round import DEFAULT_POLICY, Round, RoundState, TransitionError
 from .user import LoginAttempt, LoginSession, Role, User
-from .youth import ConsentMethod, District, Guardian, GuardianConsent, YouthProfile
+from .youth import (ConsentMethod, ConsentState, District, Guardian, GuardianConsent,
+                    YouthProfile)
 
 __all__ = [
-    "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application", "Attendance",
-    "AuditEvent", "ConsentMethod", "DEFAULT_POLICY", "District", "DomainError", "Guardian",
-    "GuardianConsent", "LoginAttempt", "LoginSession", "MessageStatus", "Offer", "OfferKind",
-    "OfferStatus", "Organisation", "OrganisationKind", "OutgoingMessage", "Override",
-    "OverrideKind", "Placement", "PlacementState", "PriorityGroup", "PriorityMembership",
-    "Role", "Round", "RoundPseudonym", "RoundState", "RunStatus", "SignUp", "SignUpStatus",
-    "TransitionError", "User", "YouthProfile", "transition", "utcnow",
+    "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application",
+    "Attendance", "AuditEvent", "ConsentMethod", "ConsentState", "DEFAULT_POLICY", "District",
+    "DomainError", "Guardian", "GuardianConsent", "LoginAttempt", "LoginSession",
+    "MessageStatus", "Offer", "OfferKind", "OfferStatus", "Organisation", "OrganisationKind",
+    "OutgoingMessage", "Override", "OverrideKind", "Placement", "PlacementState",
+    "PriorityGroup", "PriorityMembership", "Role", "Round", "RoundPseudonym", "RoundState",
+    "RunStatus", "SignUp", "SignUpStatus", "TransitionError", "User", "YouthProfile",
+    "transition", "utcnow",
 ]

@@ -6,7 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matching.result import Status as ResultStatus
 
 from ..extensions import db
 from .base import UTCDateTime, enum_type, utcnow
@@ -65,7 +68,28 @@ class AllocationRun(db.Model):
 
     @property
     def active(self) -> bool:
+        """Waiting for a worker or being solved: it may be stopped."""
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def succeeded(self) -> bool:
+        """Solved: its result may be reviewed, audited and published."""
+        return self.status is RunStatus.SUCCEEDED
+
+    @property
+    def failed(self) -> bool:
+        return self.status is RunStatus.FAILED
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped by an administrator before it finished."""
+        return self.status is RunStatus.CANCELLED
+
+    @property
+    def proven_optimal(self) -> bool:
+        """Every step of a succeeded run was proven optimal (not cut short by the time
+        limit); read from its result."""
+        return self.result is not None and self.result.get("status") == ResultStatus.OPTIMAL.value
 
 
 class PlacementState(enum.Enum):
@@ -112,6 +136,17 @@ class Placement(db.Model):
                  sqlite_where=sa.text("state IN ('offered', 'accepted')"),
                  postgresql_where=sa.text("state IN ('offered', 'accepted')")),
     )
+
+    # Hybrids, like ``Offer.is_job``: the answer and expiry queries ask them too.
+    @hybrid_property
+    def awaiting_answer(self) -> bool:
+        """Offered to the youth, who has not answered yet."""
+        return self.state == PlacementState.OFFERED
+
+    @hybrid_property
+    def accepted(self) -> bool:
+        """The youth accepted: a participant of the offer."""
+        return self.state == PlacementState.ACCEPTED
 
 
 class RoundPseudonym(db.Model):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,6 +35,10 @@ class OfferStatus(enum.Enum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     CLOSED = "closed"
+
+
+#: A provider may change an offer until it is published (``provider.services.save_offer``).
+EDITABLE_STATUSES = frozenset({OfferStatus.DRAFT, OfferStatus.SUBMITTED})
 
 
 class Offer(db.Model):
@@ -75,6 +80,32 @@ class Offer(db.Model):
         sa.CheckConstraint("min_age <= max_age", name="ages_in_order"),
     )
 
+    # Hybrids: ``offer.is_job`` on a row, ``Offer.is_job`` in a query's WHERE, so a page
+    # and a service's query ask one question.
+    @hybrid_property
+    def is_job(self) -> bool:
+        """A summer job (a job contract, hours for payroll), not a leisure activity."""
+        return self.kind == OfferKind.JOB
+
+    @hybrid_property
+    def first_come(self) -> bool:
+        """Places go first come, first served (open sign-up), not shared out in a round."""
+        return self.allocation_mode == AllocationMode.OPEN
+
+    @property
+    def editable(self) -> bool:
+        """The provider may still change it: it has not been published or closed."""
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def can_submit(self) -> bool:
+        """It may be sent for review: it is a draft."""
+        return self.status is OfferStatus.DRAFT
+
+    @property
+    def can_close(self) -> bool:
+        return self.status is not OfferStatus.CLOSED
+
 
 class SignUpStatus(enum.Enum):
     CONFIRMED = "confirmed"
@@ -98,3 +129,16 @@ class SignUp(db.Model):
     youth: Mapped["YouthProfile"] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("offer_id", "youth_id"),)
+
+    @hybrid_property
+    def has_place(self) -> bool:
+        return self.status == SignUpStatus.CONFIRMED
+
+    @hybrid_property
+    def on_waiting_list(self) -> bool:
+        return self.status == SignUpStatus.WAITING
+
+    @hybrid_property
+    def active(self) -> bool:
+        """A place or a place in line: not cancelled, so it may be cancelled."""
+        return self.status != SignUpStatus.CANCELLED

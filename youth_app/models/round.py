@@ -35,6 +35,12 @@ TRANSITIONS: dict[RoundState, frozenset[RoundState]] = {
     RoundState.FINISHED: frozenset(),
 }
 
+#: A round's settings may be changed until it is allocated (``rounds.services.save``).
+EDITABLE_STATES = frozenset({RoundState.DRAFT, RoundState.OPEN, RoundState.CLOSED})
+#: The allocation may be run once applications are closed, and run again after an
+#: earlier run or publishing (``allocation.services.start_run``).
+RUNNABLE_STATES = frozenset({RoundState.CLOSED, RoundState.ALLOCATED, RoundState.PUBLISHED})
+
 #: The optimiser's policy fields (shared/contracts/allocation-format.md) with defaults.
 DEFAULT_POLICY = {
     "max_places_per_youth": 2,
@@ -85,6 +91,21 @@ class Round(db.Model):
         sa.CheckConstraint("min_age <= max_age", name="ages_in_order"),
         sa.CheckConstraint("max_choices >= 1", name="at_least_one_choice"),
     )
+
+    @property
+    def editable(self) -> bool:
+        """Its settings may still be changed: it has not been allocated."""
+        return self.state in EDITABLE_STATES
+
+    @property
+    def can_run(self) -> bool:
+        """The allocation may be run (again): applications are closed."""
+        return self.state in RUNNABLE_STATES
+
+    @property
+    def can_offer_by_hand(self) -> bool:
+        """Late vacancies may be offered directly: the offers have gone out."""
+        return self.state is RoundState.PUBLISHED
 
     def can_move_to(self, state: RoundState) -> bool:
         return state in TRANSITIONS[self.state]

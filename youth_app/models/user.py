@@ -66,6 +66,24 @@ class User(db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
 
+    @property
+    def is_youth(self) -> bool:
+        return self.role is Role.YOUTH
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.role is Role.CASEWORKER
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role is Role.ADMINISTRATOR
+
+    @property
+    def may_audit(self) -> bool:
+        """May read a run's full problem and result: an administrator with the auditor
+        permission (``access.AUDITOR``)."""
+        return self.is_administrator and self.auditor
+
 
 class LoginSession(db.Model):
     """A server-side record of one login, so that logging out really ends it.

@@ -82,6 +82,20 @@ class ConsentMethod(enum.Enum):
     PAPER = "paper"
 
 
+class ConsentState(enum.Enum):
+    """Where a place's guardian consent stands (``consent.services.state``); not stored."""
+
+    GIVEN = "given"
+    #: A guardian has been sent a link and has not answered yet.
+    REQUESTED = "requested"
+    #: No guardian with an e-mail address has been asked: paper consent is needed.
+    MISSING = "missing"
+
+    @property
+    def given(self) -> bool:
+        return self is ConsentState.GIVEN
+
+
 class GuardianConsent(db.Model):
     """A guardian's consent to a job place: a job contract with a minor needs it."""
 

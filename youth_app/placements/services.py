@@ -13,8 +13,7 @@ from flask_babel import format_date, gettext as _
 from .. import audit, links, mail
 from ..consent import services as consent
 from ..extensions import db
-from ..models import (DomainError, OfferKind, Placement, PlacementState, YouthProfile,
-                      transition, utcnow)
+from ..models import DomainError, Placement, PlacementState, YouthProfile, transition, utcnow
 
 #: A reminder goes out this long before the reply deadline.
 REMINDER_BEFORE = timedelta(days=2)
@@ -37,7 +36,7 @@ def for_youth(youth: YouthProfile) -> list[Placement]:
 
 def needs_consent(placement: Placement, today: date | None = None) -> bool:
     """A job contract with a minor is invalid without a guardian's consent."""
-    return (placement.offer.kind is OfferKind.JOB
+    return (placement.offer.is_job
             and placement.youth.age_on(today or date.today()) < ADULT_AGE)
 
 
@@ -52,11 +51,10 @@ def answer(youth: YouthProfile, placement_id: int, accept: bool,
     if accept and needs_consent(placement, now.date()) and not consent.given(placement):
         raise PlacementError("consent_needed")
     in_time = sa.or_(Placement.reply_by.is_(None), Placement.reply_by >= now)
-    if not transition(placement, Placement.state == PlacementState.OFFERED, in_time,
+    if not transition(placement, Placement.awaiting_answer, in_time,
                       state=PlacementState.ACCEPTED if accept else PlacementState.DECLINED,
                       answered_at=now):
-        raise PlacementError("already_answered" if placement.state is not
-                             PlacementState.OFFERED else "too_late")
+        raise PlacementError("too_late" if placement.awaiting_answer else "already_answered")
     audit.record("placement.accepted" if accept else "placement.declined", placement,
                  actor=youth.user)
     if accept:
@@ -82,7 +80,7 @@ def request_missing_consents(youth: YouthProfile, today: date | None = None) -> 
     """Ask guardians added after an offer was made: the offer is still open, and My page
     told the youth to add one."""
     for placement in for_youth(youth):
-        if (placement.state is PlacementState.OFFERED and needs_consent(placement, today)
+        if (placement.awaiting_answer and needs_consent(placement, today)
                 and not consent.given(placement)):
             consent.request(placement, only_new=True)
 
@@ -103,7 +101,7 @@ def expire_unanswered(now: datetime | None = None) -> list[Placement]:
     running at once expire (and tell) each offer once."""
     now = now or utcnow()
     late = _claim(sa.update(Placement).where(
-        Placement.state == PlacementState.OFFERED, Placement.reply_by < now)
+        Placement.awaiting_answer, Placement.reply_by < now)
         .values(state=PlacementState.EXPIRED))
     for placement in late:
         audit.record("placement.expired", placement)
@@ -116,7 +114,7 @@ def send_reminders(now: datetime | None = None) -> list[Placement]:
     conditional update, so it goes out once however often the clock runs)."""
     now = now or utcnow()
     due = _claim(sa.update(Placement).where(
-        Placement.state == PlacementState.OFFERED, Placement.reminded_at.is_(None),
+        Placement.awaiting_answer, Placement.reminded_at.is_(None),
         Placement.reply_by <= now + REMINDER_BEFORE, Placement.reply_by > now)
         .values(reminded_at=now))
     for placement in due:

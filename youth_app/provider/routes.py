@@ -218,7 +218,7 @@ def _attendance_entries(offer, day) -> dict:
     for p in services.participants(offer, day):
         present = request.form.get(f"present-{p.youth_id}") == "y"
         hours = None
-        if offer.kind is OfferKind.JOB and present:
+        if offer.is_job and present:
             hours = _hours(request.form.get(f"hours-{p.youth_id}") or "0")
         entries[p.youth_id] = (present, hours)
     return entries

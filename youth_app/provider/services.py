@@ -16,12 +16,10 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..models import (AllocationMode, Attendance, DomainError, Offer, OfferKind, OfferStatus,
-                      Organisation, Placement, PlacementState, Round, RoundState, SignUp,
-                      SignUpStatus, User, YouthProfile, utcnow)
+from ..models import (Attendance, DomainError, Offer, OfferStatus, Organisation, Placement,
+                      Round, RoundState, SignUp, User, YouthProfile, utcnow)
 
 ADULT_AGE = 18
-EDITABLE = (OfferStatus.DRAFT, OfferStatus.SUBMITTED)
 
 
 class NotYours(DomainError):
@@ -54,7 +52,7 @@ def season_weeks(year: int) -> list[str]:
 
 def save_offer(organisation: Organisation, offer: Offer | None, **fields) -> Offer:
     """Create a draft or change an offer still in draft or submitted."""
-    if offer is not None and offer.status not in EDITABLE:
+    if offer is not None and not offer.editable:
         raise OfferRuleError("not_editable")
     if offer is None:
         offer = Offer(organisation=organisation, status=OfferStatus.DRAFT)
@@ -72,20 +70,23 @@ def _check(offer: Offer) -> None:
         raise OfferRuleError("ages")
     if not offer.weeks:
         raise OfferRuleError("weeks")
-    if offer.kind is OfferKind.JOB and offer.allocation_mode is AllocationMode.OPEN:
+    if offer.is_job and offer.first_come:
         raise OfferRuleError("job_in_round")
-    if offer.allocation_mode is AllocationMode.ROUND and offer.round_id is None:
+    if not offer.first_come and offer.round_id is None:
         raise OfferRuleError("round_needed")
 
 
 def submit(offer: Offer) -> None:
-    if offer.status is not OfferStatus.DRAFT:
+    if not offer.can_submit:
         raise OfferRuleError("not_draft")
     offer.status = OfferStatus.SUBMITTED
     audit.record("offer.submitted", offer)
 
 
 def close(offer: Offer) -> None:
+    """Close the offer; closing a closed offer changes nothing."""
+    if not offer.can_close:
+        return
     offer.status = OfferStatus.CLOSED
     audit.record("offer.closed", offer)
 
@@ -125,9 +126,9 @@ def participants(offer: Offer, today: date | None = None) -> list[Participant]:
     """Youths who accepted a place, or have a confirmed sign-up, on the offer."""
     today = today or date.today()
     placements = db.session.scalars(sa.select(Placement).where(
-        Placement.offer_id == offer.id, Placement.state == PlacementState.ACCEPTED)).all()
+        Placement.offer_id == offer.id, Placement.accepted)).all()
     sign_ups = db.session.scalars(sa.select(SignUp).where(
-        SignUp.offer_id == offer.id, SignUp.status == SignUpStatus.CONFIRMED)).all()
+        SignUp.offer_id == offer.id, SignUp.has_place)).all()
     rows = [_participant(p.youth, today, p) for p in placements]
     rows += [_participant(s.youth, today, None) for s in sign_ups]
     return sorted(rows, key=lambda r: r.name.lower())
@@ -146,7 +147,7 @@ def _participant(youth: YouthProfile, today: date, placement: Placement | None) 
 def confirm_start(organisation: Organisation, placement_id: int, user: User) -> Placement:
     placement = db.session.get(Placement, placement_id)
     if placement is None or placement.offer.organisation_id != organisation.id \
-            or placement.state is not PlacementState.ACCEPTED:
+            or not placement.accepted:
         raise NotYours(placement_id)
     placement.start_confirmed_at = placement.start_confirmed_at or utcnow()
     audit.record("placement.start_confirmed", placement, actor=user)
@@ -182,7 +183,7 @@ def record_attendance(offer: Offer, day: date, entries: dict[int, tuple[bool, De
         if row.approved_at is not None:
             continue  # approved hours are not changed by the provider
         row.present, row.recorded_by_id, row.recorded_at = present, user.id, utcnow()
-        row.hours = (hours if present else Decimal(0)) if offer.kind is OfferKind.JOB else None
+        row.hours = (hours if present else Decimal(0)) if offer.is_job else None
         db.session.add(row)
     db.session.flush()
     audit.record("attendance.recorded", offer, day=day.isoformat(), count=len(entries))
@@ -205,7 +206,7 @@ def dashboard(organisation: Organisation, today: date | None = None) -> list[dic
         started = [d for d in offer_days(offer) if d <= today]
         todo = {
             Todo.CONFIRM_START: sum(1 for p in people if p.placement_id and not p.start_confirmed
-                                    and offer.kind is OfferKind.JOB),
+                                    and offer.is_job),
             Todo.REPORT_HOURS: sum(1 for p in people
                                    if any((p.youth_id, d) not in recorded for d in started)),
         }

@@ -69,12 +69,19 @@ def round_state_name(state) -> str:
 
 
 @bp.app_template_global()
-def run_status_name(status) -> str:
+def next_steps(round_) -> list[tuple[str, str]]:
+    """The lifecycle buttons of a round's page in its state: (``rounds.step`` action,
+    label). Running the allocation is a button of its own (``round.can_run``)."""
     from flask_babel import gettext as _
 
-    return {"queued": _("waiting to start"), "running": _("running"),
-            "succeeded": _("done"), "failed": _("failed"),
-            "cancelled": _("stopped")}[status.value]
+    from ..models import RoundState
+
+    steps = {RoundState.DRAFT: [("open", _("Open for applications"))],
+             RoundState.OPEN: [("close", _("Close applications and draw the lottery seed"))],
+             RoundState.CLOSED: [("reopen", _("Open again"))],
+             RoundState.ALLOCATED: [("publish", _("Approve and send the offers"))],
+             RoundState.PUBLISHED: [("finish", _("Finish the round"))]}
+    return steps.get(round_.state, [])
 
 
 @bp.app_template_global()

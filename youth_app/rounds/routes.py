@@ -18,7 +18,7 @@ from ..allocation.explain import told_reason
 from ..caseworker import services as priority
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import (AllocationRun, Offer, Role, Round, RoundState, RunStatus, TransitionError,
+from ..models import (AllocationRun, Offer, Round, RoundState, RunStatus, TransitionError,
                       YouthProfile)
 from . import bp, review, services
 from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
@@ -162,7 +162,7 @@ def run(run_id: int):
     if wanted:
         return redirect(url_for("rounds.explain_youth", run_id=run_id, reference=wanted))
     context = {}
-    if run.status is RunStatus.SUCCEEDED:
+    if run.succeeded:
         previous = _previous_run(run)
         references = _staff_references(run)
         context = {"figures": review.figures(run.problem, run.result),
@@ -204,7 +204,7 @@ def explain_youth(run_id: int, reference: str):
     every reason (one audit row); administrators never do: a reason that would tell
     them about social services' data reads "not possible"."""
     run = _run(run_id)
-    if run.status is not RunStatus.SUCCEEDED:
+    if not run.succeeded:
         abort(404)
     try:
         youth = db.session.get(YouthProfile, problems.staff_reference_id(reference))
@@ -216,7 +216,7 @@ def explain_youth(run_id: int, reference: str):
         told = matching.explain(problem, matching.load_result(run.result), key or "")
     except KeyError:
         abort(404)
-    caseworker = current_user.role is Role.CASEWORKER
+    caseworker = current_user.is_caseworker
     if caseworker:
         priority.record_read("run_youth", current_user.user, run_id=run.id,
                              youth_id=youth.id)
@@ -349,7 +349,7 @@ def audit_file(run_id: int, what: str):
     """A run's full problem or result, to check offline with ``python -m matching``."""
     auditor = current_user.user  # access.AUDITOR
     run = _run(run_id)
-    if run.status is not RunStatus.SUCCEEDED:
+    if not run.succeeded:
         abort(404)
     audit.record("audit.file_read", run, actor=auditor, what=what)
     db.session.commit()

@@ -48,8 +48,7 @@ def tier_codes() -> list[str]:
 
 def save(round_: Round | None, admin: User, **fields) -> Round:
     """Create a round (in draft) or change one that has not been allocated yet."""
-    if round_ is not None and round_.state not in (RoundState.DRAFT, RoundState.OPEN,
-                                                   RoundState.CLOSED):
+    if round_ is not None and not round_.editable:
         raise RoundRuleError("not_editable")
     if round_ is None:
         round_ = Round(state=RoundState.DRAFT)
@@ -122,7 +121,7 @@ def offer_by_hand(round_: Round, youth_key: str, offer_key: str, admin: User) ->
     """A late vacancy offered directly to a youth (after publishing). The offer's row is
     locked while its places are counted, so two staff members cannot both give the
     last place; a youth cannot get two live offers of one offer (a unique index)."""
-    if round_.state is not RoundState.PUBLISHED:
+    if not round_.can_offer_by_hand:
         raise RoundRuleError("not_published")
     youth, offer = _pair(round_, youth_key, offer_key)
     db.session.execute(sa.select(Offer.id).where(Offer.id == offer.id).with_for_update())

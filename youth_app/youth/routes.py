@@ -13,7 +13,7 @@ from ..security import local_target
 from ..consent import services as consent
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import District, OutgoingMessage, Round, SignUp, SignUpStatus
+from ..models import District, OutgoingMessage, Round, SignUp
 from ..placements import services as placements
 from ..placements.services import PlacementError
 from ..untrusted import record_id
@@ -33,7 +33,7 @@ def home():
               for r in services.open_rounds()]
     results = [r for r in services.rounds_applied(youth) if explain.published_runs(r)]
     sign_ups = db.session.scalars(sa.select(SignUp).where(
-        SignUp.youth_id == youth.id, SignUp.status != SignUpStatus.CANCELLED)).all()
+        SignUp.youth_id == youth.id, SignUp.active)).all()
     offered = [(p, placements.needs_consent(p), consent.state(p))
                for p in placements.for_youth(youth)]
     messages = db.session.scalars(sa.select(OutgoingMessage).where(
@@ -128,7 +128,7 @@ def sign_up(offer_id: int):
     except ChoiceError as error:
         flash(choice_error_text(error), "error")
     else:
-        if entry.status is SignUpStatus.CONFIRMED:
+        if entry.has_place:
             flash(_("You have a place. Welcome!"), "success")
         else:
             flash(_("All places are taken, so you are on the waiting list. We will tell you "

@@ -15,8 +15,8 @@ from flask_babel import format_datetime, gettext as _
 
 from .. import audit, links, mail
 from ..extensions import db
-from ..models import (AllocationMode, Application, DomainError, Offer, OfferStatus,
-                      Round, RoundState, SignUp, SignUpStatus, YouthProfile, utcnow)
+from ..models import (Application, DomainError, Offer, OfferStatus, Round, RoundState, SignUp,
+                      SignUpStatus, YouthProfile, utcnow)
 
 
 class Ineligible(enum.Enum):
@@ -143,15 +143,14 @@ def _lock_offer(offer_id: int) -> Offer:
     (``youth_app.db_retry``)."""
     offer = db.session.scalar(sa.select(Offer).where(Offer.id == offer_id)
                               .with_for_update().execution_options(populate_existing=True))
-    if offer is None or offer.allocation_mode is not AllocationMode.OPEN \
-            or offer.status is not OfferStatus.PUBLISHED:
+    if offer is None or not offer.first_come or offer.status is not OfferStatus.PUBLISHED:
         raise ChoiceError("not_open", offer_id)
     return offer
 
 
 def _confirmed_count(offer_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
-        SignUp.offer_id == offer_id, SignUp.status == SignUpStatus.CONFIRMED))
+        SignUp.offer_id == offer_id, SignUp.has_place))
 
 
 def sign_up(youth: YouthProfile, offer_id: int, today: date | None = None) -> SignUp:
@@ -162,7 +161,7 @@ def sign_up(youth: YouthProfile, offer_id: int, today: date | None = None) -> Si
         raise ChoiceError("age", offer_id)
     existing = db.session.scalar(sa.select(SignUp).where(SignUp.offer_id == offer_id,
                                                          SignUp.youth_id == youth.id))
-    if existing and existing.status is not SignUpStatus.CANCELLED:
+    if existing and existing.active:
         return existing
     status = (SignUpStatus.CONFIRMED if _confirmed_count(offer_id) < offer.capacity
               else SignUpStatus.WAITING)
@@ -182,7 +181,7 @@ def cancel_sign_up(youth: YouthProfile, offer_id: int) -> list[SignUp]:
     offer = _lock_offer(offer_id)
     entry = db.session.scalar(sa.select(SignUp).where(SignUp.offer_id == offer_id,
                                                       SignUp.youth_id == youth.id))
-    if entry is None or entry.status is SignUpStatus.CANCELLED:
+    if entry is None or not entry.active:
         return []
     entry.status, entry.changed_at = SignUpStatus.CANCELLED, utcnow()
     db.session.flush()
@@ -196,7 +195,7 @@ def _fill_from_waiting_list(offer: Offer) -> list[SignUp]:
         return []
     waiting = db.session.scalars(
         sa.select(SignUp).where(SignUp.offer_id == offer.id,
-                                SignUp.status == SignUpStatus.WAITING)
+                                SignUp.on_waiting_list)
         .order_by(SignUp.created_at, SignUp.id).limit(free)).all()
     for entry in waiting:
         entry.status, entry.changed_at = SignUpStatus.CONFIRMED, utcnow()
@@ -207,10 +206,10 @@ def _fill_from_waiting_list(offer: Offer) -> list[SignUp]:
 
 def waiting_position(entry: SignUp) -> int | None:
     """1 for the first on the waiting list."""
-    if entry.status is not SignUpStatus.WAITING:
+    if not entry.on_waiting_list:
         return None
     return 1 + db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
-        SignUp.offer_id == entry.offer_id, SignUp.status == SignUpStatus.WAITING,
+        SignUp.offer_id == entry.offer_id, SignUp.on_waiting_list,
         sa.or_(SignUp.created_at < entry.created_at,
                sa.and_(SignUp.created_at == entry.created_at, SignUp.id < entry.id))))
 
