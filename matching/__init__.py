@@ -10,14 +10,16 @@ No Flask, no database: the web application and the command line use the same API
 from matching.explain import ChoiceOutcome, Explanation, explain, render_text
 from matching.fingerprint import fingerprint
 from matching.locks import LockClash, lock_clashes
-from matching.lottery import draw as draw_lottery
+from matching.lottery import draw as draw_lottery, lottery_key
 from matching.loader import load_problem, load_result
-from matching.problem import Application, Offer, Pair, Policy, Problem, ProblemError, Youth
+from matching.problem import FORMAT, Application, Offer, Pair, Policy, Problem, ProblemError, Youth
 from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced
 from matching.engine import METHODS, SOLVERS, solve
+from matching.report import DIMENSIONS, NO_TIER, group_of, statistics
 from matching.validate import Breach, validate
 
 __all__ = [
+    "DIMENSIONS", "FORMAT", "NO_TIER", "group_of", "lottery_key", "statistics",
     "Application", "Assignment", "Breach", "ChoiceOutcome", "Explanation", "LevelValue", "LockClash",
     "METHODS", "Offer", "Pair", "Policy", "Problem", "ProblemError", "Reason", "Result", "SOLVERS",
     "Status", "Unplaced", "Youth", "draw_lottery", "explain", "fingerprint", "load_problem",

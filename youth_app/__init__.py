@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, i18n, logs, security, sqlite, untrusted  # noqa: F401  (sqlite: engine events)
+from . import access, facts, i18n, logs, security, sqlite, untrusted  # noqa: F401  (sqlite: engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -91,6 +91,9 @@ def register_hooks(app: Flask) -> None:
     app.add_template_global(access.home_endpoint)
     labels.init_app(app)
     security.init_app(app)
+    # The numbers the texts name are the numbers the rules use (``youth_app.facts``).
+    app.jinja_env.globals.update(ADULT_AGE=facts.ADULT_AGE, SMALL=facts.SMALL,
+                                 MAX_HOURS_PER_DAY=facts.MAX_HOURS_PER_DAY)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -142,6 +142,4 @@ SECOND_FACTOR_FREE = frozenset({"auth.second_factor", "auth.logout"})
 
 
 def _second_factor_missing() -> bool:
-    from .auth.second_factor import needed
-
-    return needed(current_user.login)
+    return current_user.login.needs_second_factor

@@ -70,7 +70,7 @@ def test_audit_log_search(app, client_as, users, published):
 
 
 def test_a_hidden_count_cannot_be_worked_out_from_the_others():
-    from youth_app.reports.services import shown_column
+    from youth_app.allocation.figures import shown_column
 
     # women 3 (hidden) and men 5 of 8: men would give women away, so men is hidden too
     assert shown_column([3, 5]) == [None, None]

@@ -6,6 +6,7 @@ import json
 import time
 from datetime import date
 
+import matching
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
@@ -200,3 +201,40 @@ def test_seed_stays_public_while_a_second_run_is_reviewed(app, client_as, season
         seed = round_.lottery_seed
     assert str(seed) in client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert client.get(f"/rounds/{round_id}/lottery.json").status_code == 200
+
+
+def test_the_review_is_counted_once_by_the_run_and_read_back_on_every_view(
+        app, client_as, season, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    with app.app_context():
+        stored = db.session.scalar(sa.select(AllocationRun)).review
+    assert stored["figures"]["placed"] == 2 and stored["baseline"]["applicants"] == 3
+    solved = []
+    real_solve = matching.solve
+    monkeypatch.setattr(matching, "solve", lambda *a, **k: solved.append(k) or real_solve(*a, **k))
+    for _ in range(3):
+        page = admin.get(run_url).get_data(as_text=True)
+    assert solved == []  # neither the run nor its baseline is solved again on a view
+    table = page[page.index('id="compare-table-caption"'):]
+    assert "<td>2</td>" in table[:table.index("</table>")]
+
+
+def test_a_run_stored_before_reviews_were_stored_gets_its_review_at_first_view(
+        app, client_as, season, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job = season
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    with app.app_context():
+        run = db.session.scalar(sa.select(AllocationRun))
+        counted = run.review
+        run.review = None
+        db.session.commit()
+    assert admin.get(run_url).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(AllocationRun)).review == counted

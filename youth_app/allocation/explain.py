@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import matching
 
 from ..extensions import db
-from ..models import Offer, Round, YouthProfile
+from ..models import AllocationRun, Offer, Round, YouthProfile
 from . import problem as problems
 from .services import published_runs
 
-__all__ = ["ChoiceWhy", "YouthResult", "for_youth", "published_runs"]
+__all__ = ["ChoiceWhy", "StaffExplanation", "YouthResult", "for_staff", "for_youth", "published_runs"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,38 @@ def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
     # A published run means the seed is public (see the round's public page).
     return YouthResult(round_, key, told.lottery, len(result.lottery), round_.lottery_seed,
                        choices)
+
+
+@dataclass(frozen=True)
+class StaffExplanation:
+    """One youth's result in a run, as staff read it."""
+    youth: YouthProfile
+    #: how staff name the youth (``Y<id>``), never the pseudonym
+    reference: str
+    told: matching.Explanation
+    #: offer key -> the reason the reader may know, for each choice not got
+    reasons: dict[str, str]
+    #: the youth's priority tier: for social services only, ``None`` for anyone else
+    tier: str | None
+
+
+def for_staff(run: AllocationRun, reference: str, social_services: bool) -> StaffExplanation | None:
+    """The youth ``reference`` names in a succeeded run; ``None`` if there is no such
+    youth in it. Social services see the priority tier and every reason; administrators
+    read ``not_possible`` where a reason would tell them about social services' data."""
+    try:
+        youth = db.session.get(YouthProfile, problems.staff_reference_id(reference))
+    except ValueError:
+        return None
+    key = problems.key_of(run.round_id, youth.id) if youth else None
+    if key is None:
+        return None
+    problem = matching.load_problem(run.problem)
+    try:
+        told = matching.explain(problem, matching.load_result(run.result), key)
+    except KeyError:
+        return None
+    reasons = {c.offer: told_reason(c.reasons, confidential_ok=social_services)
+               for c in told.choices if not c.got}
+    return StaffExplanation(youth, problems.staff_reference(youth.id), told, reasons,
+                            told.tier if social_services else None)

@@ -1,4 +1,4 @@
-"""The round as a ``youth-allocation/1`` problem (shared/contracts/allocation-format.md).
+"""The round as a problem in the optimiser's format (``docs/allocation-format.md``).
 
 Youths are keyed by their round pseudonym (``RoundPseudonym``): random, drawn per round,
 never derived from a database id. Offers keep ``O<offer id>`` (offers are public). The
@@ -18,6 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 from stdnum.se import personnummer
 
+import matching
 from matching import fingerprint as fingerprint  # re-exported: services call problems.fingerprint
 
 from ..extensions import db
@@ -118,7 +119,7 @@ def build(round_: Round, seed: int) -> dict:
         .options(sa.orm.joinedload(YouthProfile.district))) if y.id in wanted}
     groups = groups_by_youth(round_, youth_ids)
     return {
-        "format": "youth-allocation/1",
+        "format": matching.FORMAT,
         "policy": {**_policy(round_), "seed": seed},
         "youths": sorted((_youth(youths[i], keys[i], round_, groups.get(i, set()))
                           for i in youth_ids), key=lambda y: y["id"]),

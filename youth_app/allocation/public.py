@@ -11,11 +11,11 @@ auditors only (``rounds.audit_file``), who check them with ``python -m matching 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import matching
 
+from ..facts import SMALL
 from ..models import AllocationRun, Round
-from ..reports.services import SMALL, shown, shown_column, shown_rows
-from ..rounds import review
+from . import figures as counted
 
 LOTTERY_FORMAT = "youth-allocation-lottery/1"
 LOTTERY_RULE = ("Each young person's draw is SHA-256 of the UTF-8 text \"<seed>:<their code "
@@ -26,9 +26,7 @@ LOTTERY_RULE = ("Each young person's draw is SHA-256 of the UTF-8 text \"<seed>:
 
 def draws(seed: int, keys) -> list[str]:
     """Every youth's draw, smallest first: the lottery without the people."""
-    import matching
-
-    return sorted(matching.lottery.lottery_key(seed, key).hex() for key in keys)
+    return sorted(matching.lottery_key(seed, key).hex() for key in keys)
 
 
 def lottery_file(round_: Round, run: AllocationRun) -> dict:
@@ -39,10 +37,10 @@ def lottery_file(round_: Round, run: AllocationRun) -> dict:
                                                          run.result["lottery"]))}
 
 
-#: A published run's problem and result never change, and these pages are anonymous: at
-#: 100,000 youths they would otherwise read and count the whole run on every visit. Kept
-#: per process for the few newest runs; keyed by when the run finished as well as its id,
-#: so a database whose ids start again (tests) never gets another's figures.
+#: A published run's result never changes, and these pages are anonymous: at 100,000
+#: youths the draws would otherwise be counted on every visit. Kept per process for the
+#: few newest runs; keyed by when the run finished as well as its id, so a database whose
+#: ids start again (tests) never gets another's.
 _CACHE: dict[tuple, object] = {}
 _CACHE_SIZE = 16
 
@@ -56,32 +54,10 @@ def _cached(what: str, run: AllocationRun, make):
     return _CACHE[key]
 
 
-@dataclass(frozen=True)
-class PublicFigures:
-    applicants: int | None
-    placed: int | None
-    places: int | None
-    #: [(rank, places)], ranks in order; ``"-"`` for places given by a decision
-    by_rank: list
-    #: dimension -> [(value, applied, placed)], counts under SMALL as ``None``
-    groups: dict
+def figures(run: AllocationRun) -> counted.Figures:
+    """The run's stored figures with every count under ``SMALL`` hidden, and in each
+    table as many more as it takes that none can be worked out from the total."""
+    return counted.stored_review(run).figures.for_viewer(counted.Viewer.PUBLIC)
 
 
-def figures(run: AllocationRun) -> PublicFigures:
-    return _cached("figures", run, lambda: _hide_small(review.figures(run.problem, run.result)))
-
-
-def _hide_small(full: review.Figures) -> PublicFigures:
-    """Every count under SMALL hidden, and in each table as many more as it takes that
-    none can be worked out from the total (``shown_column``)."""
-    ranks = list(full.by_rank.items())
-    return PublicFigures(
-        applicants=shown(full.applicants), placed=shown(full.placed),
-        places=shown(full.places),
-        by_rank=list(zip([rank for rank, _count in ranks],
-                         shown_column([count for _rank, count in ranks]))),
-        groups={dimension: shown_rows(rows) for dimension, rows in full.groups.items()})
-
-
-__all__ = ["LOTTERY_FORMAT", "LOTTERY_RULE", "PublicFigures", "SMALL", "draws", "figures",
-           "lottery_file"]
+__all__ = ["LOTTERY_FORMAT", "LOTTERY_RULE", "SMALL", "draws", "figures", "lottery_file"]

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import (AllocationRun, DomainError, Placement, PlacementState, Round,
                       RoundPseudonym, RoundState, RunStatus, YouthProfile, transition, utcnow)
 from ..placements import services as placements
+from . import figures
 from . import problem as problems
 
 
@@ -120,7 +121,7 @@ WORKER_DIED = "worker_stopped"
 
 def _versions() -> dict:
     return {"python": platform.python_version(), "pulp": version("pulp"),
-            "highspy": version("highspy"), "matching_format": "youth-allocation/1"}
+            "highspy": version("highspy"), "matching_format": matching.FORMAT}
 
 
 def execute(run_id: int, solver: str = "highs") -> AllocationRun:
@@ -144,11 +145,13 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
             problem = matching.load_problem(problem_data)
             result = matching.solve(problem, solver=solver, method=method,
                                     progress=_progress_writer(run_id))
-        breaches = matching.validate(problem, result)
-        if breaches:
-            raise RuntimeError(f"result breaks {len(breaches)} rules: {breaches[0]}")
+            breaches = matching.validate(problem, result)
+            if breaches:
+                raise RuntimeError(f"result breaks {len(breaches)} rules: {breaches[0]}")
+            review = figures.review_of(problem, result) \
+                if result.status is not matching.Status.INFEASIBLE else None
         # False (nothing kept) if it was stopped, or given up for dead, while solving.
-        run_and_commit(lambda: _store(db.session.get(AllocationRun, run_id), result))
+        run_and_commit(lambda: _store(db.session.get(AllocationRun, run_id), result, review))
     except Exception as error:  # the run fails; nothing published changes
         db.session.rollback()
         _fail(run_id, error)
@@ -201,10 +204,10 @@ def _progress_writer(run_id: int):
     return write
 
 
-def _store(run: AllocationRun, result: matching.Result) -> bool:
-    """Keep the result, if the run is still running; False if it was not."""
+def _store(run: AllocationRun, result: matching.Result, review: dict | None) -> bool:
+    """Keep the result and its review, if the run is still running; False if it was not."""
     done = {"result": result.to_dict(), "timings": dict(result.stats.get("timings", {})),
-            "finished_at": utcnow()}
+            "review": review, "finished_at": utcnow()}
     if result.status is matching.Status.INFEASIBLE:
         return transition(run, AllocationRun.status == RunStatus.RUNNING,
                           status=RunStatus.FAILED, error="infeasible: locks clash", **done)

@@ -25,7 +25,7 @@ ISSUER = "Sommarjobb"
 
 
 def needed(login: LoginSession) -> bool:
-    return login.user.role.is_staff and login.second_factor_at is None
+    return login.needs_second_factor
 
 
 def new_secret() -> str:

@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matching.result import Status as ResultStatus
-
 from ..extensions import db
 from .base import UTCDateTime, enum_type, utcnow
 
@@ -42,6 +40,9 @@ class AllocationRun(db.Model):
     #: The problem and result in the shared youth-allocation/1 format.
     problem: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
     result: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
+    #: The figures of the result and of the lottery baseline, counted once when the run
+    #: finished (``allocation.figures``).
+    review: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
     #: Versions of the optimiser, PuLP and solver, for reproducing the run.
     versions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -88,8 +89,8 @@ class AllocationRun(db.Model):
     @property
     def proven_optimal(self) -> bool:
         """Every step of a succeeded run was proven optimal (not cut short by the time
-        limit); read from its result."""
-        return self.result is not None and self.result.get("status") == ResultStatus.OPTIMAL.value
+        limit); read from its stored review (``allocation.figures``)."""
+        return bool(self.review and self.review.get("proven"))
 
 
 class PlacementState(enum.Enum):

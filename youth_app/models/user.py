@@ -104,6 +104,11 @@ class LoginSession(db.Model):
 
     user: Mapped[User] = relationship()
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff must give their code before anything else in this login."""
+        return self.user.role.is_staff and self.second_factor_at is None
+
 
 class LoginAttempt(db.Model):
     """Failed logins, counted to throttle password guessing."""

@@ -4,7 +4,10 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 
 from .. import exports
+from ..allocation import figures
+from ..allocation import services as allocation
 from ..extensions import db
+from ..facts import SMALL
 from ..models import Round
 from ..rounds import group_label, services as rounds
 from ..untrusted import whole_number
@@ -24,7 +27,8 @@ def _report(round_id: int):
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         abort(404)
-    return round_, services.season(round_)
+    runs = allocation.published_runs(round_)
+    return round_, figures.season(round_, runs[0]) if runs else None
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -34,7 +38,7 @@ def season(round_id: int):
 
 
 def _cell(value):
-    return _("fewer than 5") if value is None else value
+    return _("fewer than %(small)d", small=SMALL) if value is None else value
 
 
 @bp.get("/rounds/<int:round_id>/season.<any(csv, xlsx):fmt>")

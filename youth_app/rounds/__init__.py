@@ -25,15 +25,6 @@ def rate_table_row(row, fewer: str = "") -> tuple:
             "–" if rate is None else f"{rate} %")
 
 
-@bp.app_template_filter("suppress_small")
-def suppress_small(rows: list[tuple[str, int, int]]) -> list[tuple[str, int | None, int | None]]:
-    """Counts under 5 hidden, and as many more as it takes that none can be worked out
-    from the others: administrators must not work out who is in a group."""
-    from ..reports.services import shown_rows
-
-    return shown_rows(rows)
-
-
 @bp.app_template_filter("group_label")
 def group_label(value: str, dimension: str) -> str:
     """A group value of a figure as people say it: the priority group's name, "Women"."""
@@ -42,7 +33,7 @@ def group_label(value: str, dimension: str) -> str:
 
     from ..extensions import db
     from ..models import PriorityGroup
-    from .review import NO_TIER
+    from ..allocation.figures import NO_TIER
 
     if dimension == "tier":
         if value == NO_TIER:

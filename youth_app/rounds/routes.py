@@ -1,26 +1,21 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-import matching
-
 from .. import audit
-from ..allocation import problem as problems
+from ..allocation import explain, figures
 from ..allocation import public as public_view
 from ..allocation import services as allocation
-from ..allocation.explain import told_reason
 from ..caseworker import services as priority
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import (AllocationRun, Offer, Round, RoundState, RunStatus, TransitionError,
-                      YouthProfile)
-from . import bp, review, services
+from ..models import AllocationRun, Round, RoundState, TransitionError
+from . import bp, services
 from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
 from .services import RoundRuleError
 
@@ -161,41 +156,9 @@ def run(run_id: int):
     wanted = request.args.get("youth", "").strip().upper()
     if wanted:
         return redirect(url_for("rounds.explain_youth", run_id=run_id, reference=wanted))
-    context = {}
-    if run.succeeded:
-        previous = _previous_run(run)
-        references = _staff_references(run)
-        context = {"figures": review.figures(run.problem, run.result),
-                   "baseline": review.baseline(run.problem),
-                   "previous": review.figures(previous.problem, previous.result)
-                   if previous else None,
-                   "difference": review.difference(previous.result if previous else None,
-                                                   run.result, references),
-                   "unplaced": sorted(references[u["youth"]] for u in run.result["unplaced"]
-                                      if u["youth"] in references),
-                   "offers": _offer_titles(run)}
-    return render_template("rounds/run.html", run=run, form=ActionForm(), **context)
-
-
-def _staff_references(run: AllocationRun) -> dict[str, str]:
-    """Pseudonym -> the staff reference (``Y<id>``): staff pages never show pseudonyms,
-    so nothing on them can be joined with an auditor's file."""
-    references: defaultdict[str, str] = defaultdict(lambda: _("(account removed)"))
-    references.update({key: problems.staff_reference(youth_id)
-                       for key, youth_id in problems.youth_ids_by_key(run.round_id).items()})
-    return references
-
-
-def _previous_run(run: AllocationRun) -> AllocationRun | None:
-    return db.session.scalar(db.select(AllocationRun).where(
-        AllocationRun.round_id == run.round_id, AllocationRun.id < run.id,
-        AllocationRun.status == RunStatus.SUCCEEDED).order_by(AllocationRun.id.desc()).limit(1))
-
-
-def _offer_titles(run: AllocationRun) -> dict[str, str]:
-    ids = [problems.offer_id_of(o["id"]) for o in run.problem["offers"]]
-    return {problems.offer_key(o.id): o.title for o in db.session.scalars(
-        db.select(Offer).where(Offer.id.in_(ids)))}
+    review = figures.run_review(run, figures.Viewer.of(current_user),
+                                unknown=_("(account removed)")) if run.succeeded else None
+    return render_template("rounds/run.html", run=run, form=ActionForm(), review=review)
 
 
 @bp.get("/admin/runs/<int:run_id>/youths/<reference>")
@@ -206,27 +169,17 @@ def explain_youth(run_id: int, reference: str):
     run = _run(run_id)
     if not run.succeeded:
         abort(404)
-    try:
-        youth = db.session.get(YouthProfile, problems.staff_reference_id(reference))
-    except ValueError:
-        abort(404)
-    key = problems.key_of(run.round_id, youth.id) if youth else None
-    problem = matching.load_problem(run.problem)
-    try:
-        told = matching.explain(problem, matching.load_result(run.result), key or "")
-    except KeyError:
-        abort(404)
     caseworker = current_user.is_caseworker
+    told = explain.for_staff(run, reference, social_services=caseworker)
+    if told is None:
+        abort(404)
     if caseworker:
         priority.record_read("run_youth", current_user.user, run_id=run.id,
-                             youth_id=youth.id)
+                             youth_id=told.youth.id)
         db.session.commit()
-    reasons = {c.offer: told_reason(c.reasons, confidential_ok=caseworker)
-               for c in told.choices if not c.got}
-    return render_template("rounds/youth.html", run=run, told=told, youth=youth,
-                           reference=problems.staff_reference(youth.id),
-                           offers=_offer_titles(run), reasons=reasons,
-                           tier=told.tier if caseworker else None)
+    return render_template("rounds/youth.html", run=run, told=told.told, youth=told.youth,
+                           reference=told.reference, offers=figures.offer_titles(run.round_id),
+                           reasons=told.reasons, tier=told.tier)
 
 
 @bp.post("/admin/runs/<int:run_id>/stop")
@@ -312,8 +265,7 @@ def public(round_id: int):
     # Once offers have gone out the seed is public, also while a second run is reviewed.
     runs = allocation.published_runs(round_)
     return render_template("rounds/public.html", round=round_, revealed=bool(runs),
-                           figures=public_view.figures(runs[0]) if runs else None,
-                           small=public_view.SMALL)
+                           figures=public_view.figures(runs[0]) if runs else None)
 
 
 @bp.get("/rounds/<int:round_id>/lottery.json")

@@ -1,0 +1,68 @@
+"""The small facts the rules and the texts share, each written once.
+
+A rule and the sentence that tells people about it must not drift apart: the texts
+that name one of these numbers take it from here (``%(age)d``, ``%(small)d`` ...), and
+templates get them as globals (``youth_app.create_app``).
+
+"Today" and "now" are the municipality's: a deadline, an expiry or an age is a day in
+the municipality's time zone (``BABEL_DEFAULT_TIMEZONE``, the one place the zone is
+named), never the server's clock or UTC. Times are stored in UTC.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+#: Under this age a job contract needs a guardian's consent (föräldrabalken 6 kap. 12 §).
+ADULT_AGE = 18
+
+#: The ISO weeks a summer job or activity may take place in.
+SEASON_WEEKS = range(22, 36)
+
+#: The most hours a young person may be recorded as working in one day.
+MAX_HOURS_PER_DAY = 12
+
+#: Counts under this are never shown in figures, charts or exports: they could point
+#: at a person (``allocation.figures``).
+SMALL = 5
+
+#: The municipality's zone when no app is at hand (the command line, tests of pure code).
+DEFAULT_TIME_ZONE = "Europe/Stockholm"
+
+
+def zone() -> ZoneInfo:
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() \
+        else DEFAULT_TIME_ZONE
+    return ZoneInfo(name)
+
+
+def now() -> datetime:
+    """The current moment, aware, in UTC (as stored)."""
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in the municipality."""
+    return now().astimezone(zone()).date()
+
+
+def local(moment: datetime) -> datetime:
+    """A stored (UTC) moment as the municipality's wall-clock time, aware."""
+    return moment.astimezone(zone())
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A naive wall-clock time typed in a form, as the aware UTC moment it means."""
+    return value.replace(tzinfo=zone()).astimezone(timezone.utc)
+
+
+def utc_to_local(value: datetime) -> datetime:
+    """A stored moment as the naive wall-clock time a form shows."""
+    return value.astimezone(zone()).replace(tzinfo=None)
+
+
+def season_weeks(year: int) -> list[str]:
+    """The season's weeks of ``year`` as ISO week names (``2027-W22``)."""
+    return [f"{year}-W{week:02d}" for week in SEASON_WEEKS]
