@@ -8,6 +8,7 @@ from .. import exports
 from ..consent import services as consent
 from ..extensions import db
 from ..models import Placement
+from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
 from .forms import ActionForm, PaperConsentForm
@@ -38,7 +39,6 @@ def approve_organisation(organisation_id: int):
         organisation = services.approve_organisation(organisation_id, current_user.user)
     except AdminRuleError:
         abort(404)
-    db.session.commit()
     flash(_("%(name)s is approved.", name=organisation.name), "success")
     return redirect(url_for("admin.organisations"))
 
@@ -54,13 +54,13 @@ def review_offer(offer_id: int, decision: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        offer = services.review_offer(offer_id, decision == "publish", current_user.user)
+        offer = attempt(lambda: services.review_offer(offer_id, decision == "publish",
+                                                      current_user.user))
     except AdminRuleError as error:
         flash(_("Approve the organisation before publishing its offers.")
               if error.code == "organisation_not_approved"
               else _("The offer is not waiting for review."), "error")
     else:
-        db.session.commit()
         flash(_("%(title)s is published.", title=offer.title) if decision == "publish"
               else _("%(title)s is returned to the provider.", title=offer.title), "success")
     return redirect(url_for("admin.offers"))
@@ -72,7 +72,6 @@ def hours():
     if form.validate_on_submit():
         ids = request.form.getlist("attendance", type=record_id)
         count = services.approve_hours(ids, current_user.user)
-        db.session.commit()
         flash(_("Approved: %(count)d.", count=count), "success")
         return redirect(url_for("admin.hours"))
     return render_template("admin/hours.html", rows=services.hours_waiting(), form=form)
@@ -99,7 +98,6 @@ def record_consent(placement_id: int):
     form = PaperConsentForm()
     if form.validate_on_submit():
         consent.record_paper(placement, form.guardian_name.data, current_user.user)
-        db.session.commit()
         flash(_("Paper consent is recorded."), "success")
     else:
         flash(_("Write the name of the guardian who signed."), "error")

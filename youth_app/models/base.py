@@ -58,7 +58,7 @@ def transition(obj, *conditions, **values) -> bool:
 
     Of two requests that try at once, the second waits for the first to commit and then
     finds nothing to change (PostgreSQL re-checks the condition on the new row; SQLite
-    lets one writer in and the other is retried by ``db_retry``). Returns whether this
+    lets one writer in and the other is run again by ``unit_of_work``). Returns whether this
     transaction won; ``obj`` then holds the new values, and otherwise what is in the
     database now, so the caller can say why.
     """

@@ -13,6 +13,7 @@ from .. import exports
 from ..auth import services as auth_services
 from ..extensions import db
 from ..models import AllocationMode, District, OfferKind, Round
+from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
 from .forms import ActionForm, InviteForm, OfferForm
@@ -71,12 +72,11 @@ def edit_offer(offer_id: int | None = None):
     form = _offer_form(offer)
     if form.validate_on_submit():
         try:
-            saved = services.save_offer(_organisation(), offer, **_offer_fields(form))
+            saved = attempt(lambda: services.save_offer(_organisation(), offer,
+                                                        **_offer_fields(form)))
         except OfferRuleError as error:
-            db.session.rollback()
             flash(offer_rule_text(error), "error")
         else:
-            db.session.commit()
             flash(_("The offer is saved as a draft. Send it for review when it is ready."), "success")
             return redirect(url_for("provider.offer", offer_id=saved.id))
     return render_template("provider/offer_form.html", form=form, offer=offer)
@@ -116,11 +116,10 @@ def change_offer(offer_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.submit(offer) if action == "submit" else services.close(offer)
+        attempt(lambda: services.submit(offer) if action == "submit" else services.close(offer))
     except OfferRuleError as error:
         flash(offer_rule_text(error), "error")
     else:
-        db.session.commit()
         flash(_("The offer is sent to the municipality for review.") if action == "submit"
               else _("The offer is closed."), "success")
     return redirect(url_for("provider.offer", offer_id=offer_id))
@@ -135,7 +134,6 @@ def copy_offer(offer_id: int):
             (round_ is not None and round_ not in services.rounds_for_offers()):
         abort(400)
     new = services.copy(offer, round_)
-    db.session.commit()
     flash(_("A copy is made. Check the weeks and the details, then send it for review."),
           "success")
     return redirect(url_for("provider.edit_offer", offer_id=new.id))
@@ -173,7 +171,6 @@ def confirm_start(placement_id: int):
         placement = services.confirm_start(_organisation(), placement_id, current_user.user)
     except NotYours:
         abort(404)
-    db.session.commit()
     flash(_("The start is confirmed."), "success")
     return redirect(url_for("provider.offer", offer_id=placement.offer_id))
 
@@ -188,13 +185,13 @@ def attendance(offer_id: int):
             abort(400)
         try:
             entries = _attendance_entries(offer, chosen)
-            services.record_attendance(offer, chosen, entries, current_user.user)
+            attempt(lambda: services.record_attendance(offer, chosen, entries,
+                                                       current_user.user))
         except ValueError:
             flash(_("Hours must be a number between 0 and 12, for example 6.5."), "error")
         except (OfferRuleError, NotYours):
             abort(400)
         else:
-            db.session.commit()
             flash(_("Attendance is saved."), "success")
             return redirect(url_for("provider.attendance", offer_id=offer_id,
                                     day=chosen.isoformat()))
@@ -241,11 +238,11 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            auth_services.invite_provider(_organisation(), form.email.data, current_user.user)
+            attempt(lambda: auth_services.invite_provider(_organisation(), form.email.data,
+                                                          current_user.user))
         except auth_services.EmailTaken:
             form.email.errors.append(_("This address already has an account."))
         else:
-            db.session.commit()
             flash(_("The invitation is sent."), "success")
             return redirect(url_for("provider.home"))
     return render_template("provider/invite.html", form=form,

@@ -16,10 +16,10 @@ from ..allocation import public as public_view
 from ..allocation import services as allocation
 from ..allocation.explain import told_reason
 from ..caseworker import services as priority
-from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import (AllocationRun, Offer, Role, Round, RoundState, RunStatus, TransitionError,
                       YouthProfile)
+from ..unit_of_work import after_commit, attempt
 from . import bp, review, services
 from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
 from .services import RoundRuleError
@@ -47,12 +47,10 @@ def edit(round_id: int | None = None):
         _fill(form, round_)
     if form.validate_on_submit():
         try:
-            saved = services.save(round_, _admin(), **_fields(form))
+            saved = attempt(lambda: services.save(round_, _admin(), **_fields(form)))
         except RoundRuleError:
-            db.session.rollback()
             flash(_("An allocated round can no longer be changed."), "error")
         else:
-            db.session.commit()
             flash(_("The round is saved."), "success")
             return redirect(url_for("rounds.show", round_id=saved.id))
     return render_template("rounds/edit.html", form=form, round=round_)
@@ -89,8 +87,7 @@ def _fields(form: RoundForm) -> dict:
 
 def _fail_stale_runs(round_: Round) -> None:
     """A run whose worker died is marked failed as soon as anyone looks."""
-    if allocation.fail_stale_runs(round_):
-        db.session.commit()
+    allocation.fail_stale_runs(round_)
 
 
 @bp.get("/admin/rounds/<int:round_id>")
@@ -116,9 +113,8 @@ def step(round_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        run_and_commit(lambda: services.step(round_, action, _admin()))
+        attempt(lambda: services.step(round_, action, _admin()))
     except (TransitionError, allocation.RunError):
-        db.session.rollback()
         flash(_("That step is not possible now (the round is %(state)s).",
                 state=_state_name(db.session.get(Round, round_id).state)), "error")
     else:
@@ -138,15 +134,16 @@ def start_run(round_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        run = run_and_commit(lambda: allocation.start_run(round_, _admin()))
+        run = attempt(lambda: allocation.start_run(round_, _admin()))
     except allocation.RunError as error:
-        db.session.rollback()
         flash(_("A run of this round is already going on: wait for it, or stop it.")
               if error.code == "already_running"
               else _("Close the round before running the allocation."), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
-    allocation.start_in_background(current_app._get_current_object(), run.id)
-    return redirect(url_for("rounds.run", run_id=run.id))
+    app, run_id = current_app._get_current_object(), run.id
+    # The worker reads the run's row: it starts once the request has committed it.
+    after_commit(lambda: allocation.start_in_background(app, run_id))
+    return redirect(url_for("rounds.run", run_id=run_id))
 
 
 def _run(run_id: int) -> AllocationRun:
@@ -219,7 +216,6 @@ def explain_youth(run_id: int, reference: str):
     if caseworker:
         priority.record_read("run_youth", current_user.user, run_id=run.id,
                              youth_id=youth.id)
-        db.session.commit()
     reasons = {c.offer: told_reason(c.reasons, confidential_ok=caseworker)
                for c in told.choices if not c.got}
     return render_template("rounds/youth.html", run=run, told=told, youth=youth,
@@ -234,9 +230,8 @@ def stop_run(run_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        run_and_commit(lambda: allocation.stop(run, _admin()))
+        attempt(lambda: allocation.stop(run, _admin()))
     except allocation.RunError:
-        db.session.rollback()
         flash(_("The run has already ended."), "error")
     else:
         flash(_("The run is stopped. Nothing of it is kept."), "success")
@@ -253,9 +248,8 @@ def run_progress(run_id: int):
 
 def _redirect_with(round_id: int, call, done: str):
     try:
-        run_and_commit(call)
+        attempt(call)
     except RoundRuleError as error:
-        db.session.rollback()
         flash({"unknown_pair": _("No such young person or offer in this round."),
                "unknown_override": _("No such decision."),
                "not_published": _("Places can be offered by hand once the round is "
@@ -339,7 +333,6 @@ def audit_closing_problem(round_id: int):
     if round_.problem_fingerprint is None:
         abort(404)
     audit.record("audit.file_read", round_, actor=auditor, what="closing_problem")
-    db.session.commit()
     return _json_download(round_.closing_problem, f"round-{round_id}-closing-problem.json")
 
 
@@ -351,6 +344,5 @@ def audit_file(run_id: int, what: str):
     if run.status is not RunStatus.SUCCEEDED:
         abort(404)
     audit.record("audit.file_read", run, actor=auditor, what=what)
-    db.session.commit()
     return _json_download(run.problem if what == "problem" else run.result,
                           f"run-{run_id}-{what}.json")

@@ -11,11 +11,11 @@ from ..allocation import explain
 from ..auth.sessions import sign_out
 from ..security import local_target
 from ..consent import services as consent
-from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import District, OutgoingMessage, Round, SignUp, SignUpStatus
 from ..placements import services as placements
 from ..placements.services import PlacementError
+from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import account, bp, services
 from .forms import ActionForm, ProfileForm, RemoveAccountForm
@@ -85,7 +85,7 @@ def change_choice(round_id: int, action: str, offer_id: int):
     order = [a.offer_id for a in services.choices(youth, round_)]
     try:
         new_order = services.reordered(order, action, offer_id)
-        run_and_commit(lambda: services.save_choices(youth, round_, new_order))
+        attempt(lambda: services.save_choices(youth, round_, new_order))
     except ChoiceError as error:
         flash(choice_error_text(error), "error")
     except ValueError:
@@ -110,7 +110,7 @@ def reorder_choices(round_id: int):
     if sorted(order) != sorted(a.offer_id for a in services.choices(youth, round_)):
         abort(400)  # drag and drop only reorders; adding and removing have their buttons
     try:
-        run_and_commit(lambda: services.save_choices(youth, round_, order))
+        attempt(lambda: services.save_choices(youth, round_, order))
     except ChoiceError as error:
         flash(choice_error_text(error), "error")
     else:
@@ -124,7 +124,7 @@ def sign_up(offer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        entry = run_and_commit(lambda: services.sign_up(youth, offer_id))
+        entry = attempt(lambda: services.sign_up(youth, offer_id))
     except ChoiceError as error:
         flash(choice_error_text(error), "error")
     else:
@@ -142,7 +142,7 @@ def cancel_sign_up(offer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        run_and_commit(lambda: services.tell_promoted(services.cancel_sign_up(youth, offer_id)))
+        services.tell_promoted(services.cancel_sign_up(youth, offer_id))
     except ChoiceError:
         abort(404)
     flash(_("Your sign-up is cancelled."), "success")
@@ -165,9 +165,8 @@ def answer(placement_id: int, answer: str):
         abort(400)
     youth = _youth()
     try:
-        run_and_commit(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
+        attempt(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
     except PlacementError as error:
-        db.session.rollback()
         if error.code == "not_found":
             abort(404)
         flash(placement_error_text(error), "error")
@@ -195,7 +194,6 @@ def profile():
             school_year=form.school_year.data, languages=form.languages.data,
             shared_notes=form.shared_notes.data or "", guardians=form.guardians.data)
         placements.request_missing_consents(youth)
-        db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("youth.profile"))
     return render_template("youth/profile.html", form=form, profile=youth)
@@ -219,7 +217,6 @@ def remove_account():
     if form.validate_on_submit():
         kept = account.remove(_youth())
         sign_out(current_user._get_current_object())
-        db.session.commit()
         flash(_("Your account is removed. Places you accepted are kept, as the law "
                 "requires for employment and activity records.") if kept
               else _("Your account and your data are removed."), "success")
