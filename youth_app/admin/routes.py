@@ -7,11 +7,12 @@ from flask_login import current_user
 from .. import exports
 from ..consent import services as consent
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import Placement
 from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
-from .forms import ActionForm, PaperConsentForm
+from .forms import PaperConsentForm
 from .services import AdminRuleError
 
 
@@ -33,8 +34,6 @@ def organisations():
 
 @bp.post("/organisations/<int:organisation_id>/approve")
 def approve_organisation(organisation_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         organisation = services.approve_organisation(organisation_id, current_user.user)
     except AdminRuleError:
@@ -51,8 +50,6 @@ def offers():
 
 @bp.post("/offers/<int:offer_id>/<any(publish, return):decision>")
 def review_offer(offer_id: int, decision: str):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         offer = attempt(lambda: services.review_offer(offer_id, decision == "publish",
                                                       current_user.user))

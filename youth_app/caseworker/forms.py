@@ -76,7 +76,3 @@ class ApartForm(FlaskForm):
         validators=[DataRequired(), Length(max=2000)],
         description=_l("These young people will never be placed on the same offer. "
                        "No reason is recorded."))
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token."""

@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import PriorityGroup, YouthProfile
 from ..unit_of_work import attempt
 from . import bp, csv_import, services
-from .forms import (MAX_FILE_SIZE, ActionForm, ApartForm, ConfirmImportForm, ImportForm,
+from .forms import (MAX_FILE_SIZE, ApartForm, ConfirmImportForm, ImportForm,
                     MembershipForm, SearchForm)
 from .services import PriorityError
 
@@ -57,8 +58,6 @@ def youth(youth_id: int):
 
 @bp.post("/memberships/<int:membership_id>/remove")
 def remove_membership(membership_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     youth_id = request.form.get("youth_id", type=int)
     try:
         services.remove(membership_id, _me())
@@ -188,8 +187,6 @@ def apart():
 
 @bp.post("/apart/<int:group_id>/remove")
 def remove_apart(group_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         services.remove_apart_group(group_id, _me())
     except PriorityError:

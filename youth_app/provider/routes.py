@@ -12,11 +12,12 @@ from flask_login import current_user
 from .. import exports
 from ..auth import services as auth_services
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import AllocationMode, District, OfferKind, Round
 from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
-from .forms import ActionForm, InviteForm, OfferForm
+from .forms import InviteForm, OfferForm
 from .services import NotYours, OfferRuleError
 
 
@@ -113,8 +114,6 @@ def offer(offer_id: int):
 @bp.post("/offers/<int:offer_id>/<any(submit, close):action>")
 def change_offer(offer_id: int, action: str):
     offer = _own(offer_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         attempt(lambda: services.submit(offer) if action == "submit" else services.close(offer))
     except OfferRuleError as error:
@@ -130,8 +129,7 @@ def copy_offer(offer_id: int):
     offer = _own(offer_id)
     round_id = request.form.get("round", type=record_id)
     round_ = db.session.get(Round, round_id) if round_id else None
-    if not ActionForm().validate_on_submit() or \
-            (round_ is not None and round_ not in services.rounds_for_offers()):
+    if round_ is not None and round_ not in services.rounds_for_offers():
         abort(400)
     new = services.copy(offer, round_)
     flash(_("A copy is made. Check the weeks and the details, then send it for review."),
@@ -165,8 +163,6 @@ def print_participants(offer_id: int):
 
 @bp.post("/placements/<int:placement_id>/start")
 def confirm_start(placement_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         placement = services.confirm_start(_organisation(), placement_id, current_user.user)
     except NotYours:
@@ -181,8 +177,6 @@ def attendance(offer_id: int):
     days = services.offer_days(offer)
     chosen = _chosen_day(days)
     if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
         try:
             entries = _attendance_entries(offer, chosen)
             attempt(lambda: services.record_attendance(offer, chosen, entries,

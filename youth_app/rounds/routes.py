@@ -17,11 +17,12 @@ from ..allocation import services as allocation
 from ..allocation.explain import told_reason
 from ..caseworker import services as priority
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import (AllocationRun, Offer, Role, Round, RoundState, RunStatus, TransitionError,
                       YouthProfile)
 from ..unit_of_work import after_commit, attempt
 from . import bp, review, services
-from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
+from .forms import ManualOfferForm, OverrideForm, RoundForm
 from .services import RoundRuleError
 
 
@@ -110,8 +111,6 @@ STEP_DONE = {"open": _l("The round is open for applications."),
 @bp.post("/admin/rounds/<int:round_id>/<any(open, reopen, close, publish, finish):action>")
 def step(round_id: int, action: str):
     round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         attempt(lambda: services.step(round_, action, _admin()))
     except (TransitionError, allocation.RunError):
@@ -131,8 +130,6 @@ def _state_name(state: RoundState) -> str:
 @bp.post("/admin/rounds/<int:round_id>/runs")
 def start_run(round_id: int):
     round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         run = attempt(lambda: allocation.start_run(round_, _admin()))
     except allocation.RunError as error:
@@ -227,8 +224,6 @@ def explain_youth(run_id: int, reference: str):
 @bp.post("/admin/runs/<int:run_id>/stop")
 def stop_run(run_id: int):
     run = _run(run_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         attempt(lambda: allocation.stop(run, _admin()))
     except allocation.RunError:
@@ -278,8 +273,6 @@ def add_override(round_id: int):
 @bp.post("/admin/rounds/<int:round_id>/overrides/<int:override_id>/remove")
 def remove_override(round_id: int, override_id: int):
     round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     return _redirect_with(round_id, lambda: services.remove_override(
         round_, override_id, _admin()), _("The decision is removed."))
 

@@ -12,13 +12,14 @@ from ..auth.sessions import sign_out
 from ..security import local_target
 from ..consent import services as consent
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import District, OutgoingMessage, Round, SignUp, SignUpStatus
 from ..placements import services as placements
 from ..placements.services import PlacementError
 from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import account, bp, services
-from .forms import ActionForm, ProfileForm, RemoveAccountForm
+from .forms import ProfileForm, RemoveAccountForm
 from .services import ChoiceError
 
 
@@ -80,8 +81,6 @@ def change_choice(round_id: int, action: str, offer_id: int):
     """Add, remove or move one choice; each is a button, so no mouse is needed."""
     round_ = _open_round(round_id)
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     order = [a.offer_id for a in services.choices(youth, round_)]
     try:
         new_order = services.reordered(order, action, offer_id)
@@ -101,8 +100,6 @@ def reorder_choices(round_id: int):
     """The whole order at once, sent by drag and drop (``static/js/app.js``)."""
     round_ = _open_round(round_id)
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         order = [record_id(part) for part in request.form.get("order", "").split(",") if part]
     except ValueError:
@@ -121,8 +118,6 @@ def reorder_choices(round_id: int):
 @bp.post("/signups/<int:offer_id>")
 def sign_up(offer_id: int):
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         entry = attempt(lambda: services.sign_up(youth, offer_id))
     except ChoiceError as error:
@@ -139,8 +134,6 @@ def sign_up(offer_id: int):
 @bp.post("/signups/<int:offer_id>/cancel")
 def cancel_sign_up(offer_id: int):
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         services.tell_promoted(services.cancel_sign_up(youth, offer_id))
     except ChoiceError:
@@ -161,8 +154,6 @@ def placement_error_text(error: PlacementError) -> str:
 
 @bp.post("/placements/<int:placement_id>/<any(accept, decline):answer>")
 def answer(placement_id: int, answer: str):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     youth = _youth()
     try:
         attempt(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
