@@ -8,6 +8,7 @@ from .. import exports
 from ..consent import services as consent
 from ..extensions import db
 from ..forms import ActionForm
+from ..messages import error_text
 from ..models import Placement
 from ..unit_of_work import attempt
 from ..untrusted import record_id
@@ -54,9 +55,7 @@ def review_offer(offer_id: int, decision: str):
         offer = attempt(lambda: services.review_offer(offer_id, decision == "publish",
                                                       current_user.user))
     except AdminRuleError as error:
-        flash(_("Approve the organisation before publishing its offers.")
-              if error.code == "organisation_not_approved"
-              else _("The offer is not waiting for review."), "error")
+        flash(error_text(error), "error")
     else:
         flash(_("%(title)s is published.", title=offer.title) if decision == "publish"
               else _("%(title)s is returned to the provider.", title=offer.title), "success")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from .. import audit
 from ..access import home_endpoint
 from ..extensions import db
+from ..messages import error_text
 from ..models import District
 from ..security import local_target, remember_device, wait_minutes
 from ..unit_of_work import attempt
@@ -128,12 +129,10 @@ def register_youth():
             district_id=form.district.data, password=form.password.data,
             language=session.get("language"), school_year=form.school_year.data,
             languages=form.languages.data))
-    except services.EmailTaken:
-        form.email.errors.append(_("An account with this e-mail address exists. Log in, "
-                                   "or choose a new password if you forgot it."))
-    except services.PersonalNumberTaken:
-        form.personal_number.errors.append(_("An account with this number exists. Log in "
-                                             "with it, or contact us for help."))
+    except services.EmailTaken as error:
+        form.email.errors.append(error_text(error))
+    except services.PersonalNumberTaken as error:
+        form.personal_number.errors.append(error_text(error))
     else:
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/register_youth.html", form=form)
@@ -150,12 +149,10 @@ def register_provider():
             org_number=form.org_number.data, contact_name=form.contact_name.data,
             phone=form.phone.data, email=form.email.data, password=form.password.data,
             language=session.get("language")))
-    except services.EmailTaken:
-        form.email.errors.append(_("An account with this e-mail address exists. Log in, "
-                                   "or choose a new password if you forgot it."))
-    except services.OrgNumberTaken:
-        form.org_number.errors.append(_("This organisation is already registered. Ask its "
-                                        "contact person to invite you."))
+    except services.EmailTaken as error:
+        form.email.errors.append(error_text(error))
+    except services.OrgNumberTaken as error:
+        form.org_number.errors.append(error_text(error))
     else:
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/register_provider.html", form=form)

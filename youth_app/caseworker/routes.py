@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import ActionForm
+from ..messages import error_text
 from ..models import PriorityGroup, YouthProfile
 from ..unit_of_work import attempt
 from . import bp, csv_import, services
@@ -171,11 +172,7 @@ def apart():
         try:
             attempt(lambda: services.add_apart_group(form.numbers.data.split(), _me()))
         except PriorityError as error:
-            form.numbers.errors.append({
-                "apart_invalid": _("A line is not a valid personal identity number."),
-                "apart_unknown": _("A number belongs to no registered young person."),
-                "apart_too_few": _("Give at least two different young people."),
-            }[error.code])
+            form.numbers.errors.append(error_text(error))
         else:
             flash(_("The group is saved."), "success")
             return redirect(url_for("caseworker.apart"))

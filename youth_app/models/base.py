@@ -49,7 +49,21 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
 
 
 class DomainError(Exception):
-    """A rule of the domain forbids what was asked; views turn it into a message."""
+    """A rule of the domain forbids what was asked; views turn it into a message.
+
+    ``code`` names the rule, unique across the app: ``messages.error_text`` says it in
+    the user's language (every code raised has a sentence there; a test checks). A
+    subclass whose errors all mean one thing sets ``code`` on the class. Values the
+    sentence needs come as keyword arguments, kept in ``params``.
+    """
+
+    code = "domain_error"
+
+    def __init__(self, code: str | None = None, **params):
+        super().__init__(code or self.code)
+        if code is not None:
+            self.code = code
+        self.params = params
 
 
 def transition(obj, *conditions, **values) -> bool:

@@ -13,6 +13,7 @@ from .. import exports
 from ..auth import services as auth_services
 from ..extensions import db
 from ..forms import ActionForm
+from ..messages import error_text
 from ..models import AllocationMode, District, OfferKind, Round
 from ..unit_of_work import attempt
 from ..untrusted import record_id
@@ -54,18 +55,6 @@ def _offer_form(offer=None) -> OfferForm:
     return form
 
 
-def offer_rule_text(error: OfferRuleError) -> str:
-    return {
-        "ages": _("The highest age must not be lower than the lowest."),
-        "weeks": _("Choose when the offer takes place."),
-        "job_in_round": _("Summer jobs are shared out in a round; open sign-up is for "
-                          "activities."),
-        "round_needed": _("Choose the round the places are shared out in."),
-        "not_editable": _("A published offer cannot be changed. Contact the municipality."),
-        "not_draft": _("Only a draft can be sent for review."),
-    }[error.code]
-
-
 @bp.route("/offers/new", methods=["GET", "POST"])
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
 def edit_offer(offer_id: int | None = None):
@@ -76,7 +65,7 @@ def edit_offer(offer_id: int | None = None):
             saved = attempt(lambda: services.save_offer(_organisation(), offer,
                                                         **_offer_fields(form)))
         except OfferRuleError as error:
-            flash(offer_rule_text(error), "error")
+            flash(error_text(error), "error")
         else:
             flash(_("The offer is saved as a draft. Send it for review when it is ready."), "success")
             return redirect(url_for("provider.offer", offer_id=saved.id))
@@ -117,7 +106,7 @@ def change_offer(offer_id: int, action: str):
     try:
         attempt(lambda: services.submit(offer) if action == "submit" else services.close(offer))
     except OfferRuleError as error:
-        flash(offer_rule_text(error), "error")
+        flash(error_text(error), "error")
     else:
         flash(_("The offer is sent to the municipality for review.") if action == "submit"
               else _("The offer is closed."), "success")
@@ -234,8 +223,8 @@ def invite():
         try:
             attempt(lambda: auth_services.invite_provider(_organisation(), form.email.data,
                                                           current_user.user))
-        except auth_services.EmailTaken:
-            form.email.errors.append(_("This address already has an account."))
+        except auth_services.EmailTaken as error:
+            form.email.errors.append(error_text(error))
         else:
             flash(_("The invitation is sent."), "success")
             return redirect(url_for("provider.home"))

@@ -18,6 +18,7 @@ from ..allocation.explain import told_reason
 from ..caseworker import services as priority
 from ..extensions import db
 from ..forms import ActionForm
+from ..messages import error_text
 from ..models import (AllocationRun, Offer, Role, Round, RoundState, RunStatus, TransitionError,
                       YouthProfile)
 from ..unit_of_work import after_commit, attempt
@@ -49,8 +50,8 @@ def edit(round_id: int | None = None):
     if form.validate_on_submit():
         try:
             saved = attempt(lambda: services.save(round_, _admin(), **_fields(form)))
-        except RoundRuleError:
-            flash(_("An allocated round can no longer be changed."), "error")
+        except RoundRuleError as error:
+            flash(error_text(error), "error")
         else:
             flash(_("The round is saved."), "success")
             return redirect(url_for("rounds.show", round_id=saved.id))
@@ -113,18 +114,11 @@ def step(round_id: int, action: str):
     round_ = _round(round_id)
     try:
         attempt(lambda: services.step(round_, action, _admin()))
-    except (TransitionError, allocation.RunError):
-        flash(_("That step is not possible now (the round is %(state)s).",
-                state=_state_name(db.session.get(Round, round_id).state)), "error")
+    except (TransitionError, allocation.RunError) as error:
+        flash(error_text(error, state=db.session.get(Round, round_id).state), "error")
     else:
         flash(str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
-
-
-def _state_name(state: RoundState) -> str:
-    return {RoundState.DRAFT: _("a draft"), RoundState.OPEN: _("open"),
-            RoundState.CLOSED: _("closed"), RoundState.ALLOCATED: _("allocated"),
-            RoundState.PUBLISHED: _("published"), RoundState.FINISHED: _("finished")}[state]
 
 
 @bp.post("/admin/rounds/<int:round_id>/runs")
@@ -133,9 +127,7 @@ def start_run(round_id: int):
     try:
         run = attempt(lambda: allocation.start_run(round_, _admin()))
     except allocation.RunError as error:
-        flash(_("A run of this round is already going on: wait for it, or stop it.")
-              if error.code == "already_running"
-              else _("Close the round before running the allocation."), "error")
+        flash(error_text(error), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
     app, run_id = current_app._get_current_object(), run.id
     # The worker reads the run's row: it starts once the request has committed it.
@@ -226,8 +218,8 @@ def stop_run(run_id: int):
     run = _run(run_id)
     try:
         attempt(lambda: allocation.stop(run, _admin()))
-    except allocation.RunError:
-        flash(_("The run has already ended."), "error")
+    except allocation.RunError as error:
+        flash(error_text(error), "error")
     else:
         flash(_("The run is stopped. Nothing of it is kept."), "success")
     return redirect(url_for("rounds.show", round_id=run.round_id))
@@ -245,14 +237,7 @@ def _redirect_with(round_id: int, call, done: str):
     try:
         attempt(call)
     except RoundRuleError as error:
-        flash({"unknown_pair": _("No such young person or offer in this round."),
-               "unknown_override": _("No such decision."),
-               "not_published": _("Places can be offered by hand once the round is "
-                                  "published."),
-               "full": _("That offer has no free place."),
-               "already_offered": _("This young person already has this place or an "
-                                    "offer of it.")}.get(error.code, error.code),
-              "error")
+        flash(error_text(error), "error")
     else:
         flash(done, "success")
     return redirect(url_for("rounds.show", round_id=round_id))

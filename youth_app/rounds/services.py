@@ -23,9 +23,7 @@ LOCAL = ZoneInfo("Europe/Stockholm")
 
 
 class RoundRuleError(DomainError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """``code`` says which rule (``messages``)."""
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -50,7 +48,7 @@ def save(round_: Round | None, admin: User, **fields) -> Round:
     """Create a round (in draft) or change one that has not been allocated yet."""
     if round_ is not None and round_.state not in (RoundState.DRAFT, RoundState.OPEN,
                                                    RoundState.CLOSED):
-        raise RoundRuleError("not_editable")
+        raise RoundRuleError("round_not_editable")
     if round_ is None:
         round_ = Round(state=RoundState.DRAFT)
         db.session.add(round_)

@@ -13,6 +13,7 @@ from ..security import local_target
 from ..consent import services as consent
 from ..extensions import db
 from ..forms import ActionForm
+from ..messages import error_text
 from ..models import District, OutgoingMessage, Round, SignUp, SignUpStatus
 from ..placements import services as placements
 from ..placements.services import PlacementError
@@ -59,23 +60,6 @@ def choices(round_id: int):
                            eligibility=services.eligibility(youth, round_), form=ActionForm())
 
 
-def choice_error_text(error: ChoiceError) -> str:
-    texts = {
-        "too_young": _("You are too young for this round."),
-        "too_old": _("You are too old for this round."),
-        "not_resident": _("This round is only for young people who live in the municipality."),
-        "window_closed": _("The application period is closed, so your choices can no longer "
-                           "be changed."),
-        "duplicate": _("You have already chosen this."),
-        "too_many": _("You have already made as many choices as this round allows. Remove "
-                      "one first."),
-        "not_in_round": _("That offer is not part of this round."),
-        "age": _("That offer is not for your age."),
-        "not_open": _("That activity does not take sign-ups."),
-    }
-    return texts[error.code]
-
-
 @bp.post("/rounds/<int:round_id>/choices/<action>/<int:offer_id>")
 def change_choice(round_id: int, action: str, offer_id: int):
     """Add, remove or move one choice; each is a button, so no mouse is needed."""
@@ -86,7 +70,7 @@ def change_choice(round_id: int, action: str, offer_id: int):
         new_order = services.reordered(order, action, offer_id)
         attempt(lambda: services.save_choices(youth, round_, new_order))
     except ChoiceError as error:
-        flash(choice_error_text(error), "error")
+        flash(error_text(error), "error")
     except ValueError:
         abort(400)
     else:
@@ -109,7 +93,7 @@ def reorder_choices(round_id: int):
     try:
         attempt(lambda: services.save_choices(youth, round_, order))
     except ChoiceError as error:
-        flash(choice_error_text(error), "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Your choices are saved."), "success")
     return redirect(url_for("youth.choices", round_id=round_id))
@@ -121,7 +105,7 @@ def sign_up(offer_id: int):
     try:
         entry = attempt(lambda: services.sign_up(youth, offer_id))
     except ChoiceError as error:
-        flash(choice_error_text(error), "error")
+        flash(error_text(error), "error")
     else:
         if entry.status is SignUpStatus.CONFIRMED:
             flash(_("You have a place. Welcome!"), "success")
@@ -142,25 +126,15 @@ def cancel_sign_up(offer_id: int):
     return redirect(url_for("catalogue.show", offer_id=offer_id))
 
 
-def placement_error_text(error: PlacementError) -> str:
-    return {
-        "not_found": _("That offer was not found."),
-        "already_answered": _("You have already answered this offer."),
-        "too_late": _("The deadline to answer has passed."),
-        "consent_needed": _("A guardian must give consent before you can accept a job. "
-                            "We have sent them a link; ask them to open it."),
-    }[error.code]
-
-
 @bp.post("/placements/<int:placement_id>/<any(accept, decline):answer>")
 def answer(placement_id: int, answer: str):
     youth = _youth()
     try:
         attempt(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
     except PlacementError as error:
-        if error.code == "not_found":
+        if error.code == "placement_not_found":
             abort(404)
-        flash(placement_error_text(error), "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Thank you, your place is confirmed.") if answer == "accept"
               else _("You have declined the place. It goes to someone else."), "success")

@@ -19,7 +19,8 @@ from ..models import (AllocationMode, Application, DomainError, Offer, OfferStat
 
 
 class Ineligible(enum.Enum):
-    """Why a youth may not apply in a round; each has a sentence in ``routes``."""
+    """Why a youth may not apply in a round: My page says each (``youth/home.html``);
+    saving choices refuses with the first as a ``ChoiceError`` code (``messages``)."""
 
     TOO_YOUNG = "too_young"
     TOO_OLD = "too_old"
@@ -65,7 +66,6 @@ class ChoiceError(DomainError):
 
     def __init__(self, code: str, offer_id: int | None = None):
         super().__init__(code)
-        self.code = code
         self.offer_id = offer_id
 
 
