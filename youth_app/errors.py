@@ -78,7 +78,7 @@ def _roll_back() -> None:
     try:
         db.session.rollback()
     except sa.exc.SQLAlchemyError:
-        db.session.invalidate()
+        db.session().invalidate()  # the scoped session does not pass invalidate() on
 
 
 def log_unexpected(error: Exception) -> None:

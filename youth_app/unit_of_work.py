@@ -48,6 +48,8 @@ ATTEMPTS = 20
 
 #: ``g`` key: the functions to run after this request's commit (set while a view runs).
 _AFTER_COMMIT = "_unit_of_work_after_commit"
+#: The attribute that marks a wrapped view.
+_MARK = "unit_of_work"
 
 
 def init_app(app: Flask) -> None:
@@ -59,7 +61,7 @@ def init_app(app: Flask) -> None:
 
 
 def is_wrapped(view: Callable) -> bool:
-    return getattr(view, "unit_of_work", False)
+    return getattr(view, _MARK, False)
 
 
 def one_unit_of_work(view: Callable) -> Callable:
@@ -86,7 +88,7 @@ def one_unit_of_work(view: Callable) -> Callable:
             return response
         raise AssertionError("unreachable")
 
-    wrapper.unit_of_work = True
+    setattr(wrapper, _MARK, True)
     return wrapper
 
 
@@ -111,7 +113,7 @@ def _roll_back() -> None:
     try:
         db.session.rollback()
     except sa.exc.SQLAlchemyError:
-        db.session.invalidate()
+        db.session().invalidate()
 
 
 class _RequestState:

@@ -365,3 +365,21 @@ def test_a_run_is_not_started_when_its_request_rolls_back(app, client_as, closed
 def test_after_commit_belongs_to_a_request(app):
     with app.app_context(), pytest.raises(RuntimeError):
         unit_of_work.after_commit(lambda: None)
+
+
+def test_a_rollback_that_fails_as_well_gives_the_connection_up(app, monkeypatch):
+    """The database went away mid-request: even the rollback fails. The connection is
+    then dropped (not returned to the pool), and the error page can still be shown."""
+    from youth_app import errors
+
+    def unreachable(_session):
+        raise sa.exc.OperationalError("ROLLBACK", {}, sqlite3.OperationalError("gone"))
+
+    for roll_back in (unit_of_work._roll_back, errors._roll_back):
+        with app.test_request_context():
+            pooled = db.session.connection().connection
+            with monkeypatch.context() as patch:
+                patch.setattr(Session, "rollback", unreachable)
+                roll_back()
+            assert not pooled.is_valid  # dropped, not handed to the next request
+            assert db.session.scalar(sa.text("SELECT 1")) == 1
