@@ -7,7 +7,8 @@ from flask import Flask
 from flask_babel import format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, facts, i18n, logs, security, sqlite, untrusted  # noqa: F401  (sqlite: engine events)
+from . import access, facts, i18n, logs, security, unit_of_work, untrusted
+from . import sqlite  # noqa: F401  (imported for its engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     untrusted.init_app(app)  # before the blueprints: their <int:...> use its converter
     register_blueprints(app)
+    unit_of_work.init_app(app)  # after the blueprints: every view commits through it
     register_hooks(app)
     register_errorhandlers(app)
     register_cli(app)

@@ -4,6 +4,9 @@ SQLite lets one writer in at a time: a transaction that read before another comm
 fails with "database is locked" (or a stale snapshot) when it tries to write. PostgreSQL
 reports serialisation failures and deadlocks the same way. Each is safe to run again
 from the start, after a rollback.
+
+A request is retried as a whole by ``youth_app.unit_of_work``; ``run_and_commit`` is
+for work outside a request (the allocation worker, ``flask`` commands).
 """
 from __future__ import annotations
 
@@ -20,9 +23,16 @@ RETRYABLE = ("database is locked", "database table is locked", "could not serial
              "deadlock detected")
 
 
-def _retryable(error: sa.exc.OperationalError) -> bool:
+def retryable(error: sa.exc.OperationalError) -> bool:
+    """Whether the database gave up on this transaction only because it lost a race."""
     text = str(error.orig).lower()
     return any(marker in text for marker in RETRYABLE)
+
+
+def back_off(attempt: int) -> None:
+    """A short random wait before attempt ``attempt + 1``, longer after each loss, so
+    two losers do not meet again at once."""
+    time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
 
 
 def run_and_commit(work: Callable[[], T], attempts: int = 20) -> T:
@@ -34,9 +44,9 @@ def run_and_commit(work: Callable[[], T], attempts: int = 20) -> T:
             return result
         except sa.exc.OperationalError as error:
             db.session.rollback()
-            if not _retryable(error) or attempt == attempts - 1:
+            if not retryable(error) or attempt == attempts - 1:
                 raise
-            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+            back_off(attempt)
     raise AssertionError("unreachable")
 
 

@@ -146,3 +146,11 @@ class Form(FlaskForm):
             if formdata is _Auto and request.is_json and not request.form:
                 return None
             return super().wrap_formdata(form, formdata)
+
+
+class ActionForm(Form):
+    """A button that changes something: only the CSRF token, nothing to fill in.
+
+    A view need not validate it: ``CSRFProtect`` (``extensions.csrf``) refuses a POST
+    without a valid token before any view runs (the product's 400 page), and there is no
+    field that could be wrong. Rendered, it gives the token to a button's form."""

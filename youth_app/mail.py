@@ -38,6 +38,7 @@ FIRST_RETRY = timedelta(minutes=1)
 BATCH = 200
 
 _OUTBOX = "youth_app.mail.outbox"
+_SAVEPOINTS = "youth_app.mail.savepoints"
 
 
 def send(recipient: str, subject: str, body: str, kind: str,
@@ -77,13 +78,32 @@ def _note_new_messages(session: Session, _context) -> None:
                  if isinstance(obj, OutgoingMessage))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_messages(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction) -> None:
+    """Where the outbox stood when a SAVEPOINT began (``unit_of_work.attempt``)."""
+    if transaction.nested:
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = \
+            len(session.info.get(_OUTBOX, []))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_messages(session: Session, previous_transaction) -> None:
+    """A rollback forgets the messages it took back: all of them, or, for a SAVEPOINT,
+    those written since it began (the ones before it are still to be sent)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_OUTBOX, None)
+        session.info.pop(_SAVEPOINTS, None)
+    elif previous_transaction.nested:
+        mark = session.info.get(_SAVEPOINTS, {}).pop(previous_transaction, None)
+        if mark is not None:
+            del session.info.get(_OUTBOX, [])[mark:]
 
 
 @event.listens_for(Session, "after_commit")
 def _deliver_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: its messages wait for the real commit
+    session.info.pop(_SAVEPOINTS, None)
     noted = session.info.pop(_OUTBOX, None)
     if not noted:
         return

@@ -186,7 +186,9 @@ def wait_minutes(wait: timedelta) -> int:
 
 
 def record_failed_login(email: str) -> None:
+    """Count a failure now (flushed, so its time is before any wait computed after it)."""
     db.session.add(LoginAttempt(email=_account(email), ip_address=client_ip()))
+    db.session.flush()
 
 
 def clear_failed_logins(email: str) -> None:

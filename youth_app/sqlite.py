@@ -4,8 +4,9 @@ Python's sqlite3 module, left to itself, runs SELECTs outside any transaction an
 begins one only at the first write. Two sign-ups could then both count 4 of 5 places
 taken and both take the fifth. SQLAlchemy's documented remedy: switch the driver's own
 transaction handling off and emit BEGIN ourselves, so reads and writes of one unit of
-work form one transaction; a loser of a race then fails and is retried
-(``youth_app.db_retry``). Foreign keys are switched on too (SQLite's default is off).
+work form one transaction (and SAVEPOINT works, ``unit_of_work.attempt``); a loser of a
+race then fails and is run again (``youth_app.unit_of_work``, ``youth_app.db_retry``).
+Foreign keys are switched on too (SQLite's default is off).
 """
 from __future__ import annotations
 

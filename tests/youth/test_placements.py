@@ -63,7 +63,7 @@ def test_another_youths_offer_is_not_found(youth):
     other = factories.youth_profile(born=date(2011, 2, 2))
     with pytest.raises(PlacementError) as caught:
         placements.answer(other, placement.id, accept=True)
-    assert caught.value.code == "not_found"
+    assert caught.value.code == "placement_not_found"
 
 
 def test_reminder_two_days_before_then_expiry(youth):

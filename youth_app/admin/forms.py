@@ -7,9 +7,6 @@ from wtforms.validators import DataRequired, Length
 from ..forms import Form
 
 
-class ActionForm(Form):
-    """A button that changes something: only the CSRF token."""
-
 
 class PaperConsentForm(Form):
     guardian_name = StringField(_l("Guardian who signed"),

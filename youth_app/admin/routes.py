@@ -7,10 +7,13 @@ from flask_login import current_user
 from .. import exports
 from ..consent import services as consent
 from ..extensions import db
+from ..forms import ActionForm
+from ..messages import error_text
 from ..models import Placement
+from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
-from .forms import ActionForm, PaperConsentForm
+from .forms import PaperConsentForm
 from .services import AdminRuleError
 
 
@@ -32,13 +35,10 @@ def organisations():
 
 @bp.post("/organisations/<int:organisation_id>/approve")
 def approve_organisation(organisation_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         organisation = services.approve_organisation(organisation_id, current_user.user)
     except AdminRuleError:
         abort(404)
-    db.session.commit()
     flash(_("%(name)s is approved.", name=organisation.name), "success")
     return redirect(url_for("admin.organisations"))
 
@@ -51,16 +51,12 @@ def offers():
 
 @bp.post("/offers/<int:offer_id>/<any(publish, return):decision>")
 def review_offer(offer_id: int, decision: str):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        offer = services.review_offer(offer_id, decision == "publish", current_user.user)
+        offer = attempt(lambda: services.review_offer(offer_id, decision == "publish",
+                                                      current_user.user))
     except AdminRuleError as error:
-        flash(_("Approve the organisation before publishing its offers.")
-              if error.code == "organisation_not_approved"
-              else _("The offer is not waiting for review."), "error")
+        flash(error_text(error), "error")
     else:
-        db.session.commit()
         flash(_("%(title)s is published.", title=offer.title) if decision == "publish"
               else _("%(title)s is returned to the provider.", title=offer.title), "success")
     return redirect(url_for("admin.offers"))
@@ -72,7 +68,6 @@ def hours():
     if form.validate_on_submit():
         ids = request.form.getlist("attendance", type=record_id)
         count = services.approve_hours(ids, current_user.user)
-        db.session.commit()
         flash(_("Approved: %(count)d.", count=count), "success")
         return redirect(url_for("admin.hours"))
     return render_template("admin/hours.html", rows=services.hours_waiting(), form=form)
@@ -99,7 +94,6 @@ def record_consent(placement_id: int):
     form = PaperConsentForm()
     if form.validate_on_submit():
         consent.record_paper(placement, form.guardian_name.data, current_user.user)
-        db.session.commit()
         flash(_("Paper consent is recorded."), "success")
     else:
         flash(_("Write the name of the guardian who signed."), "error")

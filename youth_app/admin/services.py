@@ -33,9 +33,7 @@ def recent_messages(limit: int = 100) -> list[OutgoingMessage]:
 
 
 class AdminRuleError(DomainError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """``code`` says which rule (``messages``)."""
 
 
 def organisations() -> list[Organisation]:
@@ -47,7 +45,7 @@ def organisations() -> list[Organisation]:
 def approve_organisation(organisation_id: int, admin: User) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise AdminRuleError("not_found")
+        raise AdminRuleError("organisation_not_found")
     organisation.approved_at = organisation.approved_at or utcnow()
     audit.record("organisation.approved", organisation, actor=admin)
     return organisation

@@ -10,10 +10,11 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import home_endpoint
-from ..db_retry import run_and_commit
 from ..extensions import db
-from ..security import local_target, remember_device, wait_minutes
+from ..messages import error_text
 from ..models import District
+from ..security import local_target, remember_device, wait_minutes
+from ..unit_of_work import attempt
 from . import bp, services
 from . import second_factor
 from .forms import CodeForm, EmailForm, LoginForm, ProviderRegistrationForm, ResetPasswordForm, \
@@ -35,13 +36,11 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
     result = services.authenticate(form.email.data, form.password.data)
-    if result.outcome is not LoginOutcome.OK:
-        db.session.commit()  # keep the failed attempt, for throttling
+    if result.outcome is not LoginOutcome.OK:  # answered, not raised: the attempt is kept
         return _refused_login(form, result)
     if session.get("language"):
         result.user.preferred_language = session["language"]
     sign_in(result.user)
-    db.session.commit()
     target = _safe_next(url_for(home_endpoint(result.user.role)))
     if result.user.role.is_staff:  # a known device only once the code is right too
         return redirect(url_for("auth.second_factor", next=target))
@@ -64,9 +63,9 @@ def second_factor_code():
     if form.validate_on_submit():
         if second_factor.verify(login, form.code.data, secret):
             session.pop("totp_setup", None)
-            db.session.commit()
             return remember_device(redirect(target), current_user.user)
-        db.session.commit()  # keep the failed attempt, for throttling
+        # The page is answered (429 too), not raised, so the request keeps the failed
+        # attempt that throttles the next one.
         wait = second_factor.wait(current_user.user)
         form.code.errors.append(_wrong_code_text(wait))
         status = 200 if wait is None else 429
@@ -108,7 +107,6 @@ def _refused_login(form: LoginForm, result: services.LoginResult):
 def logout():
     audit.record("auth.logout", current_user.user)
     sign_out(current_user._get_current_object())
-    db.session.commit()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
 
@@ -125,21 +123,18 @@ def register_youth():
     if not form.validate_on_submit():
         return render_template("auth/register_youth.html", form=form)
     try:
-        run_and_commit(lambda: services.register_youth(
+        attempt(lambda: services.register_youth(
             first_name=form.first_name.data, last_name=form.last_name.data,
             number=form.parsed_number, email=form.email.data, phone=form.phone.data,
             district_id=form.district.data, password=form.password.data,
             language=session.get("language"), school_year=form.school_year.data,
             languages=form.languages.data))
-    except services.EmailTaken:
-        form.email.errors.append(_("An account with this e-mail address exists. Log in, "
-                                   "or choose a new password if you forgot it."))
-    except services.PersonalNumberTaken:
-        form.personal_number.errors.append(_("An account with this number exists. Log in "
-                                             "with it, or contact us for help."))
+    except services.EmailTaken as error:
+        form.email.errors.append(error_text(error))
+    except services.PersonalNumberTaken as error:
+        form.personal_number.errors.append(error_text(error))
     else:
         return render_template("auth/check_email.html", email=form.email.data)
-    db.session.rollback()
     return render_template("auth/register_youth.html", form=form)
 
 
@@ -149,20 +144,17 @@ def register_provider():
     if not form.validate_on_submit():
         return render_template("auth/register_provider.html", form=form)
     try:
-        run_and_commit(lambda: services.register_provider(
+        attempt(lambda: services.register_provider(
             organisation_name=form.organisation_name.data, kind=form.kind.data,
             org_number=form.org_number.data, contact_name=form.contact_name.data,
             phone=form.phone.data, email=form.email.data, password=form.password.data,
             language=session.get("language")))
-    except services.EmailTaken:
-        form.email.errors.append(_("An account with this e-mail address exists. Log in, "
-                                   "or choose a new password if you forgot it."))
-    except services.OrgNumberTaken:
-        form.org_number.errors.append(_("This organisation is already registered. Ask its "
-                                        "contact person to invite you."))
+    except services.EmailTaken as error:
+        form.email.errors.append(error_text(error))
+    except services.OrgNumberTaken as error:
+        form.org_number.errors.append(error_text(error))
     else:
         return render_template("auth/check_email.html", email=form.email.data)
-    db.session.rollback()
     return render_template("auth/register_provider.html", form=form)
 
 
@@ -172,7 +164,6 @@ def confirm_email(token: str):
     if user is None:
         flash(_("The link is wrong or too old. Ask for a new one below."), "error")
         return redirect(url_for("auth.resend_confirmation"))
-    db.session.commit()
     flash(_("Thank you, your e-mail address is confirmed. You can log in now."), "success")
     return redirect(url_for("auth.login"))
 
@@ -184,7 +175,6 @@ def resend_confirmation():
         user = services.find_user(form.email.data)
         if user and user.email_confirmed_at is None:
             services.send_confirmation(user)
-            db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/resend_confirmation.html", form=form)
 
@@ -194,7 +184,6 @@ def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data, reset=True)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -208,7 +197,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
-        db.session.commit()
         flash(_("Your new password is saved. Log in with it."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)

@@ -23,15 +23,15 @@ RESET_SALT = "reset-password"
 
 
 class EmailTaken(DomainError):
-    pass
+    code = "email_taken"
 
 
 class PersonalNumberTaken(DomainError):
-    pass
+    code = "personal_number_taken"
 
 
 class OrgNumberTaken(DomainError):
-    pass
+    code = "org_number_taken"
 
 
 class LoginOutcome(enum.Enum):
@@ -77,7 +77,7 @@ def authenticate(email: str, password: str) -> LoginResult:
 
 def _new_user(email: str, password: str, role: Role, language: str | None) -> User:
     if find_user(email):
-        raise EmailTaken(email)
+        raise EmailTaken()
     return User(email=email.strip().lower(), password_hash=security.hash_password(password),
                 role=role, preferred_language=language)
 
@@ -133,7 +133,7 @@ def _add_account(user: User) -> None:
         if "org_number" in clash:
             raise OrgNumberTaken() from None
         if "email" in clash:
-            raise EmailTaken(user.email) from None
+            raise EmailTaken() from None
         raise
 
 
@@ -204,10 +204,16 @@ def reset_link(user: User) -> str:
 
 
 def invite_provider(organisation: Organisation, email: str, invited_by: User) -> User:
-    """A colleague's account, without a password until they choose one by the link."""
-    user = _new_user(email, secrets.token_urlsafe(32), Role.PROVIDER, invited_by.preferred_language)
-    user.organisation = organisation
-    _add_account(user)
+    """A colleague's account, without a password until they choose one by the link.
+    An address with an account already is ``colleague_email_taken``: the inviter, not
+    the owner, is told."""
+    try:
+        user = _new_user(email, secrets.token_urlsafe(32), Role.PROVIDER,
+                         invited_by.preferred_language)
+        user.organisation = organisation
+        _add_account(user)
+    except EmailTaken:
+        raise EmailTaken("colleague_email_taken") from None
     subject, body = _in_users_language(user, lambda: (
         _("You are invited to %(organisation)s", organisation=organisation.name),
         _("Hello!\n\n%(name)s has invited you to post summer jobs and activities for "

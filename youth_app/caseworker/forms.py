@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, HiddenField, SearchField, SelectChoice,
@@ -9,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import DateRange
 from ..forms import Form as FlaskForm  # the app's base form: see youth_app/forms.py
+from ..messages import text
 from . import csv_import, services
 
 #: The size limit as the form states it.
@@ -47,10 +47,11 @@ class MembershipForm(FlaskForm):
 
 
 def expiry_problem_text(problem: str) -> str:
+    """``services.expiry_problem``'s answer as the caseworker reads it (the same sentences
+    as the service's own refusal)."""
     if problem == "past":
-        return _("The date has passed. Give today's date or a later one.")
-    return _("The date is too far ahead. Give a date no later than %(date)s.",
-             date=services.latest_expiry().isoformat())
+        return text("expiry_past")
+    return text("expiry_too_far", date=services.latest_expiry().isoformat())
 
 
 class ImportForm(MembershipForm):
@@ -76,7 +77,3 @@ class ApartForm(FlaskForm):
         validators=[DataRequired(), Length(max=2000)],
         description=_l("These young people will never be placed on the same offer. "
                        "No reason is recorded."))
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token."""

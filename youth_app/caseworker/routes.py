@@ -6,9 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import ActionForm
+from ..messages import error_text
 from ..models import PriorityGroup, YouthProfile
+from ..unit_of_work import attempt
 from . import bp, csv_import, services
-from .forms import (MAX_FILE_SIZE, ActionForm, ApartForm, ConfirmImportForm, ImportForm,
+from .forms import (MAX_FILE_SIZE, ApartForm, ConfirmImportForm, ImportForm,
                     MembershipForm, SearchForm)
 from .services import PriorityError
 
@@ -23,7 +26,6 @@ def home():
     results = services.search(form.q.data) if form.q.data and form.validate() else None
     if results is not None:
         services.record_read("search", _me(), results=len(results))
-        db.session.commit()
     return render_template("caseworker/home.html", form=form, results=results,
                            groups=services.groups(), counts=services.counts())
 
@@ -35,7 +37,6 @@ def group(group_id: int):
         abort(404)
     members = services.members(group)
     services.record_read("group", _me(), group=group.code, members=len(members))
-    db.session.commit()
     return render_template("caseworker/group.html", group=group, members=members,
                            form=ActionForm())
 
@@ -49,25 +50,20 @@ def youth(youth_id: int):
     if form.validate_on_submit():
         group = db.session.get(PriorityGroup, form.group.data)
         services.add(youth, group, form.reason.data or "", form.expires_on.data, _me())
-        db.session.commit()
         flash(_("The young person is in the group."), "success")
         return redirect(url_for("caseworker.youth", youth_id=youth_id))
     services.record_read("youth", _me(), youth_id=youth.id)
-    db.session.commit()
     return render_template("caseworker/youth.html", youth=youth, form=form,
                            memberships=services.memberships(youth), action_form=ActionForm())
 
 
 @bp.post("/memberships/<int:membership_id>/remove")
 def remove_membership(membership_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     youth_id = request.form.get("youth_id", type=int)
     try:
         services.remove(membership_id, _me())
     except PriorityError:
         abort(404)
-    db.session.commit()
     flash(_("The young person is no longer in the group."), "success")
     return redirect(url_for("caseworker.youth", youth_id=youth_id) if youth_id
                     else url_for("caseworker.home"))
@@ -108,10 +104,8 @@ def confirm_import():
 
 def _import(plan: csv_import.Plan, form: ConfirmImportForm):
     try:
-        imported = csv_import.apply(plan, form.replace.data, _me())
-        db.session.commit()
+        imported = attempt(lambda: csv_import.apply(plan, form.replace.data, _me()))
     except sa.exc.IntegrityError:  # another import added one of them at this very moment
-        db.session.rollback()
         return _changed_meanwhile(csv_import.from_token(form.token.data, _me())[0])
     flash(_("Imported. New in the group: %(added)d. Replaced: %(changed)d. "
             "Kept as they were: %(kept)d.", added=imported.added, changed=imported.changed,
@@ -121,13 +115,12 @@ def _import(plan: csv_import.Plan, form: ConfirmImportForm):
 
 def _show_preview(plan: csv_import.Plan, upload: ImportForm):
     """The preview page, and its ``priority.read`` row (it shows names next to a group).
-    Rendered before the commit, so the page does not reload every young person."""
+    Rendered before the request commits, so the page does not reload every young person."""
     confirm = None if plan.errors else ConfirmImportForm(
         formdata=None, token=csv_import.token(plan, _me()))
     page = render_template("caseworker/import_preview.html", plan=plan, form=upload,
                            confirm=confirm, line_error_text=_line_error_text)
     services.record_read("import_preview", _me(), group=plan.group.code, lines=plan.lines)
-    db.session.commit()
     return page
 
 
@@ -177,33 +170,23 @@ def apart():
     form = ApartForm()
     if form.validate_on_submit():
         try:
-            services.add_apart_group(form.numbers.data.split(), _me())
+            attempt(lambda: services.add_apart_group(form.numbers.data.split(), _me()))
         except PriorityError as error:
-            db.session.rollback()
-            form.numbers.errors.append({
-                "apart_invalid": _("A line is not a valid personal identity number."),
-                "apart_unknown": _("A number belongs to no registered young person."),
-                "apart_too_few": _("Give at least two different young people."),
-            }[error.code])
+            form.numbers.errors.append(error_text(error))
         else:
-            db.session.commit()
             flash(_("The group is saved."), "success")
             return redirect(url_for("caseworker.apart"))
     groups = services.apart_groups()
     services.record_read("apart", _me(), groups=len(groups))
-    db.session.commit()
     return render_template("caseworker/apart.html", form=form, groups=groups,
                            action_form=ActionForm())
 
 
 @bp.post("/apart/<int:group_id>/remove")
 def remove_apart(group_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         services.remove_apart_group(group_id, _me())
     except PriorityError:
         abort(404)
-    db.session.commit()
     flash(_("The group is removed."), "success")
     return redirect(url_for("caseworker.apart"))

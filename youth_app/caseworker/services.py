@@ -26,9 +26,7 @@ EXPIRY_YEARS = 5
 
 
 class PriorityError(DomainError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """``code`` says which rule (``messages``)."""
 
 
 def record_read(what: str, caseworker: User, **details) -> None:
@@ -153,14 +151,16 @@ def _check(group: PriorityGroup, expires_on: date | None) -> None:
     if group.automatic:
         raise PriorityError("automatic")
     problem = expiry_problem(expires_on)
-    if problem:
-        raise PriorityError(f"expiry_{problem}")
+    if problem == "past":
+        raise PriorityError("expiry_past")
+    if problem == "too_far":
+        raise PriorityError("expiry_too_far", date=latest_expiry().isoformat())
 
 
 def remove(membership_id: int, caseworker: User) -> None:
     membership = db.session.get(PriorityMembership, membership_id)
     if membership is None:
-        raise PriorityError("not_found")
+        raise PriorityError("membership_not_found")
     audit.record("priority.removed", membership, actor=caseworker,
                  group=membership.group.code, youth_id=membership.youth_id)
     db.session.delete(membership)
@@ -187,7 +187,7 @@ def add_apart_group(numbers: list[str], caseworker: User) -> ApartGroup:
     for cell in numbers:
         youth, error = find(cell)
         if error:
-            raise PriorityError(f"apart_{error}")
+            raise PriorityError("apart_invalid" if error == "invalid" else "apart_unknown")
         youths.append(youth)
     youths = list(dict.fromkeys(youths))
     if len(youths) < 2:
@@ -203,7 +203,7 @@ def add_apart_group(numbers: list[str], caseworker: User) -> ApartGroup:
 def remove_apart_group(group_id: int, caseworker: User) -> None:
     group = db.session.get(ApartGroup, group_id)
     if group is None:
-        raise PriorityError("not_found")
+        raise PriorityError("apart_group_not_found")
     audit.record("apart.removed", group, actor=caseworker)
     db.session.delete(group)
     db.session.flush()

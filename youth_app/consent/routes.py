@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import Placement
 from . import bp, services
@@ -17,6 +16,6 @@ def give(token: str):
     placement = db.session.get(Placement, consent.placement_id)
     form = ConsentForm()
     if consent.given_at is None and form.validate_on_submit():
-        run_and_commit(lambda: services.give(consent, form.name.data))
+        services.give(consent, form.name.data)
     return render_template("consent/give.html", consent=consent, placement=placement,
                            form=form)

@@ -4,7 +4,6 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..security import local_target
 from . import bp, services
 from .forms import AccessibilityReportForm, LanguageForm
@@ -21,7 +20,6 @@ def accessibility():
     if form.validate_on_submit():
         services.report_accessibility_problem(form.page.data or "", form.problem.data,
                                               form.email.data or "")
-        db.session.commit()
         flash(_("Thank you. Your report has been sent to us."), "success")
         return redirect(url_for("main.accessibility"))
     return render_template("main/accessibility.html", form=form)
@@ -40,5 +38,4 @@ def set_language():
         session["language"] = language
         if current_user.is_authenticated:
             current_user.user.preferred_language = language
-            db.session.commit()
     return redirect(local_target(request.form.get("next", "")) or url_for("main.index"))

@@ -50,7 +50,21 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
 
 
 class DomainError(Exception):
-    """A rule of the domain forbids what was asked; views turn it into a message."""
+    """A rule of the domain forbids what was asked; views turn it into a message.
+
+    ``code`` names the rule, unique across the app: ``messages.error_text`` says it in
+    the user's language (every code raised has a sentence there; a test checks). A
+    subclass whose errors all mean one thing sets ``code`` on the class. Values the
+    sentence needs come as keyword arguments, kept in ``params``.
+    """
+
+    code = "domain_error"
+
+    def __init__(self, code: str | None = None, **params):
+        super().__init__(code or self.code)
+        if code is not None:
+            self.code = code
+        self.params = params
 
 
 def transition(obj, *conditions, **values) -> bool:
@@ -59,7 +73,7 @@ def transition(obj, *conditions, **values) -> bool:
 
     Of two requests that try at once, the second waits for the first to commit and then
     finds nothing to change (PostgreSQL re-checks the condition on the new row; SQLite
-    lets one writer in and the other is retried by ``db_retry``). Returns whether this
+    lets one writer in and the other is run again by ``unit_of_work``). Returns whether this
     transaction won; ``obj`` then holds the new values, and otherwise what is in the
     database now, so the caller can say why.
     """

@@ -51,7 +51,10 @@ DEFAULT_POLICY = {
 
 
 class TransitionError(DomainError):
-    """The round's state does not allow the step asked for."""
+    """The round's state does not allow the step asked for; ``params["state"]`` is the
+    state it is in (in the database, when another request moved it first)."""
+
+    code = "wrong_state"
 
 
 class Round(db.Model):
@@ -116,7 +119,7 @@ class Round(db.Model):
         old = self.state
         if not self.can_move_to(state) or \
                 not transition(self, Round.state == old, state=state):
-            raise TransitionError(f"round {self.id}: {old.value} -> {state.value}")
+            raise TransitionError(state=self.state)
 
     def accepts_applications(self, now: datetime) -> bool:
         return (self.state is RoundState.OPEN

@@ -21,9 +21,7 @@ ADULT_AGE = 18
 
 
 class PlacementError(DomainError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """``code`` says which rule (``messages``)."""
 
 
 def for_youth(youth: YouthProfile) -> list[Placement]:
@@ -47,7 +45,7 @@ def answer(youth: YouthProfile, placement_id: int, accept: bool,
     now = now or utcnow()
     placement = db.session.get(Placement, placement_id)
     if placement is None or placement.youth_id != youth.id:
-        raise PlacementError("not_found")
+        raise PlacementError("placement_not_found")
     if accept and needs_consent(placement, now.date()) and not consent.given(placement):
         raise PlacementError("consent_needed")
     in_time = sa.or_(Placement.reply_by.is_(None), Placement.reply_by >= now)

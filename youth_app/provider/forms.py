@@ -103,7 +103,3 @@ def _season(year: int) -> list[str]:
 class InviteForm(Form):
     email = EmailField(_l("Their e-mail address"),
                        validators=[DataRequired(), Email(), Length(max=254)])
-
-
-class ActionForm(Form):
-    """A button that changes something: only the CSRF token."""

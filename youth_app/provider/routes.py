@@ -12,10 +12,13 @@ from flask_login import current_user
 from .. import exports
 from ..auth import services as auth_services
 from ..extensions import db
+from ..forms import ActionForm
+from ..messages import error_text
 from ..models import AllocationMode, District, OfferKind, Round
+from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
-from .forms import ActionForm, InviteForm, OfferForm
+from .forms import InviteForm, OfferForm
 from .services import NotYours, OfferRuleError
 
 
@@ -52,18 +55,6 @@ def _offer_form(offer=None) -> OfferForm:
     return form
 
 
-def offer_rule_text(error: OfferRuleError) -> str:
-    return {
-        "ages": _("The highest age must not be lower than the lowest."),
-        "weeks": _("Choose when the offer takes place."),
-        "job_in_round": _("Summer jobs are shared out in a round; open sign-up is for "
-                          "activities."),
-        "round_needed": _("Choose the round the places are shared out in."),
-        "not_editable": _("A published offer cannot be changed. Contact the municipality."),
-        "not_draft": _("Only a draft can be sent for review."),
-    }[error.code]
-
-
 @bp.route("/offers/new", methods=["GET", "POST"])
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
 def edit_offer(offer_id: int | None = None):
@@ -71,12 +62,11 @@ def edit_offer(offer_id: int | None = None):
     form = _offer_form(offer)
     if form.validate_on_submit():
         try:
-            saved = services.save_offer(_organisation(), offer, **_offer_fields(form))
+            saved = attempt(lambda: services.save_offer(_organisation(), offer,
+                                                        **_offer_fields(form)))
         except OfferRuleError as error:
-            db.session.rollback()
-            flash(offer_rule_text(error), "error")
+            flash(error_text(error), "error")
         else:
-            db.session.commit()
             flash(_("The offer is saved as a draft. Send it for review when it is ready."), "success")
             return redirect(url_for("provider.offer", offer_id=saved.id))
     return render_template("provider/offer_form.html", form=form, offer=offer)
@@ -113,14 +103,11 @@ def offer(offer_id: int):
 @bp.post("/offers/<int:offer_id>/<any(submit, close):action>")
 def change_offer(offer_id: int, action: str):
     offer = _own(offer_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        services.submit(offer) if action == "submit" else services.close(offer)
+        attempt(lambda: services.submit(offer) if action == "submit" else services.close(offer))
     except OfferRuleError as error:
-        flash(offer_rule_text(error), "error")
+        flash(error_text(error), "error")
     else:
-        db.session.commit()
         flash(_("The offer is sent to the municipality for review.") if action == "submit"
               else _("The offer is closed."), "success")
     return redirect(url_for("provider.offer", offer_id=offer_id))
@@ -131,11 +118,9 @@ def copy_offer(offer_id: int):
     offer = _own(offer_id)
     round_id = request.form.get("round", type=record_id)
     round_ = db.session.get(Round, round_id) if round_id else None
-    if not ActionForm().validate_on_submit() or \
-            (round_ is not None and round_ not in services.rounds_for_offers()):
+    if round_ is not None and round_ not in services.rounds_for_offers():
         abort(400)
     new = services.copy(offer, round_)
-    db.session.commit()
     flash(_("A copy is made. Check the weeks and the details, then send it for review."),
           "success")
     return redirect(url_for("provider.edit_offer", offer_id=new.id))
@@ -167,13 +152,10 @@ def print_participants(offer_id: int):
 
 @bp.post("/placements/<int:placement_id>/start")
 def confirm_start(placement_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         placement = services.confirm_start(_organisation(), placement_id, current_user.user)
     except NotYours:
         abort(404)
-    db.session.commit()
     flash(_("The start is confirmed."), "success")
     return redirect(url_for("provider.offer", offer_id=placement.offer_id))
 
@@ -184,17 +166,15 @@ def attendance(offer_id: int):
     days = services.offer_days(offer)
     chosen = _chosen_day(days)
     if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
         try:
             entries = _attendance_entries(offer, chosen)
-            services.record_attendance(offer, chosen, entries, current_user.user)
+            attempt(lambda: services.record_attendance(offer, chosen, entries,
+                                                       current_user.user))
         except ValueError:
             flash(_("Hours must be a number between 0 and 12, for example 6.5."), "error")
         except (OfferRuleError, NotYours):
             abort(400)
         else:
-            db.session.commit()
             flash(_("Attendance is saved."), "success")
             return redirect(url_for("provider.attendance", offer_id=offer_id,
                                     day=chosen.isoformat()))
@@ -241,11 +221,11 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            auth_services.invite_provider(_organisation(), form.email.data, current_user.user)
-        except auth_services.EmailTaken:
-            form.email.errors.append(_("This address already has an account."))
+            attempt(lambda: auth_services.invite_provider(_organisation(), form.email.data,
+                                                          current_user.user))
+        except auth_services.EmailTaken as error:
+            form.email.errors.append(error_text(error))
         else:
-            db.session.commit()
             flash(_("The invitation is sent."), "success")
             return redirect(url_for("provider.home"))
     return render_template("provider/invite.html", form=form,

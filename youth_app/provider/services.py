@@ -25,17 +25,17 @@ ADULT_AGE = 18
 class NotYours(DomainError):
     """Another organisation's object: views answer 404, as if it did not exist."""
 
+    code = "not_yours"
+
 
 class OfferRuleError(DomainError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """``code`` says which rule (``messages``)."""
 
 
 def own_offer(organisation: Organisation, offer_id: int) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.organisation_id != organisation.id:
-        raise NotYours(offer_id)
+        raise NotYours()
     return offer
 
 
@@ -53,7 +53,7 @@ def season_weeks(year: int) -> list[str]:
 def save_offer(organisation: Organisation, offer: Offer | None, **fields) -> Offer:
     """Create a draft or change an offer still in draft or submitted."""
     if offer is not None and not offer.editable:
-        raise OfferRuleError("not_editable")
+        raise OfferRuleError("offer_not_editable")
     if offer is None:
         offer = Offer(organisation=organisation, status=OfferStatus.DRAFT)
         db.session.add(offer)
@@ -148,7 +148,7 @@ def confirm_start(organisation: Organisation, placement_id: int, user: User) -> 
     placement = db.session.get(Placement, placement_id)
     if placement is None or placement.offer.organisation_id != organisation.id \
             or not placement.accepted:
-        raise NotYours(placement_id)
+        raise NotYours()
     placement.start_confirmed_at = placement.start_confirmed_at or utcnow()
     audit.record("placement.start_confirmed", placement, actor=user)
     return placement
@@ -178,7 +178,7 @@ def record_attendance(offer: Offer, day: date, entries: dict[int, tuple[bool, De
     existing = attendance(offer, day)
     for youth_id, (present, hours) in entries.items():
         if youth_id not in allowed:
-            raise NotYours(youth_id)
+            raise NotYours()
         row = existing.get(youth_id) or Attendance(offer_id=offer.id, youth_id=youth_id, day=day)
         if row.approved_at is not None:
             continue  # approved hours are not changed by the provider

@@ -54,9 +54,9 @@ def label_rows(rows: list[tuple], dimension: str) -> list[tuple]:
 
 @bp.app_template_global()
 def round_state_name(state) -> str:
-    from .routes import _state_name
+    from ..messages import state_name
 
-    return _state_name(state)
+    return state_name(state)
 
 
 @bp.app_template_global()

@@ -109,7 +109,3 @@ class ManualOfferForm(Form):
                         validators=[DataRequired(), Length(max=20)])
     offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
                         validators=[DataRequired(), Length(max=20)])
-
-
-class ActionForm(Form):
-    """A button that changes something: only the CSRF token."""

@@ -12,11 +12,13 @@ from ..allocation import explain, figures
 from ..allocation import public as public_view
 from ..allocation import services as allocation
 from ..caseworker import services as priority
-from ..db_retry import run_and_commit
 from ..extensions import db
+from ..forms import ActionForm
+from ..messages import error_text
 from ..models import AllocationRun, Round, RoundState, TransitionError
+from ..unit_of_work import after_commit, attempt
 from . import bp, services
-from .forms import ActionForm, ManualOfferForm, OverrideForm, RoundForm
+from .forms import ManualOfferForm, OverrideForm, RoundForm
 from .services import RoundRuleError
 
 
@@ -42,12 +44,10 @@ def edit(round_id: int | None = None):
         _fill(form, round_)
     if form.validate_on_submit():
         try:
-            saved = services.save(round_, _admin(), **_fields(form))
-        except RoundRuleError:
-            db.session.rollback()
-            flash(_("An allocated round can no longer be changed."), "error")
+            saved = attempt(lambda: services.save(round_, _admin(), **_fields(form)))
+        except RoundRuleError as error:
+            flash(error_text(error), "error")
         else:
-            db.session.commit()
             flash(_("The round is saved."), "success")
             return redirect(url_for("rounds.show", round_id=saved.id))
     return render_template("rounds/edit.html", form=form, round=round_)
@@ -84,8 +84,7 @@ def _fields(form: RoundForm) -> dict:
 
 def _fail_stale_runs(round_: Round) -> None:
     """A run whose worker died is marked failed as soon as anyone looks."""
-    if allocation.fail_stale_runs(round_):
-        db.session.commit()
+    allocation.fail_stale_runs(round_)
 
 
 @bp.get("/admin/rounds/<int:round_id>")
@@ -108,41 +107,27 @@ STEP_DONE = {"open": _l("The round is open for applications."),
 @bp.post("/admin/rounds/<int:round_id>/<any(open, reopen, close, publish, finish):action>")
 def step(round_id: int, action: str):
     round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        run_and_commit(lambda: services.step(round_, action, _admin()))
-    except (TransitionError, allocation.RunError):
-        db.session.rollback()
-        flash(_("That step is not possible now (the round is %(state)s).",
-                state=_state_name(db.session.get(Round, round_id).state)), "error")
+        attempt(lambda: services.step(round_, action, _admin()))
+    except (TransitionError, allocation.RunError) as error:
+        flash(error_text(error, state=db.session.get(Round, round_id).state), "error")
     else:
         flash(str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
-def _state_name(state: RoundState) -> str:
-    return {RoundState.DRAFT: _("a draft"), RoundState.OPEN: _("open"),
-            RoundState.CLOSED: _("closed"), RoundState.ALLOCATED: _("allocated"),
-            RoundState.PUBLISHED: _("published"), RoundState.FINISHED: _("finished")}[state]
-
-
 @bp.post("/admin/rounds/<int:round_id>/runs")
 def start_run(round_id: int):
     round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        run = run_and_commit(lambda: allocation.start_run(round_, _admin()))
+        run = attempt(lambda: allocation.start_run(round_, _admin()))
     except allocation.RunError as error:
-        db.session.rollback()
-        flash(_("A run of this round is already going on: wait for it, or stop it.")
-              if error.code == "already_running"
-              else _("Close the round before running the allocation."), "error")
+        flash(error_text(error), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-    allocation.start_in_background(app, run.id)
-    return redirect(url_for("rounds.run", run_id=run.id))
+    app, run_id = current_app._get_current_object(), run.id  # type: ignore[attr-defined]  # a LocalProxy
+    # The worker reads the run's row: it starts once the request has committed it.
+    after_commit(lambda: allocation.start_in_background(app, run_id))
+    return redirect(url_for("rounds.run", run_id=run_id))
 
 
 def _run(run_id: int) -> AllocationRun:
@@ -176,7 +161,6 @@ def explain_youth(run_id: int, reference: str):
     if caseworker:
         priority.record_read("run_youth", current_user.user, run_id=run.id,
                              youth_id=told.youth.id)
-        db.session.commit()
     return render_template("rounds/youth.html", run=run, told=told.told, youth=told.youth,
                            reference=told.reference, offers=figures.offer_titles(run.round_id),
                            reasons=told.reasons, tier=told.tier)
@@ -185,13 +169,10 @@ def explain_youth(run_id: int, reference: str):
 @bp.post("/admin/runs/<int:run_id>/stop")
 def stop_run(run_id: int):
     run = _run(run_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        run_and_commit(lambda: allocation.stop(run, _admin()))
-    except allocation.RunError:
-        db.session.rollback()
-        flash(_("The run has already ended."), "error")
+        attempt(lambda: allocation.stop(run, _admin()))
+    except allocation.RunError as error:
+        flash(error_text(error), "error")
     else:
         flash(_("The run is stopped. Nothing of it is kept."), "success")
     return redirect(url_for("rounds.show", round_id=run.round_id))
@@ -207,17 +188,9 @@ def run_progress(run_id: int):
 
 def _redirect_with(round_id: int, call, done: str):
     try:
-        run_and_commit(call)
+        attempt(call)
     except RoundRuleError as error:
-        db.session.rollback()
-        flash({"unknown_pair": _("No such young person or offer in this round."),
-               "unknown_override": _("No such decision."),
-               "not_published": _("Places can be offered by hand once the round is "
-                                  "published."),
-               "full": _("That offer has no free place."),
-               "already_offered": _("This young person already has this place or an "
-                                    "offer of it.")}.get(error.code, error.code),
-              "error")
+        flash(error_text(error), "error")
     else:
         flash(done, "success")
     return redirect(url_for("rounds.show", round_id=round_id))
@@ -238,8 +211,6 @@ def add_override(round_id: int):
 @bp.post("/admin/rounds/<int:round_id>/overrides/<int:override_id>/remove")
 def remove_override(round_id: int, override_id: int):
     round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     return _redirect_with(round_id, lambda: services.remove_override(
         round_, override_id, _admin()), _("The decision is removed."))
 
@@ -292,7 +263,6 @@ def audit_closing_problem(round_id: int):
     if round_.problem_fingerprint is None:
         abort(404)
     audit.record("audit.file_read", round_, actor=auditor, what="closing_problem")
-    db.session.commit()
     return _json_download(round_.closing_problem, f"round-{round_id}-closing-problem.json")
 
 
@@ -304,6 +274,5 @@ def audit_file(run_id: int, what: str):
     if not run.succeeded:
         abort(404)
     audit.record("audit.file_read", run, actor=auditor, what=what)
-    db.session.commit()
     return _json_download(run.problem if what == "problem" else run.result,
                           f"run-{run_id}-{what}.json")

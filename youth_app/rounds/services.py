@@ -23,9 +23,7 @@ LOCAL = ZoneInfo("Europe/Stockholm")
 
 
 class RoundRuleError(DomainError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """``code`` says which rule (``messages``)."""
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -49,7 +47,7 @@ def tier_codes() -> list[str]:
 def save(round_: Round | None, admin: User, **fields) -> Round:
     """Create a round (in draft) or change one that has not been allocated yet."""
     if round_ is not None and not round_.editable:
-        raise RoundRuleError("not_editable")
+        raise RoundRuleError("round_not_editable")
     if round_ is None:
         round_ = Round(state=RoundState.DRAFT)
         db.session.add(round_)

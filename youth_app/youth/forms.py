@@ -10,9 +10,6 @@ from ..forms import Form
 from ..auth.forms import SPOKEN
 
 
-class ActionForm(Form):
-    """A button that changes something: only the CSRF token, nothing to fill in."""
-
 
 class GuardianForm(Form):
     class Meta:

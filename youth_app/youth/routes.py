@@ -11,14 +11,16 @@ from ..allocation import explain
 from ..auth.sessions import sign_out
 from ..security import local_target
 from ..consent import services as consent
-from ..db_retry import run_and_commit
 from ..extensions import db
+from ..forms import ActionForm
+from ..messages import error_text
 from ..models import District, OutgoingMessage, Round, SignUp
 from ..placements import services as placements
 from ..placements.services import PlacementError
+from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import account, bp, services
-from .forms import ActionForm, ProfileForm, RemoveAccountForm
+from .forms import ProfileForm, RemoveAccountForm
 from .services import ChoiceError
 
 
@@ -58,36 +60,17 @@ def choices(round_id: int):
                            eligibility=services.eligibility(youth, round_), form=ActionForm())
 
 
-def choice_error_text(error: ChoiceError) -> str:
-    texts = {
-        "too_young": _("You are too young for this round."),
-        "too_old": _("You are too old for this round."),
-        "not_resident": _("This round is only for young people who live in the municipality."),
-        "window_closed": _("The application period is closed, so your choices can no longer "
-                           "be changed."),
-        "duplicate": _("You have already chosen this."),
-        "too_many": _("You have already made as many choices as this round allows. Remove "
-                      "one first."),
-        "not_in_round": _("That offer is not part of this round."),
-        "age": _("That offer is not for your age."),
-        "not_open": _("That activity does not take sign-ups."),
-    }
-    return texts[error.code]
-
-
 @bp.post("/rounds/<int:round_id>/choices/<action>/<int:offer_id>")
 def change_choice(round_id: int, action: str, offer_id: int):
     """Add, remove or move one choice; each is a button, so no mouse is needed."""
     round_ = _open_round(round_id)
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     order = [a.offer_id for a in services.choices(youth, round_)]
     try:
         new_order = services.reordered(order, action, offer_id)
-        run_and_commit(lambda: services.save_choices(youth, round_, new_order))
+        attempt(lambda: services.save_choices(youth, round_, new_order))
     except ChoiceError as error:
-        flash(choice_error_text(error), "error")
+        flash(error_text(error), "error")
     except ValueError:
         abort(400)
     else:
@@ -101,8 +84,6 @@ def reorder_choices(round_id: int):
     """The whole order at once, sent by drag and drop (``static/js/app.js``)."""
     round_ = _open_round(round_id)
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         order = [record_id(part) for part in request.form.get("order", "").split(",") if part]
     except ValueError:
@@ -110,9 +91,9 @@ def reorder_choices(round_id: int):
     if sorted(order) != sorted(a.offer_id for a in services.choices(youth, round_)):
         abort(400)  # drag and drop only reorders; adding and removing have their buttons
     try:
-        run_and_commit(lambda: services.save_choices(youth, round_, order))
+        attempt(lambda: services.save_choices(youth, round_, order))
     except ChoiceError as error:
-        flash(choice_error_text(error), "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Your choices are saved."), "success")
     return redirect(url_for("youth.choices", round_id=round_id))
@@ -121,12 +102,10 @@ def reorder_choices(round_id: int):
 @bp.post("/signups/<int:offer_id>")
 def sign_up(offer_id: int):
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        entry = run_and_commit(lambda: services.sign_up(youth, offer_id))
+        entry = attempt(lambda: services.sign_up(youth, offer_id))
     except ChoiceError as error:
-        flash(choice_error_text(error), "error")
+        flash(error_text(error), "error")
     else:
         if entry.has_place:
             flash(_("You have a place. Welcome!"), "success")
@@ -139,38 +118,23 @@ def sign_up(offer_id: int):
 @bp.post("/signups/<int:offer_id>/cancel")
 def cancel_sign_up(offer_id: int):
     youth = _youth()
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        run_and_commit(lambda: services.tell_promoted(services.cancel_sign_up(youth, offer_id)))
+        services.tell_promoted(services.cancel_sign_up(youth, offer_id))
     except ChoiceError:
         abort(404)
     flash(_("Your sign-up is cancelled."), "success")
     return redirect(url_for("catalogue.show", offer_id=offer_id))
 
 
-def placement_error_text(error: PlacementError) -> str:
-    return {
-        "not_found": _("That offer was not found."),
-        "already_answered": _("You have already answered this offer."),
-        "too_late": _("The deadline to answer has passed."),
-        "consent_needed": _("A guardian must give consent before you can accept a job. "
-                            "We have sent them a link; ask them to open it."),
-    }[error.code]
-
-
 @bp.post("/placements/<int:placement_id>/<any(accept, decline):answer>")
 def answer(placement_id: int, answer: str):
-    if not ActionForm().validate_on_submit():
-        abort(400)
     youth = _youth()
     try:
-        run_and_commit(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
+        attempt(lambda: placements.answer(youth, placement_id, accept=answer == "accept"))
     except PlacementError as error:
-        db.session.rollback()
-        if error.code == "not_found":
+        if error.code == "placement_not_found":
             abort(404)
-        flash(placement_error_text(error), "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Thank you, your place is confirmed.") if answer == "accept"
               else _("You have declined the place. It goes to someone else."), "success")
@@ -195,7 +159,6 @@ def profile():
             school_year=form.school_year.data, languages=form.languages.data,
             shared_notes=form.shared_notes.data or "", guardians=form.guardians.data)
         placements.request_missing_consents(youth)
-        db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("youth.profile"))
     return render_template("youth/profile.html", form=form, profile=youth)
@@ -219,7 +182,6 @@ def remove_account():
     if form.validate_on_submit():
         kept = account.remove(_youth())
         sign_out(current_user._get_current_object())
-        db.session.commit()
         flash(_("Your account is removed. Places you accepted are kept, as the law "
                 "requires for employment and activity records.") if kept
               else _("Your account and your data are removed."), "success")

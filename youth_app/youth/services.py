@@ -20,7 +20,8 @@ from ..models import (Application, DomainError, Offer, OfferStatus, Round, Round
 
 
 class Ineligible(enum.Enum):
-    """Why a youth may not apply in a round; each has a sentence in ``routes``."""
+    """Why a youth may not apply in a round: My page says each (``youth/home.html``);
+    saving choices refuses with the first as a ``ChoiceError`` code (``messages``)."""
 
     TOO_YOUNG = "too_young"
     TOO_OLD = "too_old"
@@ -66,7 +67,6 @@ class ChoiceError(DomainError):
 
     def __init__(self, code: str, offer_id: int | None = None):
         super().__init__(code)
-        self.code = code
         self.offer_id = offer_id
 
 
@@ -96,7 +96,7 @@ def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=N
     for offer_id in offer_ids:
         _check_choosable(offers.get(offer_id), offer_id, round_, status.age)
     # One save of a youth's list at a time (two tabs): a row lock on PostgreSQL; SQLite
-    # lets one writer in and the caller retries the other (``youth_app.db_retry``).
+    # lets one writer in and the other request is run again (``youth_app.unit_of_work``).
     db.session.execute(sa.select(YouthProfile.id).where(YouthProfile.id == youth.id)
                        .with_for_update())
     first_time = not choices(youth, round_)
@@ -139,8 +139,8 @@ class SignUpResult:
 
 def _lock_offer(offer_id: int) -> Offer:
     """Serialise sign-ups per offer: a row lock on PostgreSQL. SQLite serialises every
-    writer itself; a transaction that loses the race fails and is retried by the caller
-    (``youth_app.db_retry``)."""
+    writer itself; a transaction that loses the race fails and its request is run again
+    (``youth_app.unit_of_work``)."""
     offer = db.session.scalar(sa.select(Offer).where(Offer.id == offer_id)
                               .with_for_update().execution_options(populate_existing=True))
     if offer is None or not offer.first_come or offer.status is not OfferStatus.PUBLISHED:
