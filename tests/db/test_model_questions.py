@@ -61,7 +61,7 @@ def test_a_round_is_editable_exactly_when_saving_it_succeeds(app_context, state)
     db.session.flush()
     rounds = _rounds()
     refused = _refused(lambda: rounds.save(round_, admin, name="Ändrad"), rounds.RoundRuleError,
-                       "not_editable")
+                       "round_not_editable")
     assert round_.editable is not refused
     assert (round_.name == "Ändrad") is round_.editable
     assert round_.editable is (state in {RoundState.DRAFT, RoundState.OPEN, RoundState.CLOSED})
@@ -101,7 +101,7 @@ def test_an_offer_is_editable_exactly_when_the_provider_may_save_it(app_context,
     db.session.flush()
     editable = offer.editable
     refused = _refused(lambda: provider.save_offer(offer.organisation, offer, title="Ny titel"),
-                       OfferRuleError, "not_editable")
+                       OfferRuleError, "offer_not_editable")
     assert editable is not refused
     assert editable is (status in {OfferStatus.DRAFT, OfferStatus.SUBMITTED})
 
@@ -217,13 +217,13 @@ def test_a_run_is_active_exactly_when_it_can_be_stopped(app_context, status):
     assert active is (status in {RunStatus.QUEUED, RunStatus.RUNNING})
 
 
-def test_a_run_reads_its_result_for_whether_it_was_proven_optimal(app_context):
+def test_a_run_reads_its_stored_review_for_whether_it_was_proven_optimal(app_context):
     run = AllocationRun(round=factories.round_(state=RoundState.CLOSED),
-                        status=RunStatus.SUCCEEDED, result={"status": "optimal"})
+                        status=RunStatus.SUCCEEDED, review={"proven": True})
     assert run.succeeded and run.proven_optimal
-    run.result = {"status": "feasible"}
+    run.review = {"proven": False}
     assert not run.proven_optimal
-    run.result = None
+    run.review = None
     assert not run.proven_optimal
 
 
