@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from . import facts
 from . import security
 from .extensions import db
 from .identity import with_check_digit
@@ -105,7 +106,7 @@ def load() -> bool:
     districts = {name: District(name=name) for name in DISTRICTS}
     db.session.add_all(districts.values())
     _staff(password_hash)
-    year = season_year(date.today())
+    year = season_year(facts.today())
     round_ = _round(year)
     organisations = _organisations(districts, password_hash, rng)
     offers = _offers(organisations, round_, year, rng)

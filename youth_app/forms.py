@@ -38,6 +38,7 @@ from flask_wtf.form import _Auto
 from wtforms import DateTimeField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import NumberRange, StopValidation
 
+from . import facts
 from .untrusted import INTEGER_MAX
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -108,7 +109,7 @@ def years_from_today(years: int) -> Callable[[], date]:
     """For ``DateRange``: the same day ``years`` years from today (back, if negative);
     from 29 February, the 28th."""
     def day() -> date:
-        today = date.today()
+        today = facts.today()
         try:
             return today.replace(year=today.year + years)
         except ValueError:

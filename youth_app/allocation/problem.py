@@ -13,7 +13,6 @@ appears in nothing public.
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 import sqlalchemy as sa
 from stdnum.se import personnummer
@@ -21,6 +20,7 @@ from stdnum.se import personnummer
 import matching
 from matching import fingerprint as fingerprint  # re-exported: services call problems.fingerprint
 
+from .. import facts
 from ..extensions import db
 from ..models import (AllocationMode, ApartGroup, ApartMember, Application, Offer,
                       OfferStatus, Override, OverrideKind, Placement, PlacementState,
@@ -168,7 +168,7 @@ def groups_by_youth(round_: Round, youth_ids: list[int]) -> dict[int, set[str]]:
     ``no_previous_placement`` (applied before, never accepted a place). Three queries for
     the whole round, however many youths it has."""
     groups: dict[int, set[str]] = {}
-    today = min(round_.reference_date, date.today())
+    today = min(round_.reference_date, facts.today())
     for youth_id, code, expires_on in db.session.execute(
             sa.select(PriorityMembership.youth_id, PriorityGroup.code,
                       PriorityMembership.expires_on).join(PriorityGroup)):

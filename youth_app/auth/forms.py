@@ -1,7 +1,6 @@
 """Forms for accounts. Labels use ``_l`` (evaluated per request), help text ``description``."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectChoice,
@@ -9,6 +8,7 @@ from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, Sele
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
                                 ValidationError)
 
+from .. import facts
 from ..forms import EARLIEST, Form
 from ..identity import InvalidNumber, parse_org_number, parse_personal_number
 from ..models import OrganisationKind
@@ -85,7 +85,7 @@ class YouthRegistrationForm(Form):
         except InvalidNumber:
             raise ValidationError(_l("This is not a valid personal identity number. "
                                      "Write 12 digits, for example 20100514-1234.")) from None
-        if not EARLIEST <= self.parsed_number.birth_date <= date.today():
+        if not EARLIEST <= self.parsed_number.birth_date <= facts.today():
             self.parsed_number = None
             raise ValidationError(_l("The date of birth in this number cannot be right: it "
                                      "is in the future or before 1900."))

@@ -7,11 +7,11 @@ Administrators get counts per group, never names.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 
+from .. import facts
 from .. import audit
 from ..extensions import db
 from ..identity import InvalidNumber, parse_personal_number
@@ -20,7 +20,6 @@ from ..models import (ApartGroup, ApartMember, DomainError, PriorityGroup, Prior
 
 MAX_RESULTS = 50
 #: Whose calendar decides when a day has passed.
-LOCAL = ZoneInfo("Europe/Stockholm")
 #: An expiry may lie at most this many years ahead.
 EXPIRY_YEARS = 5
 
@@ -79,7 +78,7 @@ def members(group: PriorityGroup) -> list[PriorityMembership]:
 
 def today() -> date:
     """The municipality's date: an expiry is a day in Sweden, not in UTC."""
-    return datetime.now(LOCAL).date()
+    return facts.today()
 
 
 def latest_expiry() -> date:

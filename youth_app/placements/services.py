@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_date, gettext as _
 
+from .. import facts
+from ..facts import ADULT_AGE
 from .. import audit, links, mail
 from ..consent import services as consent
 from ..extensions import db
@@ -17,7 +19,6 @@ from ..models import DomainError, Placement, PlacementState, YouthProfile, trans
 
 #: A reminder goes out this long before the reply deadline.
 REMINDER_BEFORE = timedelta(days=2)
-ADULT_AGE = 18
 
 
 class PlacementError(DomainError):
@@ -35,7 +36,7 @@ def for_youth(youth: YouthProfile) -> list[Placement]:
 def needs_consent(placement: Placement, today: date | None = None) -> bool:
     """A job contract with a minor is invalid without a guardian's consent."""
     return (placement.offer.is_job
-            and placement.youth.age_on(today or date.today()) < ADULT_AGE)
+            and placement.youth.age_on(today or facts.today()) < ADULT_AGE)
 
 
 def answer(youth: YouthProfile, placement_id: int, accept: bool,

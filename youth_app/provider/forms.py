@@ -6,6 +6,7 @@ from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, Select
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, \
     ValidationError
 
+from .. import facts
 from ..forms import Form
 from ..catalogue.services import interest_names
 from ..i18n import week_label
@@ -97,7 +98,7 @@ def _span(weeks: list[str]) -> str:
 
 
 def _season(year: int) -> list[str]:
-    return [f"{year}-W{week:02d}" for week in range(22, 36)]
+    return facts.season_weeks(year)
 
 
 class InviteForm(Form):

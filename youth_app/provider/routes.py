@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import facts
 from .. import exports
 from ..auth import services as auth_services
 from ..extensions import db
@@ -187,7 +188,7 @@ def _chosen_day(days: list[date]) -> date:
     try:
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
-        day = min(days, key=lambda d: abs((d - date.today()).days)) if days else date.today()
+        day = min(days, key=lambda d: abs((d - facts.today()).days)) if days else facts.today()
     if day not in days:
         abort(404)
     return day

@@ -14,12 +14,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from .. import facts
 from .. import audit
 from ..extensions import db
 from ..models import (Attendance, DomainError, Offer, OfferStatus, Organisation, Placement,
                       Round, RoundState, SignUp, User, YouthProfile, utcnow)
 
-ADULT_AGE = 18
+from ..facts import ADULT_AGE
 
 
 class NotYours(DomainError):
@@ -47,7 +48,7 @@ def rounds_for_offers() -> list[Round]:
 
 def season_weeks(year: int) -> list[str]:
     """Weeks a summer activity may take place in: ISO weeks 22 to 35."""
-    return [f"{year}-W{week:02d}" for week in range(22, 36)]
+    return facts.season_weeks(year)
 
 
 def save_offer(organisation: Organisation, offer: Offer | None, **fields) -> Offer:
@@ -94,7 +95,7 @@ def close(offer: Offer) -> None:
 def copy(offer: Offer, round_: Round | None) -> Offer:
     """A new draft like ``offer`` (e.g. last year's), its weeks moved to the same week
     numbers in the target round's year."""
-    year = round_.reference_date.year if round_ else date.today().year
+    year = round_.reference_date.year if round_ else facts.today().year
     new = Offer(organisation_id=offer.organisation_id, round=round_, status=OfferStatus.DRAFT,
                 weeks=[f"{year}-{w.split('-')[1]}" for w in offer.weeks])
     for name in ("kind", "title", "description", "place", "district_id", "capacity", "min_age",
@@ -124,7 +125,7 @@ class Participant:
 
 def participants(offer: Offer, today: date | None = None) -> list[Participant]:
     """Youths who accepted a place, or have a confirmed sign-up, on the offer."""
-    today = today or date.today()
+    today = today or facts.today()
     placements = db.session.scalars(sa.select(Placement).where(
         Placement.offer_id == offer.id, Placement.accepted)).all()
     sign_ups = db.session.scalars(sa.select(SignUp).where(
@@ -196,7 +197,7 @@ class Todo(enum.Enum):
 
 def dashboard(organisation: Organisation, today: date | None = None) -> list[dict]:
     """Per offer: places, filled, and what needs doing."""
-    today = today or date.today()
+    today = today or facts.today()
     rows = []
     for offer in sorted(organisation.offers, key=lambda o: (o.status.value, o.title)):
         people = participants(offer, today)

@@ -5,11 +5,11 @@ audit log; views turn ``TransitionError`` and ``RoundRuleError`` into messages.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import facts
 from .. import audit
 from ..allocation import problem as problems
 from ..allocation import services as allocation
@@ -19,7 +19,6 @@ from ..models import (AllocationRun, DomainError, Offer, Override, OverrideKind,
                       utcnow)
 from ..placements import services as placements
 
-LOCAL = ZoneInfo("Europe/Stockholm")
 
 
 class RoundRuleError(DomainError):
@@ -28,11 +27,11 @@ class RoundRuleError(DomainError):
 
 def local_to_utc(value: datetime) -> datetime:
     """A time typed in the form (Swedish local time) as aware UTC."""
-    return value.replace(tzinfo=LOCAL).astimezone(timezone.utc)
+    return facts.local_to_utc(value)
 
 
 def utc_to_local(value: datetime) -> datetime:
-    return value.astimezone(LOCAL).replace(tzinfo=None)
+    return facts.utc_to_local(value)
 
 
 def all_rounds() -> list[Round]:

@@ -13,6 +13,7 @@ from functools import partial
 import sqlalchemy as sa
 from flask_babel import format_datetime, gettext as _
 
+from .. import facts
 from .. import audit, links, mail
 from ..extensions import db
 from ..models import (Application, DomainError, Offer, OfferStatus, Round, RoundState, SignUp,
@@ -156,7 +157,7 @@ def _confirmed_count(offer_id: int) -> int:
 def sign_up(youth: YouthProfile, offer_id: int, today: date | None = None) -> SignUp:
     """A place if one is left, otherwise a place on the waiting list."""
     offer = _lock_offer(offer_id)
-    age = youth.age_on(today or date.today())
+    age = youth.age_on(today or facts.today())
     if not offer.min_age <= age <= offer.max_age:
         raise ChoiceError("age", offer_id)
     existing = db.session.scalar(sa.select(SignUp).where(SignUp.offer_id == offer_id,
