@@ -399,7 +399,7 @@ def _report_and_audit(site: Site, app, round_name: str) -> dict[str, str]:
     assert every_chart_has_its_table(site) == 4
     page.screenshot(path="/tmp/season-report.png", full_page=True)
     tiers = table_rows(site, "r-tier-table-caption")
-    fewer = said(app, "sv", "fewer than 5")
+    fewer = said(app, "sv", "fewer than %(small)d", small=5)
     assert tiers[TARGETED][0] == fewer, "three targeted youths are not counted out loud"
     # Applied last year, got nothing: 5, but shown it would give the three targeted away
     # by subtraction from the total, so it is hidden too (the smallest count shown).
