@@ -48,11 +48,6 @@ def today() -> date:
     return now().astimezone(zone()).date()
 
 
-def local(moment: datetime) -> datetime:
-    """A stored (UTC) moment as the municipality's wall-clock time, aware."""
-    return moment.astimezone(zone())
-
-
 def local_to_utc(value: datetime) -> datetime:
     """A naive wall-clock time typed in a form, as the aware UTC moment it means."""
     return value.replace(tzinfo=zone()).astimezone(timezone.utc)

@@ -52,7 +52,7 @@ def second_factor_code():
     """Staff: the code from the authenticator app, or setting the app up."""
     login = current_user.login
     target = _safe_next(url_for(home_endpoint(current_user.role)))
-    if not second_factor.needed(login):
+    if not login.needs_second_factor:
         return redirect(target)
     setting_up = not current_user.totp_secret
     if setting_up and "totp_setup" not in session:

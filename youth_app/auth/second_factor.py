@@ -24,10 +24,6 @@ from ..models import LoginSession, User, utcnow
 ISSUER = "Sommarjobb"
 
 
-def needed(login: LoginSession) -> bool:
-    return login.needs_second_factor
-
-
 def new_secret() -> str:
     return pyotp.random_base32()
 

@@ -72,7 +72,7 @@ class OfferForm(Form):
                                   for code, name in interest_names().items()]
         years = sorted({r.reference_date.year for r in rounds}) or [None]
         self.weeks.choices = [SelectChoice(w, week_label(w))
-                              for y in years if y for w in _season(y)]
+                              for y in years if y for w in facts.season_weeks(y)]
 
     def validate_max_age(self, field):
         if self.min_age.data and field.data and field.data < self.min_age.data:
@@ -97,8 +97,6 @@ def _span(weeks: list[str]) -> str:
     return f"v. {int(weeks[0][-2:])}–{int(weeks[-1][-2:])}" if weeks else ""
 
 
-def _season(year: int) -> list[str]:
-    return facts.season_weeks(year)
 
 
 class InviteForm(Form):

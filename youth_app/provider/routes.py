@@ -212,7 +212,7 @@ HOURS = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 def _hours(text: str) -> Decimal:
     """From 0 to 12 with at most two decimals (the column's precision), else ValueError."""
     text = text.strip().replace(",", ".")
-    if not HOURS.fullmatch(text) or not Decimal(0) <= Decimal(text) <= Decimal(12):
+    if not HOURS.fullmatch(text) or not Decimal(0) <= Decimal(text) <= facts.MAX_HOURS_PER_DAY:
         raise ValueError("not hours in a day")
     return Decimal(text)
 

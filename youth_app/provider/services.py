@@ -46,11 +46,6 @@ def rounds_for_offers() -> list[Round]:
         Round.state.in_([RoundState.DRAFT, RoundState.OPEN])).order_by(Round.reference_date)))
 
 
-def season_weeks(year: int) -> list[str]:
-    """Weeks a summer activity may take place in: ISO weeks 22 to 35."""
-    return facts.season_weeks(year)
-
-
 def save_offer(organisation: Organisation, offer: Offer | None, **fields) -> Offer:
     """Create a draft or change an offer still in draft or submitted."""
     if offer is not None and not offer.editable:

@@ -7,7 +7,7 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, facts
 from ..allocation import explain, figures
 from ..allocation import public as public_view
 from ..allocation import services as allocation
@@ -54,8 +54,8 @@ def edit(round_id: int | None = None):
 
 
 def _fill(form: RoundForm, round_: Round) -> None:
-    form.application_opens_at.data = services.utc_to_local(round_.application_opens_at)
-    form.application_closes_at.data = services.utc_to_local(round_.application_closes_at)
+    form.application_opens_at.data = facts.utc_to_local(round_.application_opens_at)
+    form.application_closes_at.data = facts.utc_to_local(round_.application_closes_at)
     policy = round_.policy or {}
     form.max_places_per_youth.data = policy.get("max_places_per_youth", 2)
     form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
@@ -69,8 +69,8 @@ def _fill(form: RoundForm, round_: Round) -> None:
 def _fields(form: RoundForm) -> dict:
     return {
         "name": form.name.data.strip(),
-        "application_opens_at": services.local_to_utc(form.application_opens_at.data),
-        "application_closes_at": services.local_to_utc(form.application_closes_at.data),
+        "application_opens_at": facts.local_to_utc(form.application_opens_at.data),
+        "application_closes_at": facts.local_to_utc(form.application_closes_at.data),
         "reply_days": form.reply_days.data, "reference_date": form.reference_date.data,
         "min_age": form.min_age.data, "max_age": form.max_age.data,
         "residents_only": form.residents_only.data, "max_choices": form.max_choices.data,

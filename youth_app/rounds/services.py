@@ -5,11 +5,9 @@ audit log; views turn ``TransitionError`` and ``RoundRuleError`` into messages.
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import facts
 from .. import audit
 from ..allocation import problem as problems
 from ..allocation import services as allocation
@@ -24,14 +22,6 @@ from ..placements import services as placements
 class RoundRuleError(DomainError):
     """``code`` says which rule (``messages``)."""
 
-
-def local_to_utc(value: datetime) -> datetime:
-    """A time typed in the form (Swedish local time) as aware UTC."""
-    return facts.local_to_utc(value)
-
-
-def utc_to_local(value: datetime) -> datetime:
-    return facts.utc_to_local(value)
 
 
 def all_rounds() -> list[Round]:
