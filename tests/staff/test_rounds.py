@@ -33,6 +33,12 @@ def _round_form(**changes) -> dict:
     return data
 
 
+def _close_and_run(admin, round_id: int) -> str:
+    """Close the round and start a run from its page; the run page's address."""
+    admin.post(f"/admin/rounds/{round_id}/close")
+    return admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+
+
 def test_create_a_round_with_clear_errors(app, client_as):
     with app.app_context():
         db.session.add(PriorityGroup(code="targeted", name="Målgrupp"))
@@ -158,8 +164,7 @@ def test_per_youth_explanation_shows_the_group_only_to_caseworkers(
             youth_id=youth_id))
         db.session.commit()
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
-    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    run_url = _close_and_run(admin, round_id)
     explained = f"{run_url}/youths/Y{youth_id}"
     admin_page = admin.get(explained).get_data(as_text=True)
     assert "targeted" not in admin_page and "målgrupp" not in admin_page
@@ -174,8 +179,7 @@ def test_small_priority_counts_hidden_from_administrators_in_the_review(
     monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
     round_id, _job = season
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
-    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    run_url = _close_and_run(admin, round_id)
 
     def tier_table(client) -> str:
         page = client.get(run_url).get_data(as_text=True)
@@ -208,8 +212,7 @@ def test_the_review_is_counted_once_by_the_run_and_read_back_on_every_view(
     monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
     round_id, _job = season
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
-    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    run_url = _close_and_run(admin, round_id)
     with app.app_context():
         stored = db.session.scalar(sa.select(AllocationRun)).review
     assert stored["figures"]["placed"] == 2 and stored["baseline"]["applicants"] == 3
@@ -228,8 +231,7 @@ def test_a_run_stored_before_reviews_were_stored_gets_its_review_at_first_view(
     monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
     round_id, _job = season
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
-    run_url = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
+    run_url = _close_and_run(admin, round_id)
     with app.app_context():
         run = db.session.scalar(sa.select(AllocationRun))
         counted = run.review
