@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from youth_app.allocation.problem import youth_ids_by_key
 from youth_app.extensions import db
-from youth_app.models import (AllocationRun, Application, OfferKind, PlacementState,
+from youth_app.models import (AllocationRun, Application, AuditEvent, OfferKind, PlacementState,
                               PriorityGroup, Role, Round, RoundState, RunStatus, Placement)
 
 from .. import factories
@@ -97,6 +97,40 @@ def test_the_season_from_the_admin_pages(app, client_as, season, client, monkeyp
     with app.app_context():
         states = db.session.scalars(sa.select(Placement.state)).all()
     assert states == [PlacementState.OFFERED] * 2
+
+
+def test_each_step_of_the_season_writes_one_audit_row(app, client_as, season, monkeypatch):
+    """Closing draws the seed and freezes the problem, publishing makes every offer: one
+    row each, naming what they drew and sent, so the log reads as what people did."""
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job_id = season
+    admin = client_as(Role.ADMINISTRATOR)
+
+    def rows_after(press) -> list[tuple[str, dict]]:
+        with app.app_context():
+            before = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+        press()
+        with app.app_context():
+            return [(e.action, e.details) for e in db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.id > before,
+                                            AuditEvent.action.not_like("auth.%")))]
+
+    closed = rows_after(lambda: admin.post(f"/admin/rounds/{round_id}/close"))
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        seed_shown, problem_shown = round_.seed_fingerprint, round_.problem_fingerprint
+    assert [action for action, _ in closed] == ["round.closed"]
+    assert closed[0][1]["seed_fingerprint"] == seed_shown
+    assert closed[0][1]["problem_fingerprint"] == problem_shown
+    assert closed[0][1]["youths"] == 3
+    started = rows_after(lambda: admin.post(f"/admin/rounds/{round_id}/runs"))
+    assert [action for action, _ in started] == ["allocation.run_started",
+                                                 "allocation.run_finished"]
+    published = rows_after(lambda: admin.post(f"/admin/rounds/{round_id}/publish"))
+    rounds_rows = [(action, details) for action, details in published
+                   if action.startswith("round.")]  # each guardian asked is a row of its own
+    assert [action for action, _ in rounds_rows] == ["round.published"]
+    assert rounds_rows[0][1]["offers"] == 2 and rounds_rows[0][1]["state"] == "published"
 
 
 def test_a_run_in_the_background_thread_reports_progress(app, client_as, season):

@@ -39,28 +39,27 @@ def fingerprint(seed: int) -> str:
     return sha256(str(seed).encode("ascii")).hexdigest()
 
 
-def draw_seed(round_: Round) -> None:
-    """Draw the lottery seed when the window closes; only its fingerprint is shown."""
-    if round_.lottery_seed is None:
-        round_.lottery_seed = secrets.randbelow(2**53)
-        round_.seed_fingerprint = fingerprint(round_.lottery_seed)
-        audit.record("round.seed_drawn", round_, fingerprint=round_.seed_fingerprint)
+def draw_seed(round_: Round) -> bool:
+    """Draw the lottery seed when the window closes; only its fingerprint is shown.
+    False if the round had one already. The caller's audit row names the fingerprint."""
+    if round_.lottery_seed is not None:
+        return False
+    round_.lottery_seed = secrets.randbelow(2**53)
+    round_.seed_fingerprint = fingerprint(round_.lottery_seed)
+    return True
 
 
-def close(round_: Round) -> None:
+def close(round_: Round, user=None) -> None:
     """Close the window: draw the seed, and freeze the problem as it stands now, with
     every applicant's pseudonym. Both fingerprints go on the public page, so nobody can
-    change the seed or the applicants afterwards unseen."""
+    change the seed or the applicants afterwards unseen. One audit row holds both."""
     round_.move_to(RoundState.CLOSED)
     draw_seed(round_)
-    freeze_problem(round_)
-    audit.record("round.closed", round_)
-
-
-def freeze_problem(round_: Round) -> None:
     round_.closing_problem = problems.build(round_, round_.lottery_seed)
     round_.problem_fingerprint = problems.fingerprint(round_.closing_problem)
-    audit.record("round.problem_frozen", round_, fingerprint=round_.problem_fingerprint,
+    audit.record("round.closed", round_, actor=user, state=round_.state.value,
+                 seed_fingerprint=round_.seed_fingerprint,
+                 problem_fingerprint=round_.problem_fingerprint,
                  youths=len(round_.closing_problem["youths"]))
 
 
@@ -76,8 +75,7 @@ def start_run(round_: Round, user=None, method: str = "optimal") -> AllocationRu
     fail_stale_runs(round_)
     if active_run(round_) is not None:
         raise RunError("already_running")
-    if round_.lottery_seed is None:
-        draw_seed(round_)
+    drawn = draw_seed(round_)  # a round closed before seeds were drawn at closing
     run = AllocationRun(round_id=round_.id, started_by_id=getattr(user, "id", None),
                         method=method, seed=round_.lottery_seed,
                         problem=problems.build(round_, round_.lottery_seed),
@@ -88,7 +86,8 @@ def start_run(round_: Round, user=None, method: str = "optimal") -> AllocationRu
         db.session.flush()
     except sa.exc.IntegrityError:  # another start won the race; the caller rolls back
         raise RunError("already_running") from None
-    audit.record("allocation.run_started", run, actor=user, method=method)
+    audit.record("allocation.run_started", run, actor=user, method=method,
+                 **({"seed_fingerprint": round_.seed_fingerprint} if drawn else {}))
     return run
 
 
@@ -290,7 +289,8 @@ def publish(round_: Round, user=None) -> int:
     offered = sum(placements.make_offer(p, round_.reply_days) for p in proposed)
     _tell_unplaced(run, round_)
     run.published_at = utcnow()
-    audit.record("round.published", round_, actor=user, run_id=run.id, offers=offered)
+    audit.record("round.published", round_, actor=user, state=round_.state.value,
+                 run_id=run.id, offers=offered)
     return offered
 
 

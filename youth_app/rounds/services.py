@@ -48,19 +48,20 @@ def save(round_: Round | None, admin: User, **fields) -> Round:
 
 
 def step(round_: Round, action: str, admin: User) -> None:
-    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``."""
-    if action == "open":
-        round_.move_to(RoundState.OPEN)
-    elif action == "reopen":
-        round_.move_to(RoundState.OPEN)
-    elif action == "close":
-        allocation.close(round_)
-    elif action == "publish":
+    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``.
+    Each writes one audit row (closing and publishing write their own, with what they
+    drew and sent)."""
+    if action == "close":
+        allocation.close(round_, admin)
+        return
+    if action == "publish":
         allocation.publish(round_, admin)
-    elif action == "finish":
-        round_.move_to(RoundState.FINISHED)
-    else:
+        return
+    states = {"open": RoundState.OPEN, "reopen": RoundState.OPEN,
+              "finish": RoundState.FINISHED}
+    if action not in states:
         raise RoundRuleError("unknown_step")
+    round_.move_to(states[action])
     audit.record(f"round.{action}", round_, actor=admin, state=round_.state.value)
 
 
