@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import audit, links, mail, security
@@ -145,6 +145,13 @@ def _max_age() -> int:
     return int(current_app.config["TOKEN_MAX_AGE"].total_seconds())
 
 
+def _link_lifetime() -> str:
+    """"The link works for 24 hours.", from ``TOKEN_MAX_AGE`` (in the reader's language)."""
+    hours = _max_age() // 3600
+    return ngettext("The link works for %(num)d hour.", "The link works for %(num)d hours.",
+                    hours)
+
+
 def _in_users_language(user: User, build):
     with force_locale(mail.user_language(user)):
         return build()
@@ -156,8 +163,8 @@ def send_confirmation(user: User) -> None:
     subject, body = _in_users_language(user, lambda: (
         _("Confirm your e-mail address"),
         _("Hello!\n\nOpen this link to confirm your e-mail address and finish your "
-          "registration:\n\n%(link)s\n\nThe link works for 24 hours. If you did not "
-          "register, you can ignore this message.", link=link)))
+          "registration:\n\n%(link)s\n\n%(lifetime)s If you did not register, you can "
+          "ignore this message.", link=link, lifetime=_link_lifetime())))
     mail.send(user.email, subject, body, kind="auth.confirm_email", user=user)
 
 
@@ -190,9 +197,9 @@ def request_password_reset(email: str) -> None:
     subject, body = _in_users_language(user, lambda: (
         _("Choose a new password"),
         _("Hello!\n\nSomeone asked to reset the password for this address. Open this link "
-          "to choose a new password:\n\n%(link)s\n\nThe link works for 24 hours and only "
-          "once. If it was not you, ignore this message: your password stays as it is.",
-          link=link)))
+          "to choose a new password:\n\n%(link)s\n\n%(lifetime)s It works only once. If it "
+          "was not you, ignore this message: your password stays as it is.",
+          link=link, lifetime=_link_lifetime())))
     mail.send(user.email, subject, body, kind="auth.reset_password", user=user)
     audit.record("auth.reset_requested", user, actor=user)
 
@@ -218,8 +225,8 @@ def invite_provider(organisation: Organisation, email: str, invited_by: User) ->
         _("You are invited to %(organisation)s", organisation=organisation.name),
         _("Hello!\n\n%(name)s has invited you to post summer jobs and activities for "
           "%(organisation)s. Open this link to choose your password:\n\n%(link)s\n\n"
-          "The link works for 24 hours.", name=invited_by.email,
-          organisation=organisation.name, link=reset_link(user))))
+          "%(lifetime)s", name=invited_by.email, organisation=organisation.name,
+          link=reset_link(user), lifetime=_link_lifetime())))
     mail.send(user.email, subject, body, kind="auth.invitation", user=user)
     audit.record("auth.invited", user, actor=invited_by, organisation_id=organisation.id)
     return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext as _
 
-from .. import audit, links, mail
+from .. import audit, facts, links, mail
 from ..extensions import db
 from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, User, transition,
                       utcnow)
@@ -46,9 +46,9 @@ def request(placement: Placement, only_new: bool = False) -> list[GuardianConsen
         with force_locale("sv"):
             subject = _("Consent to a summer job for %(name)s", name=placement.youth.first_name)
             body = _("Hello %(guardian)s!\n\n%(name)s has been offered a summer job: %(title)s. "
-                     "A job contract with someone under 18 needs a guardian's consent. Read "
-                     "about the job and give your consent here:\n\n%(link)s",
-                     guardian=guardian.name, name=placement.youth.full_name,
+                     "A job contract with someone under %(age)d needs a guardian's consent. "
+                     "Read about the job and give your consent here:\n\n%(link)s",
+                     age=facts.ADULT_AGE, guardian=guardian.name, name=placement.youth.full_name,
                      title=placement.offer.title, link=link)
         mail.send(guardian.email, subject, body, kind="consent.request")
         made.append(consent)

@@ -172,7 +172,8 @@ def attendance(offer_id: int):
             attempt(lambda: services.record_attendance(offer, chosen, entries,
                                                        current_user.user))
         except ValueError:
-            flash(_("Hours must be a number between 0 and 12, for example 6.5."), "error")
+            flash(_("Hours must be a number between 0 and %(max)d, for example 6.5.",
+                    max=facts.MAX_HOURS_PER_DAY), "error")
         except (OfferRuleError, NotYours):
             abort(400)
         else:
