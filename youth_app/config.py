@@ -57,7 +57,7 @@ def _public_url(production: bool) -> str:
 def _trusted_hosts(public_url: str, production: bool) -> list[str]:
     """The host names a request may carry: PUBLIC_URL's, and any in TRUSTED_HOSTS
     (comma-separated). Others get 400, so no page or link is built for a forged host."""
-    hosts = [urlsplit(public_url).hostname]
+    hosts = [host for host in [urlsplit(public_url).hostname] if host]
     hosts += [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
     if not production:
         hosts += ["127.0.0.1", "localhost"]

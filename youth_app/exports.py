@@ -53,6 +53,8 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
+    if sheet is None:  # a new workbook always has its first sheet
+        sheet = book.create_sheet()
     sheet.title = title[:31]
     for row in _clean([headers, *rows]):
         sheet.append([v[:CELL_MAX] if isinstance(v, str) else v for v in row])

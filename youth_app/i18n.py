@@ -15,11 +15,11 @@ LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("language")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and \
             current_user.preferred_language in languages:
-        return current_user.preferred_language
+        return str(current_user.preferred_language)
     return request.accept_languages.best_match(languages) or \
         current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -45,7 +45,9 @@ def describe(error: BaseException) -> str:
     The chain of exception types, where it happened, and for a database error its
     SQLSTATE and the constraint it broke (names of the schema, not data)."""
     lines = []
-    while error is not None:
+    current: BaseException | None = error
+    while current is not None:
+        error = current
         origin = getattr(error, "orig", None)
         diag = getattr(origin, "diag", None)
         extra = "".join(f" {name}={getattr(diag, name)}" for name in
@@ -53,7 +55,7 @@ def describe(error: BaseException) -> str:
                         if diag is not None and getattr(diag, name, None))
         lines.append(f"{type(error).__module__}.{type(error).__qualname__}{extra}")
         lines.extend(line.rstrip() for line in traceback.format_tb(error.__traceback__))
-        error = error.__cause__ or error.__context__
+        current = error.__cause__ or error.__context__
     return "\n".join(lines)
 
 

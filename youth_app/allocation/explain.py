@@ -54,10 +54,10 @@ def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
         return None
     run = runs[0]
     key = problems.key_of(round_.id, youth.id)
-    problem = matching.load_problem(run.problem)
+    problem = matching.load_problem(run.solved_problem)
     if key is None or key not in {y.id for y in problem.youths}:
         return None
-    result = matching.load_result(run.result)
+    result = matching.load_result(run.solved_result)
     told = matching.explain(problem, result, key)
     offers = {o.id: o for o in db.session.scalars(db.select(Offer).where(
         Offer.id.in_([problems.offer_id_of(c.offer) for c in told.choices])))}
@@ -90,12 +90,14 @@ def for_staff(run: AllocationRun, reference: str, social_services: bool) -> Staf
         youth = db.session.get(YouthProfile, problems.staff_reference_id(reference))
     except ValueError:
         return None
-    key = problems.key_of(run.round_id, youth.id) if youth else None
+    if youth is None:
+        return None
+    key = problems.key_of(run.round_id, youth.id)
     if key is None:
         return None
-    problem = matching.load_problem(run.problem)
+    problem = matching.load_problem(run.solved_problem)
     try:
-        told = matching.explain(problem, matching.load_result(run.result), key)
+        told = matching.explain(problem, matching.load_result(run.solved_result), key)
     except KeyError:
         return None
     reasons = {c.offer: told_reason(c.reasons, confidential_ok=social_services)

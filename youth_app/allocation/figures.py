@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import sqlalchemy as sa
@@ -49,6 +50,8 @@ class Viewer(enum.Enum):
     def of(cls, user) -> Viewer:
         """Social services for a caseworker, administrator for one; anyone else: public."""
         role = getattr(user, "role", None)
+        if role is None:
+            return cls.PUBLIC
         return {Role.CASEWORKER: cls.SOCIAL_SERVICES,
                 Role.ADMINISTRATOR: cls.ADMINISTRATOR}.get(role, cls.PUBLIC)
 
@@ -58,7 +61,7 @@ def shown(count: int | None) -> int | None:
     return count if count is not None and count >= SMALL else None
 
 
-def shown_column(counts: list[int]) -> list[int | None]:
+def shown_column(counts: Sequence[int | None]) -> list[int | None]:
     """A column of counts that add up to a known total, with small ones hidden so that
     none can be worked out by subtraction either: where only one count is hidden, the
     next smallest is hidden too (secondary suppression)."""
@@ -69,7 +72,8 @@ def shown_column(counts: list[int]) -> list[int | None]:
     return column
 
 
-def shown_rows(rows: list[tuple[str, int, int]]) -> list[tuple[str, int | None, int | None]]:
+def shown_rows(rows: Sequence[tuple[str, int | None, int | None]]
+               ) -> list[tuple[str, int | None, int | None]]:
     """(group, applied, placed) rows with each column hidden by ``shown_column``."""
     applied = shown_column([row[1] for row in rows])
     placed = shown_column([row[2] for row in rows])
@@ -194,8 +198,8 @@ def stored_review(run: AllocationRun) -> StoredReview:
 
 
 def typed(run: AllocationRun) -> tuple[matching.Problem, matching.Result]:
-    problem = matching.load_problem(run.problem)
-    return problem, matching.load_result(run.result, problem)
+    problem = matching.load_problem(run.solved_problem)
+    return problem, matching.load_result(run.solved_result, problem)
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,7 @@ def run_review(run: AllocationRun, viewer: Viewer, unknown: str) -> RunReview:
     references: defaultdict[str, str] = defaultdict(lambda: unknown)
     references.update({key: problems.staff_reference(youth_id)
                        for key, youth_id in problems.youth_ids_by_key(run.round_id).items()})
-    result = matching.load_result(run.result)
+    result = matching.load_result(run.solved_result)
     added, removed = _difference(previous, result, references)
     return RunReview(
         figures=stored.figures.for_viewer(viewer), baseline=stored.baseline.for_viewer(viewer),
@@ -241,7 +245,7 @@ def _difference(before: AllocationRun | None, after: matching.Result, names):
     (staff references: never the pseudonyms)."""
     if before is None:
         return [], []
-    old = {(names[a.youth], a.offer) for a in matching.load_result(before.result).assignments}
+    old = {(names[a.youth], a.offer) for a in matching.load_result(before.solved_result).assignments}
     new = {(names[a.youth], a.offer) for a in after.assignments}
     return sorted(new - old), sorted(old - new)
 
@@ -269,7 +273,7 @@ class SeasonRow:
 def season(round_: Round, run: AllocationRun) -> dict[str, list[SeasonRow]]:
     """The season by dimension, from ``run`` (the latest published) and what youths
     answered since: applied, offered a place, accepted one; small counts hidden."""
-    problem = matching.load_problem(run.problem)
+    problem = matching.load_problem(run.solved_problem)
     tiers = list(problem.policy.priority_tiers)
     states = _states(round_)
     youth_ids = problems.youth_ids_by_key(round_.id)
@@ -280,7 +284,8 @@ def season(round_: Round, run: AllocationRun) -> dict[str, list[SeasonRow]]:
         accepted: Counter[str] = Counter()
         for youth in problem.youths:
             value = matching.group_of(problem, youth, dimension)
-            youth_states = states.get(youth_ids.get(youth.id), set())  # removed: none
+            youth_id = youth_ids.get(youth.id)  # None: the youth has been removed since
+            youth_states = states.get(youth_id, set()) if youth_id is not None else set()
             applied[value] += 1
             offered[value] += bool(youth_states)
             accepted[value] += PlacementState.ACCEPTED in youth_states

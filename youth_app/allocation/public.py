@@ -30,11 +30,14 @@ def draws(seed: int, keys) -> list[str]:
 
 
 def lottery_file(round_: Round, run: AllocationRun) -> dict:
+    """The lottery of a published run (its round's seed was drawn when it closed)."""
+    seed = round_.lottery_seed
+    if seed is None:
+        raise LookupError(f"round {round_.id} has no lottery seed yet")
     return {"format": LOTTERY_FORMAT, "round": round_.name, "seed": round_.lottery_seed,
             "seed_fingerprint": round_.seed_fingerprint,
             "problem_fingerprint": round_.problem_fingerprint, "rule": LOTTERY_RULE,
-            "draws": _cached("draws", run, lambda: draws(round_.lottery_seed,
-                                                         run.result["lottery"]))}
+            "draws": _cached("draws", run, lambda: draws(seed, run.solved_result["lottery"]))}
 
 
 #: A published run's result never changes, and these pages are anonymous: at 100,000

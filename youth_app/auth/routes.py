@@ -90,7 +90,7 @@ def _refused_login(form: LoginForm, result: services.LoginResult):
         error = ngettext("Too many failed attempts. Wait %(num)d minute and try again, "
                          "or choose a new password.",
                          "Too many failed attempts. Wait %(num)d minutes and try again, "
-                         "or choose a new password.", wait_minutes(result.wait))
+                         "or choose a new password.", wait_minutes(result.wait or timedelta()))
         return render_template("auth/login.html", form=form, error=error), 429
     messages = {
         LoginOutcome.WRONG: _("The e-mail address or the password is wrong."),

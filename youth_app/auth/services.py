@@ -62,7 +62,7 @@ def authenticate(email: str, password: str) -> LoginResult:
     wait = security.login_wait(email, known_device=security.is_known_device(user))
     if wait is not None:
         return LoginResult(LoginOutcome.THROTTLED, wait=wait)
-    if not security.check_password(user, password):
+    if not security.check_password(user, password) or user is None:
         security.record_failed_login(email)
         audit.record("auth.login_failed", user, email=email.strip().lower()[:254])
         return LoginResult(LoginOutcome.WRONG)

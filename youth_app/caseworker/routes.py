@@ -49,6 +49,8 @@ def youth(youth_id: int):
     form = MembershipForm(services.groups())
     if form.validate_on_submit():
         group = db.session.get(PriorityGroup, form.group.data)
+        if group is None:  # the form offers only existing groups
+            abort(400)
         services.add(youth, group, form.reason.data or "", form.expires_on.data, _me())
         flash(_("The young person is in the group."), "success")
         return redirect(url_for("caseworker.youth", youth_id=youth_id))

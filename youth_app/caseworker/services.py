@@ -185,7 +185,7 @@ def add_apart_group(numbers: list[str], caseworker: User) -> ApartGroup:
     youths = []
     for cell in numbers:
         youth, error = find(cell)
-        if error:
+        if youth is None:
             raise PriorityError("apart_invalid" if error == "invalid" else "apart_unknown")
         youths.append(youth)
     youths = list(dict.fromkeys(youths))

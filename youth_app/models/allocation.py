@@ -87,6 +87,20 @@ class AllocationRun(db.Model):
         return self.status is RunStatus.CANCELLED
 
     @property
+    def solved_problem(self) -> dict:
+        """The problem it solves (stored when it is queued, so every run has one)."""
+        if self.problem is None:
+            raise LookupError(f"allocation run {self.id} holds no problem")
+        return self.problem
+
+    @property
+    def solved_result(self) -> dict:
+        """Its result; only a run that succeeded has one (callers check ``succeeded``)."""
+        if self.result is None:
+            raise LookupError(f"allocation run {self.id} holds no result")
+        return self.result
+
+    @property
     def proven_optimal(self) -> bool:
         """Every step of a succeeded run was proven optimal (not cut short by the time
         limit); read from its stored review (``allocation.figures``)."""

@@ -86,8 +86,8 @@ def export(youth: YouthProfile) -> dict:
 
 def remove(youth: YouthProfile) -> bool:
     """Remove the account. Returns ``True`` when something had to be kept."""
-    keep = db.session.scalar(sa.select(sa.func.count(Placement.id)).where(
-        Placement.youth_id == youth.id, Placement.state.in_(KEPT_STATES))) > 0
+    keep = bool(db.session.scalar(sa.select(sa.func.count(Placement.id)).where(
+        Placement.youth_id == youth.id, Placement.state.in_(KEPT_STATES))))
     user = youth.user
     audit.record("youth.removed", youth, actor=user, kept_placements=keep)
     for model in (Application, SignUp, PriorityMembership):
