@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from .caseworker import bp as caseworker_bp
     from .catalogue import bp as catalogue_bp
     from .consent import bp as consent_bp
+    from .health import bp as health_bp
     from .main import bp as main_bp
     from .provider import bp as provider_bp
     from .reports import bp as reports_bp
@@ -79,7 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from .youth import bp as youth_bp
 
     for blueprint in (main_bp, auth_bp, catalogue_bp, consent_bp, youth_bp, provider_bp,
-                      caseworker_bp, admin_bp, rounds_bp, reports_bp):
+                      caseworker_bp, admin_bp, rounds_bp, reports_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

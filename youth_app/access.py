@@ -44,6 +44,8 @@ RULES: dict[str, str | frozenset[Role]] = {
     "catalogue.index": PUBLIC,
     "catalogue.show": PUBLIC,
     "consent.give": PUBLIC,
+    "health.alive": PUBLIC,
+    "health.ready": PUBLIC,
     "youth.home": YOUTH,
     "youth.answer": YOUTH,
     "youth.result": YOUTH,

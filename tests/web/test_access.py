@@ -36,6 +36,8 @@ EXPECTED: dict[str, object] = {
     "catalogue.index": ANYONE,
     "catalogue.show": ANYONE,
     "consent.give": ANYONE,
+    "health.alive": ANYONE,
+    "health.ready": ANYONE,
     "youth.home": {Y},
     "youth.answer": {Y},
     "youth.result": {Y},
