@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 
@@ -100,6 +100,25 @@ def staff_auditor(email: str, revoke: bool) -> None:
     click.echo(f"{email} is {'no longer ' if revoke else ''}an auditor.")
 
 
+@click.command("clock")
+@click.option("--once", is_flag=True, help="Run every task once, then stop.")
+@with_appcontext
+def clock_command(once: bool) -> None:
+    """The scheduler process: delivers the outbox, fails runs whose worker died, sends
+    reminders and expires unanswered offers, each at its interval, until stopped."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from . import clock
+
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    clock.run(current_app._get_current_object(), stop, once=once)  # type: ignore[attr-defined]  # a LocalProxy
+
+
 def _request_context():
     """Links in e-mail need a host name: ``PUBLIC_URL`` (e.g. https://sommarjobb.lysekil.se)."""
     from flask import current_app
@@ -112,3 +131,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(placements_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(clock_command)

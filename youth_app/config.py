@@ -123,6 +123,10 @@ def load_config(overrides: dict | None = None) -> dict:
         #: A running allocation whose worker sends no heartbeat for this long has died.
         "RUN_STALE_AFTER": timedelta(seconds=int(os.environ.get("RUN_STALE_AFTER", "120"))),
         "RUN_HEARTBEAT_EVERY": float(os.environ.get("RUN_HEARTBEAT_EVERY", "10")),
+        #: The clock process (``flask clock``): seconds between its tasks' turns.
+        "CLOCK_MAIL_EVERY": float(os.environ.get("CLOCK_MAIL_EVERY", "60")),
+        "CLOCK_RUNS_EVERY": float(os.environ.get("CLOCK_RUNS_EVERY", "60")),
+        "CLOCK_PLACEMENTS_EVERY": float(os.environ.get("CLOCK_PLACEMENTS_EVERY", "900")),
         #: Login throttling (``youth_app.security``): failures are counted within the
         #: window, for one account from one IP address and for one account from all
         #: addresses together, never for one IP alone (a school shares one behind NAT).
