@@ -1,6 +1,8 @@
 """``flask`` commands; they call the same services as the views."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -119,6 +121,46 @@ def clock_command(once: bool) -> None:
     clock.run(current_app._get_current_object(), stop, once=once)  # type: ignore[attr-defined]  # a LocalProxy
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Copy the whole database to TARGET (a new file): pg_dump's custom format for
+    PostgreSQL, SQLite's backup API otherwise. It holds personal data: keep it safe."""
+    from flask import current_app
+
+    from . import backup
+
+    try:
+        backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {target} ({target.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask; replace the data.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace everything in the database by the copy in SOURCE (from `flask backup`).
+    Stop the web, worker and clock processes first."""
+    from flask import current_app
+
+    from . import backup
+
+    if not yes:
+        click.confirm("Every record in the database is replaced by the backup's. Go on?",
+                      abort=True)
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours holds a lock the restore waits for
+    try:
+        backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {source}.")
+
+
 def _request_context():
     """Links in e-mail need a host name: ``PUBLIC_URL`` (e.g. https://sommarjobb.lysekil.se)."""
     from flask import current_app
@@ -132,3 +174,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(clock_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
