@@ -32,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
 def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         app.logger.setLevel(logging.INFO)
+    if app.config["LOG_FORMAT"] == "json":
+        logs.use_json(app.logger)
     logs.redact_tokens_in_access_logs()
 
 

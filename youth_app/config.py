@@ -123,6 +123,8 @@ def load_config(overrides: dict | None = None) -> dict:
         #: A running allocation whose worker sends no heartbeat for this long has died.
         "RUN_STALE_AFTER": timedelta(seconds=int(os.environ.get("RUN_STALE_AFTER", "120"))),
         "RUN_HEARTBEAT_EVERY": float(os.environ.get("RUN_HEARTBEAT_EVERY", "10")),
+        #: ``json``: the app's log lines as JSON objects (production's default); ``text``.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         #: The clock process (``flask clock``): seconds between its tasks' turns.
         "CLOCK_MAIL_EVERY": float(os.environ.get("CLOCK_MAIL_EVERY", "60")),
         "CLOCK_RUNS_EVERY": float(os.environ.get("CLOCK_RUNS_EVERY", "60")),

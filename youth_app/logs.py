@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sys
 import traceback
 
@@ -21,15 +22,47 @@ def redact(value):
 
 class TokenFilter(logging.Filter):
     """Replaces the token of ``/password/reset/<token>``, ``/confirm/<token>`` and
-    ``/consent/<token>`` with ``[token]`` in a record's message and arguments."""
+    ``/consent/<token>`` with ``[token]`` in a record's text, once it is formatted (so a
+    token split between the format and its arguments is found too)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) for a in record.args)
-        elif isinstance(record.args, dict):  # gunicorn's access log passes a dict
-            record.args = {key: redact(value) for key, value in record.args.items()}
+        record.msg = redact(record.getMessage())
+        record.args = None
         return True
+
+
+class RequestFields(logging.Filter):
+    """Adds the request's id (``X-Request-ID`` from the proxy, or one drawn here) and
+    the endpoint, so one request's lines can be found together; no address, no user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import g, has_request_context, request
+
+        if has_request_context():
+            if "request_id" not in g:
+                given = request.headers.get("X-Request-ID", "")
+                g.request_id = given[:64] if REQUEST_ID.fullmatch(given) else \
+                    secrets.token_hex(8)
+            record.request_id = g.request_id
+            record.endpoint = request.endpoint
+        return True
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def use_json(logger: logging.Logger) -> None:
+    """One JSON object a line on standard error (``LOG_FORMAT=json``): time, level,
+    logger, message, and the request's id and endpoint where there is a request."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(
+        "{asctime}{levelname}{name}{message}", style="{",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
+    handler.addFilter(TokenFilter())
+    handler.addFilter(RequestFields())
+    logger.handlers = [handler]
 
 
 def redact_tokens_in_access_logs() -> None:

@@ -50,3 +50,26 @@ def test_mail_failures_log_no_address(app_factory, caplog):
         db.session.commit()
     assert "failed" in caplog.text
     assert "hemlig.adress" not in caplog.text and "SECRETTOKEN" not in caplog.text
+
+
+def test_production_logs_are_json_lines_with_the_requests_id(app_factory, capfd):
+    """``LOG_FORMAT=json``: each line one object a log collector reads, carrying the id
+    the proxy gave the request (or one drawn), and still no token of a link."""
+    import json
+
+    other = app_factory(LOG_FORMAT="json")
+    capfd.readouterr()
+    with other.test_request_context("/", headers={"X-Request-ID": "req-42"}):
+        other.logger.warning("Opened /consent/%s", "secret-token-123")
+        other.logger.warning("A second line of the same request")
+    with other.test_request_context("/", headers={"X-Request-ID": "not an id; drop"}):
+        other.logger.warning("Another request")
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines()
+             if line.startswith("{")]
+    first, second, third = lines[:3]
+    assert first["level"] == "WARNING" and first["logger"] == other.logger.name
+    assert first["message"] == "Opened /consent/[token]" and "time" in first
+    assert first["request_id"] == second["request_id"] == "req-42"
+    assert first["endpoint"] == "main.index"
+    assert third["request_id"] not in ("req-42", "not an id; drop")  # a fresh one
+    assert "secret-token-123" not in json.dumps(lines)
