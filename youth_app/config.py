@@ -109,6 +109,8 @@ def load_config(overrides: dict | None = None) -> dict:
         #: ``inline`` (after the commit, in the same thread), ``background`` (a thread,
         #: or RQ when REDIS_URL is set); unset: inline in tests, background otherwise.
         "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY"),
+        #: Messages a minute one delivering process sends at most (0: no limit).
+        "MAIL_RATE_PER_MINUTE": int(os.environ.get("MAIL_RATE_PER_MINUTE", "0")),
         #: Seconds after which a message a deliverer claimed but never finished is sent
         #: again (the deliverer died); see ``youth_app.mail``.
         "MAIL_STUCK_AFTER": int(os.environ.get("MAIL_STUCK_AFTER", "900")),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import smtplib
 import threading
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Callable, Iterable
@@ -179,15 +180,50 @@ def _deliver_batch(ids: list[int]) -> int:
     if not claimed:
         return 0
     sent = 0
+    pace = _pace()
     try:
         with _smtp() as smtp:
             for message in claimed:
+                pace.wait()
                 sent += _send_one(smtp, message)
     except (OSError, smtplib.SMTPException) as error:  # no connection at all
         for message in claimed:
             if message.status is MessageStatus.SENDING:
                 _record_failure(message, error)
     return sent
+
+
+class Pace:
+    """At most ``per_minute`` messages a minute from this process (``MAIL_RATE_PER_MINUTE``,
+    0: no limit), evenly spaced, shared by its delivering threads: what the municipality's
+    SMTP relay accepts without throttling or marking the sender as spam."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self.gap = 60.0 / per_minute if per_minute > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.gap:
+            return
+        with self._lock:
+            now = _clock()
+            start = max(now, self._next)
+            self._next = start + self.gap
+        if start > now:
+            _sleep(start - now)
+
+
+_sleep, _clock = time.sleep, time.monotonic
+_paces: dict[int, Pace] = {}
+
+
+def _pace() -> Pace:
+    rate = int(current_app.config.get("MAIL_RATE_PER_MINUTE", 0))
+    if rate not in _paces:
+        _paces[rate] = Pace(rate)
+    return _paces[rate]
 
 
 def _claim(ids: list[int]) -> list[OutgoingMessage]:

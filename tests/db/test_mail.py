@@ -157,3 +157,37 @@ def test_a_message_whose_deliverer_died_is_sent_again_as_the_same_message(app_fa
         assert stored.status is Status.SENT
     first_copy, second_copy = smtp_server.messages
     assert first_copy["Message-ID"] == second_copy["Message-ID"]
+
+
+def test_delivery_keeps_to_the_relays_rate(app_factory, smtp_server, monkeypatch):
+    """``MAIL_RATE_PER_MINUTE``: messages leave evenly spaced, never faster than the
+    relay takes them (the waits are recorded instead of slept)."""
+    waits: list[float] = []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(mail, "_sleep", sleep)
+    monkeypatch.setattr(mail, "_clock", lambda: now[0])
+    monkeypatch.setattr(mail, "_paces", {})
+    paced = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                        MAIL_USE_TLS=False, MAIL_DELIVERY="command", MAIL_RATE_PER_MINUTE=120)
+    with paced.app_context():
+        for number in range(5):
+            mail.send(f"youth{number}@example.se", "Hej", "Erbjudande", kind="test")
+        db.session.commit()
+        assert mail.deliver_due() == 5
+    assert len(smtp_server.messages) == 5
+    assert waits == [0.5] * 4  # 60 s / 120, between five messages
+
+
+def test_without_a_rate_nothing_waits(mail_app, smtp_server, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(mail, "_sleep", waits.append)
+    with mail_app.app_context():
+        for number in range(3):
+            mail.send(f"youth{number}@example.se", "Hej", "Erbjudande", kind="test")
+        db.session.commit()
+    assert len(smtp_server.messages) == 3 and waits == []
