@@ -1,4 +1,4 @@
-"""Guardian consent: declining, and a one-time code that checks who the guardian is.
+"""Guardian consent: what is consented to (hours, pay), declining, and a one-time code that checks who the guardian is.
 
 Revision ID: c0a5e7d21f3b
 Revises: 9b1e2c7d4a10
@@ -22,6 +22,9 @@ def _method(values):
 
 
 def upgrade():
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hours_per_day', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('hourly_pay', sa.Integer(), nullable=True))
     with op.batch_alter_table('guardian_consent', schema=None) as batch_op:
         batch_op.add_column(sa.Column('declined_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('identity_method', sa.String(length=40), nullable=True))
@@ -43,3 +46,6 @@ def downgrade():
         for column in ('code_tries', 'code_expires_at', 'code_sent_at', 'code_hash',
                        'identity_checked_at', 'identity_method', 'declined_at'):
             batch_op.drop_column(column)
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.drop_column('hourly_pay')
+        batch_op.drop_column('hours_per_day')

@@ -128,6 +128,8 @@ class GuardianConsent(db.Model):
     code_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     code_tries: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    guardian: Mapped[Optional["Guardian"]] = relationship()
+
     @property
     def answered(self) -> bool:
         """Consent was given or declined: the link no longer works."""
