@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from youth_app.consent import identity, services as consent
 from youth_app.extensions import db
 from youth_app.models import (AuditEvent, ConsentMethod, Guardian, GuardianConsent, OfferKind,
-                              OutgoingMessage, Placement, PlacementState, Role, utcnow)
+                              OutgoingMessage, Placement, PlacementState, Role, User,
+                              utcnow)
 from youth_app.placements import services as placements
 
 from .. import factories
@@ -186,3 +187,42 @@ def test_a_minor_without_a_guardian_is_told_what_to_do(app):
     assert app.config["MUNICIPALITY_CONTACT_PHONE"] in message.body
     assert "/youth/profile" in message.body or "profil" in message.body
     assert "länk" not in message.body.lower() and "link" not in message.body.lower()
+
+
+def test_my_page_tells_a_minor_without_a_guardian_what_to_do(app, client_as, users):
+    client = client_as(Role.YOUTH)
+    with app.app_context(), app.test_request_context():
+        youth = db.session.get(User, users[Role.YOUTH].id).youth_profile
+        youth.date_of_birth = date(2011, 6, 1)
+        youth.guardians = []
+        round_ = factories.round_()
+        offer = factories.offer(round=round_, kind=OfferKind.JOB, min_age=13, max_age=19)
+        placement = Placement(round=round_, youth=youth, offer=offer, rank=1)
+        db.session.add(placement)
+        db.session.flush()
+        placements.make_offer(placement, 7)
+        db.session.commit()
+    page = client.get("/youth/").get_data(as_text=True)
+    assert app.config["MUNICIPALITY_CONTACT_PHONE"] in page
+    assert 'href="/youth/profile"' in page
+    assert "länk" not in page.split("<main")[-1].lower()
+
+
+def test_registration_keeps_a_minors_guardian(app, client):
+    from ..web.test_auth import youth_form
+
+    client.post("/register/youth", data=youth_form(
+        app, guardian_name="Mamma Sara", guardian_email="mamma.sara@example.se",
+        guardian_phone="070-1112233"))
+    with app.app_context():
+        guardian = db.session.scalar(sa.select(Guardian))
+        assert guardian.email == "mamma.sara@example.se" and guardian.youth.first_name == "Sara"
+
+
+def test_registration_without_a_guardian_is_fine(app, client):
+    from ..web.test_auth import youth_form
+
+    response = client.post("/register/youth", data=youth_form(app))
+    assert "sara@example.se" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Guardian)) is None

@@ -115,14 +115,14 @@ def decline(consent: GuardianConsent, name: str) -> bool:
     if not transition(consent, _open(), declined_at=utcnow(), given_by_name=name.strip()):
         return False
     audit.record("consent.declined", consent, method=consent.identity_method)
-    placements.decline_without_consent(db.session.get(Placement, consent.placement_id))
+    placements.decline_without_consent(db.session.get_one(Placement, consent.placement_id))
     return True
 
 
 def ask(consent: GuardianConsent, question: str) -> None:
     """Send the guardian's question to the municipality's contact (the outbox keeps it,
     so staff can read it there); the reply goes to the guardian's address."""
-    placement = db.session.get(Placement, consent.placement_id)
+    placement = db.session.get_one(Placement, consent.placement_id)
     guardian = consent.guardian
     with force_locale("sv"):
         subject = _("A guardian's question about a summer job: %(title)s",

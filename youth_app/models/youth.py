@@ -98,6 +98,11 @@ class ConsentState(enum.Enum):
     def given(self) -> bool:
         return self is ConsentState.GIVEN
 
+    @property
+    def missing(self) -> bool:
+        """No guardian could be asked: the youth must add one or call the municipality."""
+        return self is ConsentState.MISSING
+
 
 class GuardianConsent(db.Model):
     """A guardian's consent to a job place: a job contract with a minor needs it."""
