@@ -4,14 +4,13 @@ declines, or asks a question; an administrator may record consent given on paper
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext as _
-
 from flask import current_app
+from flask_babel import force_locale, gettext as _
 
 from .. import audit, facts, links, mail
 from ..extensions import db
-from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, User, transition,
-                      utcnow)
+from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, PlacementState,
+                      User, transition, utcnow)
 from .identity import CHECK, Outcome
 
 
@@ -110,12 +109,22 @@ def give(consent: GuardianConsent, name: str) -> bool:
 def decline(consent: GuardianConsent, name: str) -> bool:
     """The guardian says no: the youth is told and the place is declined, as when the
     youth declines it (it goes back to the round)."""
-    from ..placements import services as placements
-
-    if not transition(consent, _open(), declined_at=utcnow(), given_by_name=name.strip()):
+    now = utcnow()
+    if not transition(consent, _open(), declined_at=now, given_by_name=name.strip()):
         return False
     audit.record("consent.declined", consent, method=consent.identity_method)
-    placements.decline_without_consent(db.session.get_one(Placement, consent.placement_id))
+    placement = db.session.get_one(Placement, consent.placement_id)
+    # As ``placements.answer`` declines (not imported: placements depends on consent).
+    if transition(placement, Placement.awaiting_answer, state=PlacementState.DECLINED,
+                  answered_at=now):
+        audit.record("placement.declined", placement, reason="guardian_declined")
+        youth, title = placement.youth, placement.offer.title
+        mail.send_to_youth(youth, "placement.guardian_declined", lambda: (
+            _("Your guardian said no: %(title)s", title=title),
+            _("Hello %(name)s!\n\nYour guardian did not consent to the job %(title)s, so "
+              "the place goes to someone else. You can talk to us if you have "
+              "questions.\n\n%(link)s", name=youth.first_name, title=title,
+              link=links.external("youth.home"))))
     return True
 
 

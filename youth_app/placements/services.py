@@ -77,18 +77,6 @@ def make_offer(placement: Placement, reply_days: int, now: datetime | None = Non
     return True
 
 
-def decline_without_consent(placement: Placement, now: datetime | None = None) -> bool:
-    """A guardian said no: the place is declined as if the youth had declined it (it goes
-    back to the round), and the youth is told."""
-    now = now or utcnow()
-    if not transition(placement, Placement.awaiting_answer, state=PlacementState.DECLINED,
-                      answered_at=now):
-        return False
-    audit.record("placement.declined", placement, reason="guardian_declined")
-    _tell(placement, "placement.guardian_declined")
-    return True
-
-
 def request_missing_consents(youth: YouthProfile, today: date | None = None) -> None:
     """Ask guardians added after an offer was made: the offer is still open, and My page
     told the youth to add one."""
@@ -165,11 +153,6 @@ def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str,
               name=youth.first_name, title=title, date=deadline, link=link, age=ADULT_AGE,
               profile=links.external("youth.profile"),
               phone=config["MUNICIPALITY_CONTACT_PHONE"], email=config["CONTACT_EMAIL"])),
-        "placement.guardian_declined": (
-            _("Your guardian said no: %(title)s", title=title),
-            _("Hello %(name)s!\n\nYour guardian did not consent to the job %(title)s, so "
-              "the place goes to someone else. You can talk to us if you have "
-              "questions.\n\n%(link)s", name=youth.first_name, title=title, link=link)),
         "placement.offered": (
             _("You are offered a place: %(title)s", title=title),
             _("Hello %(name)s!\n\nYou are offered a place: %(title)s. Answer on My page "
