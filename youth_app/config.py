@@ -106,6 +106,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "ungdom@lysekil.example"),
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "ungdom@lysekil.example"),
+        #: The municipality's phone for youths and guardians (with CONTACT_EMAIL).
+        "MUNICIPALITY_CONTACT_PHONE": os.environ.get("MUNICIPALITY_CONTACT_PHONE",
+                                                     "0523-61 30 00"),
         #: ``inline`` (after the commit, in the same thread), ``background`` (a thread,
         #: or RQ when REDIS_URL is set); unset: inline in tests, background otherwise.
         "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY"),

@@ -22,6 +22,7 @@ from youth_app.identity import with_check_digit
 from youth_app.models import (
     Application,
     District,
+    GuardianConsent,
     Offer,
     OfferKind,
     OutgoingMessage,
@@ -181,18 +182,40 @@ def _add_guardian(site: Site, app) -> None:
 
 
 def _guardian_consents(chromium, live_server, app) -> None:
-    """The guardian opens the e-mailed link on their own device and consents."""
+    """The guardian opens the e-mailed link on their own device, reads what the job is,
+    confirms who they are with a code sent to their own e-mail (a wrong code is refused),
+    and consents; the consent records how their identity was checked."""
     guardian = Site.open(chromium, live_server)
     try:
-        visit(guardian, link_in_mail(app, live_server, GUARDIAN["email"], "consent.request"))
+        link = link_in_mail(app, live_server, GUARDIAN["email"], "consent.request")
+        visit(guardian, link)
         page = guardian.page
         assert NEWCOMER["first_name"] in main_text(guardian)
-        page.locator("#name").fill(GUARDIAN["name"])
+        assert said(app, "sv", "What you consent to") in main_text(guardian)
+        assert page.locator("#confirm").count() == 0, "no consent before the code"
+        click(guardian, page.get_by_role("button", name=said(app, "sv", "Send me a code")))
+        assert said(app, "sv", "We have sent a code to your e-mail address.") in flashes(guardian)
+        with app.app_context():
+            subject = db.session.scalar(sa.select(OutgoingMessage.subject).where(
+                OutgoingMessage.recipient == GUARDIAN["email"],
+                OutgoingMessage.kind == "consent.code").order_by(OutgoingMessage.id.desc()))
+        code = subject.split()[-1]
+        page.locator("#code").fill("000000" if code != "000000" else "111111")
+        guardian.submit("form[action$='/verify']", status=422)
+        assert said(app, "sv", "The code is wrong. Check the latest e-mail and try again.") \
+            in main_text(guardian)
+        page.locator("#code").fill(code)
+        guardian.submit("form[action$='/verify']")
+        consent_form = "form:has(#confirm)"
+        page.locator(f"{consent_form} #name").fill(GUARDIAN["name"])
         page.locator("#confirm").check()
-        guardian.submit()
-        given = said(app, "sv", "Thank you. Consent was given by %(name)s on %(date)s.",
-                     name=GUARDIAN["name"], date="\0")
+        guardian.submit(consent_form)
+        given = said(app, "sv", "Thank you. Consent was given on %(date)s.", date="\0")
         assert given.split("\0")[0] in main_text(guardian)
+        with app.app_context():
+            record = db.session.scalar(sa.select(GuardianConsent).where(
+                GuardianConsent.token == link.rsplit("/", 1)[-1]))
+            assert record.identity_method == "email_code" and record.identity_checked_at
     finally:
         guardian.close()
 
@@ -463,8 +486,9 @@ def test_guardian_added_after_the_offer_is_sent_the_consent_link(phone, app):
     allocate_and_publish(app, _job_offered_to_a_youth_without_guardian(app))
     site.log_in("sen@test.example", factories.PASSWORD)
     place = page.locator("section[aria-labelledby=offers-heading] li").first.inner_text()
-    assert said(app, "sv", "Add a guardian's e-mail address on your profile, or contact "
-                "us.") in place
+    assert said(app, "sv", "We have no guardian's e-mail address for you.") in place
+    assert said(app, "sv", "or call us on %(phone)s.",
+                phone=app.config["MUNICIPALITY_CONTACT_PHONE"]) in place
     click(site, page.get_by_role("link", name=said(app, "sv", "Change your details")))
     page.locator("#guardians-0-name").fill(GUARDIAN["name"])
     page.locator("#guardians-0-email").fill(GUARDIAN["email"])

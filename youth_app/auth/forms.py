@@ -67,6 +67,14 @@ class YouthRegistrationForm(Form):
                                description=_l("Year 7–9 in compulsory school; 10–12 for "
                                               "upper secondary year 1–3."))
     languages = SelectMultipleField(_l("Languages you speak"), choices=[])
+    #: Only for a youth under ADULT_AGE, and skippable: see the page.
+    guardian_name = StringField(_l("Guardian's name"), validators=[Optional(), Length(max=200)],
+                                render_kw={"autocomplete": "off"})
+    guardian_email = EmailField(_l("Guardian's e-mail address"),
+                                validators=[Optional(), Email(), Length(max=254)],
+                                render_kw={"autocomplete": "off"})
+    guardian_phone = TelField(_l("Guardian's phone"), validators=[Optional(), Length(max=40)],
+                              render_kw={"autocomplete": "off"})
     password, confirm = password_fields()
     accept_privacy = BooleanField(
         _l("I have read how my personal data is handled"),

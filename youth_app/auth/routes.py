@@ -128,7 +128,9 @@ def register_youth():
             number=form.parsed_number, email=form.email.data, phone=form.phone.data,
             district_id=form.district.data, password=form.password.data,
             language=session.get("language"), school_year=form.school_year.data,
-            languages=form.languages.data))
+            languages=form.languages.data,
+            guardian={"name": form.guardian_name.data or "", "email": form.guardian_email.data or "",
+                      "phone": form.guardian_phone.data or ""}))
     except services.EmailTaken as error:
         form.email.errors.append(error_text(error))
     except services.PersonalNumberTaken as error:

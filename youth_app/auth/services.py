@@ -11,12 +11,12 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, links, mail, security
+from .. import audit, facts, links, mail, security
 from ..db_retry import violated
 from ..extensions import db
 from ..identity import PersonalNumber
-from ..models import (DomainError, Organisation, OrganisationKind, Role, User, YouthProfile,
-                      utcnow)
+from ..models import (DomainError, Guardian, Organisation, OrganisationKind, Role, User,
+                      YouthProfile, utcnow)
 
 CONFIRM_SALT = "confirm-email"
 RESET_SALT = "reset-password"
@@ -85,7 +85,8 @@ def _new_user(email: str, password: str, role: Role, language: str | None) -> Us
 def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, email: str,
                    phone: str, district_id: int, password: str,
                    language: str | None, school_year: int | None = None,
-                   languages: list[str] | None = None) -> User:
+                   languages: list[str] | None = None,
+                   guardian: dict[str, str] | None = None) -> User:
     if db.session.scalar(sa.select(YouthProfile.id)
                          .where(YouthProfile.personal_number == number.digits)):
         raise PersonalNumberTaken()
@@ -95,6 +96,11 @@ def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, e
         date_of_birth=number.birth_date, personal_number=number.digits, phone=phone or "",
         private_email=user.email, district_id=district_id, school_year=school_year,
         languages=languages or [])
+    if (guardian and (guardian.get("name") or "").strip()
+            and user.youth_profile.age_on(facts.today()) < facts.ADULT_AGE):
+        user.youth_profile.guardians.append(Guardian(
+            name=guardian["name"].strip(), email=(guardian.get("email") or "").strip(),
+            phone=(guardian.get("phone") or "").strip()))
     _add_account(user)
     audit.record("auth.register", user, actor=user, role=user.role.value)
     send_confirmation(user)

@@ -1,14 +1,17 @@
-"""Consent rules. A guardian confirms with their name through a personal link; an
-administrator may record consent given on paper instead."""
+"""Consent rules. A guardian opens a personal link, confirms who they are
+(``identity``: a one-time code to their e-mail today) and then consents with their name,
+declines, or asks a question; an administrator may record consent given on paper."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 
 from .. import audit, facts, links, mail
 from ..extensions import db
-from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, User, transition,
-                      utcnow)
+from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, PlacementState,
+                      User, transition, utcnow)
+from .identity import CHECK, Outcome
 
 
 def given(placement: Placement) -> bool:
@@ -61,12 +64,84 @@ def find(token: str) -> GuardianConsent | None:
     return db.session.scalar(sa.select(GuardianConsent).where(GuardianConsent.token == token))
 
 
-def give(consent: GuardianConsent, name: str) -> None:
-    """Record the guardian's consent once (a second press, or a second tab, changes
-    nothing: settled by the database)."""
-    if transition(consent, GuardianConsent.given_at.is_(None), given_at=utcnow(),
-                  given_by_name=name.strip(), method=ConsentMethod.EMAIL_LINK):
-        audit.record("consent.given", consent, method="email_link")
+def send_code(consent: GuardianConsent) -> bool:
+    """Send a new one-time code to the guardian's own e-mail address; False if one was
+    sent a moment ago (throttled) or there is no address."""
+    guardian = consent.guardian
+    if consent.answered or guardian is None or not guardian.email:
+        return False
+    code = CHECK.start(consent)
+    if code is None:
+        return False
+    subject = _("Your code: %(code)s", code=code)
+    body = _("Hello %(guardian)s!\n\nYour code for the consent page is %(code)s. It works "
+             "for 15 minutes. If you did not ask for it, you can ignore this message.",
+             guardian=guardian.name, code=code)
+    mail.send(guardian.email, subject, body, kind="consent.code")
+    audit.record("consent.code_sent", consent, method=CHECK.method)
+    return True
+
+
+def verify_code(consent: GuardianConsent, code: str) -> Outcome:
+    if consent.answered:
+        return Outcome.NO_CODE
+    outcome = CHECK.verify(consent, code)
+    audit.record("consent.identity_checked" if outcome is Outcome.CHECKED
+                 else "consent.code_refused", consent, outcome=outcome.value)
+    return outcome
+
+
+def _open():
+    return sa.and_(GuardianConsent.given_at.is_(None), GuardianConsent.declined_at.is_(None),
+                   GuardianConsent.identity_checked_at.is_not(None))
+
+
+def give(consent: GuardianConsent, name: str) -> bool:
+    """Record the guardian's consent once, and only after their identity was checked (a
+    second press, or a second tab, changes nothing: settled by the database)."""
+    if transition(consent, _open(), given_at=utcnow(), given_by_name=name.strip(),
+                  method=ConsentMethod.EMAIL_CODE):
+        audit.record("consent.given", consent, method=consent.identity_method)
+        return True
+    return False
+
+
+def decline(consent: GuardianConsent, name: str) -> bool:
+    """The guardian says no: the youth is told and the place is declined, as when the
+    youth declines it (it goes back to the round)."""
+    now = utcnow()
+    if not transition(consent, _open(), declined_at=now, given_by_name=name.strip()):
+        return False
+    audit.record("consent.declined", consent, method=consent.identity_method)
+    placement = db.session.get_one(Placement, consent.placement_id)
+    # As ``placements.answer`` declines (not imported: placements depends on consent).
+    if transition(placement, Placement.awaiting_answer, state=PlacementState.DECLINED,
+                  answered_at=now):
+        audit.record("placement.declined", placement, reason="guardian_declined")
+        youth, title = placement.youth, placement.offer.title
+        mail.send_to_youth(youth, "placement.guardian_declined", lambda: (
+            _("Your guardian said no: %(title)s", title=title),
+            _("Hello %(name)s!\n\nYour guardian did not consent to the job %(title)s, so "
+              "the place goes to someone else. You can talk to us if you have "
+              "questions.\n\n%(link)s", name=youth.first_name, title=title,
+              link=links.external("youth.home"))))
+    return True
+
+
+def ask(consent: GuardianConsent, question: str) -> None:
+    """Send the guardian's question to the municipality's contact (the outbox keeps it,
+    so staff can read it there); the reply goes to the guardian's address."""
+    placement = db.session.get_one(Placement, consent.placement_id)
+    guardian = consent.guardian
+    with force_locale("sv"):
+        subject = _("A guardian's question about a summer job: %(title)s",
+                    title=placement.offer.title)
+        body = _("A guardian of %(name)s asks about the job %(title)s. Answer them at "
+                 "%(email)s.\n\n%(question)s", name=placement.youth.full_name,
+                 title=placement.offer.title, email=guardian.email if guardian else "-",
+                 question=question.strip())
+    mail.send(current_app.config["CONTACT_EMAIL"], subject, body, kind="consent.question")
+    audit.record("consent.question", consent)
 
 
 def record_paper(placement: Placement, guardian_name: str, staff: User) -> GuardianConsent:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
@@ -68,6 +68,10 @@ class Offer(db.Model):
     what_to_bring: Mapped[str] = mapped_column(sa.Text, default="")
     accessibility: Mapped[str] = mapped_column(sa.Text, default="")
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: A job's working hours per day and pay per hour in kronor (0: unpaid); None: not
+    #: stated yet. The guardian reads both on the consent page.
+    hours_per_day: Mapped[Optional[int]] = mapped_column()
+    hourly_pay: Mapped[Optional[int]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -91,6 +95,26 @@ class Offer(db.Model):
     def first_come(self) -> bool:
         """Places go first come, first served (open sign-up), not shared out in a round."""
         return self.allocation_mode == AllocationMode.OPEN
+
+    @property
+    def first_day(self) -> date | None:
+        """The Monday of the first week (for dates people read instead of week numbers)."""
+        if not self.weeks:
+            return None
+        year, week = min(self.weeks).split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+
+    @property
+    def last_day(self) -> date | None:
+        """The Friday of the last week."""
+        if not self.weeks:
+            return None
+        year, week = max(self.weeks).split("-W")
+        return date.fromisocalendar(int(year), int(week), 1) + timedelta(days=4)
+
+    @property
+    def unpaid(self) -> bool:
+        return self.hourly_pay == 0
 
     @property
     def editable(self) -> bool:

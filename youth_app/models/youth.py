@@ -79,6 +79,9 @@ class Guardian(db.Model):
 
 class ConsentMethod(enum.Enum):
     EMAIL_LINK = "email_link"
+    #: Through the e-mailed link, after the guardian entered a one-time code sent to
+    #: their own e-mail address (``youth_app.consent.identity``).
+    EMAIL_CODE = "email_code"
     PAPER = "paper"
 
 
@@ -94,6 +97,11 @@ class ConsentState(enum.Enum):
     @property
     def given(self) -> bool:
         return self is ConsentState.GIVEN
+
+    @property
+    def missing(self) -> bool:
+        """No guardian could be asked: the youth must add one or call the municipality."""
+        return self is ConsentState.MISSING
 
 
 class GuardianConsent(db.Model):
@@ -113,3 +121,21 @@ class GuardianConsent(db.Model):
     method: Mapped[Optional[ConsentMethod]] = mapped_column(enum_type(ConsentMethod))
     recorded_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: The guardian said no; the link then no longer works.
+    declined_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: How the guardian's identity was checked (``IdentityCheck.method``) and when.
+    identity_method: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    identity_checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: The one-time code, only as a hash; when it was sent, when it stops working and
+    #: how many wrong tries were made on it.
+    code_hash: Mapped[Optional[str]] = mapped_column(sa.String(128))
+    code_sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    code_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    code_tries: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    guardian: Mapped[Optional["Guardian"]] = relationship()
+
+    @property
+    def answered(self) -> bool:
+        """Consent was given or declined: the link no longer works."""
+        return self.given_at is not None or self.declined_at is not None

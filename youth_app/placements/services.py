@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import format_date, gettext as _
 
 from .. import facts
@@ -69,9 +70,10 @@ def make_offer(placement: Placement, reply_days: int, now: datetime | None = Non
                       state=PlacementState.OFFERED, offered_at=now,
                       reply_by=now + timedelta(days=reply_days)):
         return False
-    if needs_consent(placement, now.date()):
-        consent.request(placement)
-    _tell(placement, "placement.offered")
+    if needs_consent(placement, now.date()) and not consent.request(placement):
+        _tell(placement, "placement.offered_no_guardian")
+    else:
+        _tell(placement, "placement.offered")
     return True
 
 
@@ -139,7 +141,18 @@ def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str,
     title = placement.offer.title
     deadline = format_date(placement.reply_by) if placement.reply_by else ""
     link = links.external("youth.home")
+    config = current_app.config
     texts = {
+        "placement.offered_no_guardian": (
+            _("You are offered a place: %(title)s", title=title),
+            _("Hello %(name)s!\n\nYou are offered a place: %(title)s. Answer on My page "
+              "by %(date)s, or the place goes to someone else.\n\nYou are under %(age)d, "
+              "so a guardian must consent to the job, and we have no guardian's e-mail "
+              "address for you. Add your guardian on your profile page: %(profile)s\n"
+              "Or call us on %(phone)s or write to %(email)s.\n\n%(link)s",
+              name=youth.first_name, title=title, date=deadline, link=link, age=ADULT_AGE,
+              profile=links.external("youth.profile"),
+              phone=config["MUNICIPALITY_CONTACT_PHONE"], email=config["CONTACT_EMAIL"])),
         "placement.offered": (
             _("You are offered a place: %(title)s", title=title),
             _("Hello %(name)s!\n\nYou are offered a place: %(title)s. Answer on My page "
