@@ -303,8 +303,8 @@ def _report_hours(site: Site, app, people: tuple[Person, Person]) -> str:
     page.locator(f"#hours-{minor.id}").fill("13")
     page.locator(f"#present-{adult.id}").uncheck()
     site.submit("main form[method=post]")
-    assert said(app, "sv", "Hours must be a number between 0 and 12, for example 6.5.") \
-        in flashes(site)
+    assert said(app, "sv", "Hours must be a number between 0 and %(max)d, for example 6.5.",
+                max=12) in flashes(site)
     page.locator(f"#hours-{minor.id}").fill("6,5")
     page.locator(f"#present-{adult.id}").uncheck()
     site.submit("main form[method=post]")
