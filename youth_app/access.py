@@ -83,6 +83,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "rounds.edit": ADMINISTRATOR,
     "rounds.show": ADMINISTRATOR,
     "rounds.step": ADMINISTRATOR,
+    "rounds.confirm_publish": ADMINISTRATOR,
     "rounds.start_run": ADMINISTRATOR,
     "rounds.stop_run": ADMINISTRATOR,
     "rounds.run": STAFF,

@@ -47,21 +47,21 @@ def save(round_: Round | None, admin: User, **fields) -> Round:
     return round_
 
 
-def step(round_: Round, action: str, admin: User) -> None:
-    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``."""
-    if action == "open":
-        round_.move_to(RoundState.OPEN)
-    elif action == "reopen":
+def step(round_: Round, action: str, admin: User) -> int | None:
+    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``;
+    one audit row each. ``publish`` returns how many offers went out (0: none new)."""
+    if action == "publish":
+        return allocation.publish(round_, admin)  # writes its own audit row
+    if action in ("open", "reopen"):
         round_.move_to(RoundState.OPEN)
     elif action == "close":
         allocation.close(round_)
-    elif action == "publish":
-        allocation.publish(round_, admin)
     elif action == "finish":
         round_.move_to(RoundState.FINISHED)
     else:
         raise RoundRuleError("unknown_step")
     audit.record(f"round.{action}", round_, actor=admin, state=round_.state.value)
+    return None
 
 
 def runs(round_: Round) -> list[AllocationRun]:
