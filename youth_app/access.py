@@ -46,6 +46,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "consent.give": PUBLIC,
     "youth.home": YOUTH,
     "youth.answer": YOUTH,
+    "youth.confirm_decline": YOUTH,
     "youth.result": YOUTH,
     "youth.profile": YOUTH,
     "youth.my_data": YOUTH,

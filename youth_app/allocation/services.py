@@ -343,7 +343,7 @@ def _unplaced_ids(run: AllocationRun, round_: Round) -> set[int]:
     """The youths of the round (still with an account) the run gave nothing."""
     youth_ids = problems.youth_ids_by_key(round_.id)
     unplaced = {youth_ids.get(entry["youth"]) for entry in run.result["unplaced"]}
-    return unplaced - {None}  # type: ignore[arg-type]
+    return unplaced - {None}
 
 
 def has_unsent_run(round_: Round) -> bool:
