@@ -84,7 +84,9 @@ MESSAGES = {
     "organisation_not_approved": _l("Approve the organisation before publishing its offers."),
     # rounds, runs and late offers (rounds, allocation)
     "wrong_state": _STEP_NOT_POSSIBLE,
-    "no_run": _STEP_NOT_POSSIBLE,  # publishing before any run has succeeded
+    "no_run": _STEP_NOT_POSSIBLE,
+    "return_reason_needed": _l("Write what the provider should change before you return "
+                               "the offer."),  # publishing before any run has succeeded
     "unknown_step": _l("That step does not exist."),
     "round_not_editable": _l("An allocated round can no longer be changed."),
     "round_not_closed": _l("Close the round before running the allocation."),

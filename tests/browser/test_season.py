@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from hashlib import sha256
 
 import pytest
+from flask_babel import force_locale, ngettext
 
 from youth_app import demo
 from youth_app.models import Role
@@ -278,11 +279,30 @@ def _changes(site: Site, app) -> tuple[list[str], list[str]]:
     return added, removed
 
 
-def _publish(site: Site, app, round_id: int, fingerprints: dict) -> tuple[str, dict]:
-    """Send the offers; on the public page, the seed, figures with small counts hidden,
-    and the lottery anyone can check (the seed and the draws, nothing about anyone)."""
+def _publish(site: Site, app, round_id: int, fingerprints: dict,
+             offers: int | None = None) -> tuple[str, dict]:
+    """Send the offers from the confirmation page, which counts them first (``offers``:
+    a second round's new offers); on the public page, the seed, figures with small
+    counts hidden, and the lottery anyone can check (the seed and the draws, nothing
+    about anyone)."""
     visit(site, f"/admin/rounds/{round_id}")
-    step(site, app, "publish", "The offers are sent.")
+    label = "Approve and send the offers" if offers is None else \
+        "Approve and send the new offers"
+    click(site, site.page.get_by_role("link", name=said(app, "sv", label)))
+    counts = site.page.locator("#publish-counts li").all_inner_texts()
+    assert len(counts) == 4 and said(app, "sv", "This cannot be undone. The e-mails go out "
+                                     "as soon as you press the button.") in main_text(site)
+    if offers is None:
+        site.submit("main form[action$='/publish']")
+        assert said(app, "sv", "The offers are sent.") in flashes(site)
+    else:
+        with app.test_request_context(), force_locale("sv"):
+            assert ngettext("%(num)d offer will be made.", "%(num)d offers will be made.",
+                            offers) == counts[0]
+            done = ngettext("%(num)d new offer is sent. Nobody else got an e-mail.",
+                            "%(num)d new offers are sent. Nobody else got an e-mail.", offers)
+        site.submit("main form[action$='/publish']")
+        assert done in flashes(site)
     open_link(site, app, "The round's public page")
     page = site.page
     seed = detail(site, said(app, "sv", "Seed"))
@@ -360,7 +380,11 @@ def test_the_season_from_an_empty_round_to_a_second_round_offer(
     newcomer = added[0].split(" → ")[0].removeprefix("+ ")
     assert newcomer in still_unplaced, "the freed place goes to someone who had nothing"
     nameless[f"run {third}"] = page.content()
-    seed_again, lottery_again = _publish(site, app, round_id, fingerprints)
+    visit(site, f"/admin/rounds/{round_id}")
+    assert said(app, "sv", "The offers have been sent. A new run is a second round: it only "
+                "fills places that were declined or not answered in time, for young people "
+                "who have no place. Nobody who already has a place loses it.") in main_text(site)
+    seed_again, lottery_again = _publish(site, app, round_id, fingerprints, offers=1)
     assert seed_again == seed and lottery_again["draws"] == lottery["draws"], \
         "the same youths, the same draws"
     [(email, offer_id)] = offered_in_run(app, third)

@@ -381,8 +381,11 @@ def test_arabic_keyboard_only_on_a_phone(phone, app, demo_data):
     assert focus_is_visible(site), "the focused Accept button shows it has focus"
     press_enter(site)
     assert said(app, "ar", "Thank you, your place is confirmed.") in flashes(site)
+    tab_to(site, "main a[href$='/decline']")
+    assert focused_text(site).startswith(said(app, "ar", "Decline"))
+    press_enter(site)  # a page that asks once more: the place cannot be taken back
     tab_to(site, "form[action$='/decline'] button")
-    assert focused_text(site) == said(app, "ar", "Decline")
+    assert focused_text(site) == said(app, "ar", "Yes, decline the place")
     press_enter(site)
     assert said(app, "ar", "You have declined the place. It goes to someone else.") \
         in flashes(site)

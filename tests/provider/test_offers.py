@@ -110,3 +110,49 @@ def test_invite_a_colleague(app, we, world):
                                                           "confirm": "seglar hela dagen"})
     assert log_in(new, "colleague@sailing.example", "seglar hela dagen").status_code == 302
     assert "Seglingsassistent" in new.get("/provider/").get_data(as_text=True)
+
+
+def _outbox(app, kind: str) -> list[tuple[str, str]]:
+    from youth_app.models import OutgoingMessage
+
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            sa.select(OutgoingMessage.recipient, OutgoingMessage.body)
+            .where(OutgoingMessage.kind == kind))]
+
+
+def test_a_returned_offer_says_why_and_the_provider_is_mailed_both_ways(
+        app, we, world, client_as):
+    from html import unescape
+
+    from youth_app import audit  # noqa: F401  (the audit rows are read below)
+    from youth_app.models import AuditEvent
+
+    we.post("/provider/offers/new", data=_form(world))
+    with app.app_context():
+        offer = db.session.scalar(sa.select(Offer).where(Offer.title == "Kafébiträde"))
+        offer_id, contact = offer.id, offer.organisation.contact_email
+    we.post(f"/provider/offers/{offer_id}/submit")
+    admin = client_as(Role.ADMINISTRATOR)
+    refused = admin.post(f"/admin/offers/{offer_id}/return", data={f"o{offer_id}-reason": " "},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Skriv vad" in unescape(refused) or "Write what" in unescape(refused)
+    with app.app_context():
+        assert db.session.get(Offer, offer_id).status is OfferStatus.SUBMITTED
+    reason = "Skriv vilka timmar per dag jobbet gäller."
+    admin.post(f"/admin/offers/{offer_id}/return", data={f"o{offer_id}-reason": reason})
+    with app.app_context():
+        assert db.session.get(Offer, offer_id).status is OfferStatus.DRAFT
+    assert reason in unescape(we.get(f"/provider/offers/{offer_id}").get_data(as_text=True))
+    [(to, body)] = _outbox(app, "offer.returned")
+    assert to == contact and reason in body
+
+    we.post(f"/provider/offers/{offer_id}/submit")
+    admin.post(f"/admin/offers/{offer_id}/publish")
+    [(to, _body)] = _outbox(app, "offer.published")
+    assert to == contact
+    assert reason not in unescape(we.get(f"/provider/offers/{offer_id}").get_data(as_text=True))
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action.like("offer.%")).order_by(AuditEvent.id)).all()
+    assert actions.count("offer.returned") == 1 and actions.count("offer.published") == 1

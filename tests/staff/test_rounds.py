@@ -232,10 +232,10 @@ def test_seed_stays_public_while_a_second_run_is_reviewed(app, client_as, season
     admin.post(f"/admin/rounds/{round_id}/close")
     admin.post(f"/admin/rounds/{round_id}/runs")
     admin.post(f"/admin/rounds/{round_id}/publish")
-    admin.post(f"/admin/rounds/{round_id}/runs")  # a second run: the round is "allocated"
+    admin.post(f"/admin/rounds/{round_id}/runs")  # a second run: the round stays published
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        assert round_.state is RoundState.ALLOCATED
+        assert round_.state is RoundState.PUBLISHED
         seed = round_.lottery_seed
     assert str(seed) in client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert client.get(f"/rounds/{round_id}/lottery.json").status_code == 200

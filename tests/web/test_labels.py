@@ -84,4 +84,6 @@ def test_the_round_pages_steps_are_moves_the_lifecycle_allows(app, state):
     with app.test_request_context():
         steps = next_steps(round_)
     assert all(round_.can_move_to(STEP_TARGETS[action]) for action, _label in steps)
-    assert bool(steps) is (state is not RoundState.FINISHED)
+    # Allocated: the one step is sending the offers, through its confirmation page.
+    assert bool(steps) is (state not in (RoundState.FINISHED, RoundState.ALLOCATED))
+    assert round_.can_publish is (state in (RoundState.ALLOCATED, RoundState.PUBLISHED))

@@ -13,7 +13,7 @@ from ..models import Placement
 from ..unit_of_work import attempt
 from ..untrusted import record_id
 from . import bp, services
-from .forms import PaperConsentForm
+from .forms import PaperConsentForm, ReturnOfferForm
 from .services import AdminRuleError
 
 
@@ -46,14 +46,15 @@ def approve_organisation(organisation_id: int):
 @bp.get("/offers")
 def offers():
     return render_template("admin/offers.html", offers=services.offers_to_review(),
-                           form=ActionForm())
+                           form=ActionForm(), return_form=ReturnOfferForm)
 
 
 @bp.post("/offers/<int:offer_id>/<any(publish, return):decision>")
 def review_offer(offer_id: int, decision: str):
+    reason = ReturnOfferForm(prefix=f"o{offer_id}").reason.data or ""
     try:
         offer = attempt(lambda: services.review_offer(offer_id, decision == "publish",
-                                                      current_user.user))
+                                                      current_user.user, reason))
     except AdminRuleError as error:
         flash(error_text(error), "error")
     else:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext as _
 
-from .. import audit
+from .. import audit, links, mail
 from ..extensions import db
 from ..models import (Attendance, DomainError, Offer, OfferStatus, Organisation,
                       OutgoingMessage, Placement, PlacementState, Role, Round, User,
-                      YouthProfile, utcnow)
+                      YouthProfile, transition, utcnow)
 
 
 def overview() -> dict[str, int]:
@@ -56,16 +57,47 @@ def offers_to_review() -> list[Offer]:
         Offer.status == OfferStatus.SUBMITTED).order_by(Offer.created_at)))
 
 
-def review_offer(offer_id: int, publish: bool, admin: User) -> Offer:
-    """Publish a submitted offer, or send it back to the provider as a draft."""
+def review_offer(offer_id: int, publish: bool, admin: User, reason: str = "") -> Offer:
+    """Publish a submitted offer, or send it back to the provider as a draft with the
+    reason (required); either way the provider's contact hears of it by e-mail."""
     offer = db.session.get(Offer, offer_id)
+    reason = reason.strip()
     if offer is None or offer.status is not OfferStatus.SUBMITTED:
         raise AdminRuleError("not_submitted")
     if publish and not offer.organisation.approved:
         raise AdminRuleError("organisation_not_approved")
-    offer.status = OfferStatus.PUBLISHED if publish else OfferStatus.DRAFT
+    if not publish and not reason:
+        raise AdminRuleError("return_reason_needed")
+    if not transition(offer, Offer.status == OfferStatus.SUBMITTED,
+                      status=OfferStatus.PUBLISHED if publish else OfferStatus.DRAFT,
+                      return_reason=None if publish else reason):
+        raise AdminRuleError("not_submitted")  # another administrator decided first
     audit.record("offer.published" if publish else "offer.returned", offer, actor=admin)
+    _tell_provider(offer, publish)
     return offer
+
+
+def _tell_provider(offer: Offer, published: bool) -> None:
+    """E-mail the organisation's contact, in the language of its provider account."""
+    org = offer.organisation
+    user = db.session.scalar(sa.select(User).where(User.organisation_id == org.id)
+                             .order_by((User.email == org.contact_email).desc(), User.id)
+                             .limit(1))
+    link = links.external("provider.offer", offer_id=offer.id)
+    with force_locale(mail.user_language(user)):
+        if published:
+            subject = _("Your offer is published: %(title)s", title=offer.title)
+            body = _("Hello %(name)s!\n\nYour offer %(title)s is approved and published. "
+                     "Young people can now see it.\n\n%(link)s",
+                     name=org.contact_name, title=offer.title, link=link)
+        else:
+            subject = _("Your offer needs changes: %(title)s", title=offer.title)
+            body = _("Hello %(name)s!\n\nYour offer %(title)s has been returned to you for "
+                     "changes. The reason:\n\n%(reason)s\n\nChange it and send it for "
+                     "review again.\n\n%(link)s", name=org.contact_name, title=offer.title,
+                     reason=offer.return_reason, link=link)
+    mail.send(org.contact_email, subject, body,
+              kind="offer.published" if published else "offer.returned", user=user)
 
 
 def hours_waiting() -> list[Attendance]:

@@ -9,6 +9,7 @@ import platform
 import secrets
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from hashlib import sha256
 from importlib.metadata import version
 from typing import Any, cast
@@ -21,8 +22,9 @@ import matching
 from .. import audit, logs
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import (AllocationRun, DomainError, Placement, PlacementState, Round,
-                      RoundPseudonym, RoundState, RunStatus, YouthProfile, transition, utcnow)
+from ..models import (AllocationMode, AllocationRun, DomainError, Offer, Placement,
+                      PlacementState, Round, RoundPseudonym, RoundState, RunStatus,
+                      TransitionError, YouthProfile, transition, utcnow)
 from ..placements import services as placements
 from . import figures
 from . import problem as problems
@@ -226,7 +228,7 @@ def _store(run: AllocationRun, result: matching.Result, review: dict | None) -> 
     for start in range(0, len(new), 5000):  # a place given in an earlier run stays as it is
         db.session.execute(sa.insert(Placement), new[start:start + 5000])
     round_ = db.session.get(Round, run.round_id)
-    if round_.state is not RoundState.ALLOCATED:
+    if round_.state is RoundState.CLOSED:  # a published round stays published
         round_.move_to(RoundState.ALLOCATED)
     audit.record("allocation.run_finished", run, status=result.status.value)
     return True
@@ -279,28 +281,94 @@ def latest_successful_run(round_: Round) -> AllocationRun | None:
 
 
 def publish(round_: Round, user=None) -> int:
-    """Send the offers of the latest run; returns how many went out."""
+    """Send the new offers of the latest run; returns how many went out (0 when that run
+    was sent already: nothing is sent twice). A published round stays published."""
     run = latest_successful_run(round_)
     if run is None:
         raise RunError("no_run")
-    round_.move_to(RoundState.PUBLISHED)  # first: a second click waits here, then loses
-    proposed = db.session.scalars(sa.select(Placement).where(
-        Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)).all()
-    offered = sum(placements.make_offer(p, round_.reply_days) for p in proposed)
-    _tell_unplaced(run, round_)
-    run.published_at = utcnow()
+    first = not published_runs(round_)
+    if round_.state is RoundState.ALLOCATED:
+        round_.move_to(RoundState.PUBLISHED)  # first: a second click waits here, then loses
+    elif round_.state is not RoundState.PUBLISHED:
+        raise TransitionError(state=round_.state)
+    # The run is claimed by one conditional update: of two clicks, one sends.
+    if not transition(run, AllocationRun.published_at.is_(None), published_at=utcnow()):
+        return 0
+    offered = sum(placements.make_offer(p, round_.reply_days) for p in _proposals(run))
+    if first:
+        _tell_unplaced(run, round_)
     audit.record("round.published", round_, actor=user, state=round_.state.value,
                  run_id=run.id, offers=offered)
     return offered
 
 
-def _tell_unplaced(run: AllocationRun, round_: Round) -> None:
-    """At the round's first publishing, youths who got nothing hear that too (later runs
-    only fill freed places: those youths have been told already)."""
-    if published_runs(round_):
-        return
+def _proposals(run: AllocationRun) -> list[Placement]:
+    return list(db.session.scalars(sa.select(Placement).where(
+        Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)
+        .order_by(Placement.id)))
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    """What "Approve and send the offers" will do, counted from the stored run."""
+    run: AllocationRun
+    offers: int
+    youths_offered: int
+    youths_told_no_place: int
+    consents: int
+    #: The round's offers went out before: this run only fills freed places.
+    second_round: bool
+
+    @property
+    def nothing_to_send(self) -> bool:
+        return self.offers == 0 and self.youths_told_no_place == 0
+
+
+def publish_summary(round_: Round) -> PublishSummary | None:
+    """The counts the confirmation page shows; ``None`` when no run has succeeded."""
+    run = latest_successful_run(round_)
+    if run is None:
+        return None
+    proposals = [] if run.published_at else _proposals(run)
+    second = bool(published_runs(round_))
+    told = 0 if second or run.published_at else len(_unplaced_ids(run, round_))
+    return PublishSummary(run=run, offers=len(proposals),
+                          youths_offered=len({p.youth_id for p in proposals}),
+                          youths_told_no_place=told,
+                          consents=sum(placements.needs_consent(p) for p in proposals),
+                          second_round=second)
+
+
+def _unplaced_ids(run: AllocationRun, round_: Round) -> set[int]:
+    """The youths of the round (still with an account) the run gave nothing."""
     youth_ids = problems.youth_ids_by_key(round_.id)
     unplaced = {youth_ids.get(entry["youth"]) for entry in run.result["unplaced"]}
+    return unplaced - {None}
+
+
+def has_unsent_run(round_: Round) -> bool:
+    """The latest successful run's offers have not been sent yet."""
+    run = latest_successful_run(round_)
+    return run is not None and run.published_at is None
+
+
+def freed_places(round_: Round) -> int:
+    """Places given back (declined or expired) since the offers went out: what a second
+    run can fill. Counted per offer, never above its places."""
+    live = (PlacementState.OFFERED, PlacementState.ACCEPTED)
+    taken = sa.select(sa.func.count(Placement.id)).where(
+        Placement.offer_id == Offer.id, Placement.state.in_(live)).scalar_subquery()
+    rows = db.session.execute(sa.select(Offer.capacity, taken).where(
+        Offer.round_id == round_.id, Offer.allocation_mode == AllocationMode.ROUND,
+        sa.exists().where(Placement.offer_id == Offer.id, Placement.state.in_(
+            (PlacementState.DECLINED, PlacementState.EXPIRED))))).all()
+    return sum(max(capacity - count, 0) for capacity, count in rows)
+
+
+def _tell_unplaced(run: AllocationRun, round_: Round) -> None:
+    """At the round's first publishing, youths who got nothing hear that too (later runs
+    only fill freed places: those youths have been told already; ``publish``)."""
+    unplaced = _unplaced_ids(run, round_)
     for youth in db.session.scalars(sa.select(YouthProfile).where(
             YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
                 RoundPseudonym.round_id == round_.id)))):

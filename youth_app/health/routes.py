@@ -30,10 +30,10 @@ def _answer(body: dict, status: int):
 
 
 def _database() -> str:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
+    try:  # a connection of its own: the request's session stays untouched
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
         return UNREACHABLE
     return OK
 

@@ -60,6 +60,9 @@ class Offer(db.Model):
     allocation_mode: Mapped[AllocationMode] = mapped_column(
         enum_type(AllocationMode), default=AllocationMode.ROUND)
     status: Mapped[OfferStatus] = mapped_column(enum_type(OfferStatus), default=OfferStatus.DRAFT)
+    #: Why an administrator returned the offer for changes (shown to the provider);
+    #: cleared when it is published.
+    return_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
     interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     requirements: Mapped[str] = mapped_column(sa.Text, default="")
     supervisor_name: Mapped[str] = mapped_column(sa.String(200), default="")

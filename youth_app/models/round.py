@@ -24,14 +24,15 @@ class RoundState(enum.Enum):
     FINISHED = "finished"
 
 
-#: Which state may follow which. ``allocated`` may be re-run (overrides), and a
-#: published round goes back to ``allocated`` for a second run over freed places.
+#: Which state may follow which. ``allocated`` may be re-run (overrides). A state never
+#: goes backwards once the offers are out: a published round stays published while a
+#: second run fills freed places (``allocation.services.publish``).
 TRANSITIONS: dict[RoundState, frozenset[RoundState]] = {
     RoundState.DRAFT: frozenset({RoundState.OPEN}),
     RoundState.OPEN: frozenset({RoundState.CLOSED}),
     RoundState.CLOSED: frozenset({RoundState.ALLOCATED, RoundState.OPEN}),
     RoundState.ALLOCATED: frozenset({RoundState.PUBLISHED, RoundState.CLOSED}),
-    RoundState.PUBLISHED: frozenset({RoundState.ALLOCATED, RoundState.FINISHED}),
+    RoundState.PUBLISHED: frozenset({RoundState.FINISHED}),
     RoundState.FINISHED: frozenset(),
 }
 
@@ -104,6 +105,16 @@ class Round(db.Model):
     def can_run(self) -> bool:
         """The allocation may be run (again): applications are closed."""
         return self.state in RUNNABLE_STATES
+
+    @property
+    def can_publish(self) -> bool:
+        """A run's offers may be sent: the first time, or a second round's new ones."""
+        return self.state in (RoundState.ALLOCATED, RoundState.PUBLISHED)
+
+    @property
+    def second_round(self) -> bool:
+        """The offers have gone out: a run now only fills places freed since."""
+        return self.state is RoundState.PUBLISHED
 
     @property
     def can_offer_by_hand(self) -> bool:

@@ -40,6 +40,16 @@ def needs_consent(placement: Placement, today: date | None = None) -> bool:
             and placement.youth.age_on(today or facts.today()) < ADULT_AGE)
 
 
+def awaiting_answer(youth: YouthProfile, placement_id: int) -> Placement:
+    """The youth's own offer that still waits for an answer (to confirm a decline)."""
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.youth_id != youth.id:
+        raise PlacementError("placement_not_found")
+    if not placement.awaiting_answer:
+        raise PlacementError("already_answered")
+    return placement
+
+
 def answer(youth: YouthProfile, placement_id: int, accept: bool,
            now: datetime | None = None) -> Placement:
     """Accept or decline an offer: one guarded change, so of an "accept" and a "decline"

@@ -62,7 +62,8 @@ def round_state_name(state) -> str:
 @bp.app_template_global()
 def next_steps(round_) -> list[tuple[str, str]]:
     """The lifecycle buttons of a round's page in its state: (``rounds.step`` action,
-    label). Running the allocation is a button of its own (``round.can_run``)."""
+    label). Running the allocation and sending the offers (a confirmation page first,
+    ``rounds.confirm_publish``) are buttons of their own."""
     from flask_babel import gettext as _
 
     from ..models import RoundState
@@ -70,7 +71,6 @@ def next_steps(round_) -> list[tuple[str, str]]:
     steps = {RoundState.DRAFT: [("open", _("Open for applications"))],
              RoundState.OPEN: [("close", _("Close applications and draw the lottery seed"))],
              RoundState.CLOSED: [("reopen", _("Open again"))],
-             RoundState.ALLOCATED: [("publish", _("Approve and send the offers"))],
              RoundState.PUBLISHED: [("finish", _("Finish the round"))]}
     return steps.get(round_.state, [])
 

@@ -4,7 +4,7 @@ import json
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from .. import audit, facts
@@ -93,27 +93,52 @@ def show(round_id: int):
     _fail_stale_runs(round_)
     return render_template("rounds/show.html", round=round_, runs=services.runs(round_),
                            overrides=services.overrides(round_), form=ActionForm(),
-                           override_form=OverrideForm(), manual_form=ManualOfferForm())
+                           override_form=OverrideForm(), manual_form=ManualOfferForm(),
+                           unsent=allocation.has_unsent_run(round_),
+                           freed=allocation.freed_places(round_))
+
+
+@bp.get("/admin/rounds/<int:round_id>/publish")
+def confirm_publish(round_id: int):
+    """What "Approve and send the offers" will do, before it is done (it cannot be
+    undone); the form on this page posts to ``step``."""
+    round_ = _round(round_id)
+    summary = allocation.publish_summary(round_)
+    if summary is None or not round_.can_publish:
+        flash(error_text(allocation.RunError("no_run"), state=round_.state), "error")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    return render_template("rounds/publish.html", round=round_, summary=summary,
+                           form=ActionForm())
 
 
 STEP_DONE = {"open": _l("The round is open for applications."),
              "reopen": _l("The round is open for applications again."),
              "close": _l("The round is closed. The lottery seed is drawn; its fingerprint is "
                          "on the round's public page."),
-             "publish": _l("The offers are sent."),
              "finish": _l("The round is finished.")}
 
 
 @bp.post("/admin/rounds/<int:round_id>/<any(open, reopen, close, publish, finish):action>")
 def step(round_id: int, action: str):
     round_ = _round(round_id)
+    second = bool(allocation.published_runs(round_))
     try:
-        attempt(lambda: services.step(round_, action, _admin()))
+        sent = attempt(lambda: services.step(round_, action, _admin()))
     except (TransitionError, allocation.RunError) as error:
         flash(error_text(error, state=db.session.get(Round, round_id).state), "error")
     else:
-        flash(str(STEP_DONE[action]), "success")
+        flash(_published_text(sent or 0, second) if action == "publish"
+              else str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
+
+
+def _published_text(sent: int, second: bool) -> str:
+    if not sent and second:
+        return _("Nothing new was sent: there were no new offers to send.")
+    if second:
+        return ngettext("%(num)d new offer is sent. Nobody else got an e-mail.",
+                        "%(num)d new offers are sent. Nobody else got an e-mail.", sent)
+    return _("The offers are sent.")
 
 
 @bp.post("/admin/rounds/<int:round_id>/runs")

@@ -47,22 +47,22 @@ def save(round_: Round | None, admin: User, **fields) -> Round:
     return round_
 
 
-def step(round_: Round, action: str, admin: User) -> None:
-    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``.
-    Each writes one audit row (closing and publishing write their own, with what they
-    drew and sent)."""
+def step(round_: Round, action: str, admin: User) -> int | None:
+    """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``;
+    one audit row each (closing and publishing write their own, with what they drew and
+    sent). ``publish`` returns how many offers went out (0: none new)."""
+    if action == "publish":
+        return allocation.publish(round_, admin)
     if action == "close":
         allocation.close(round_, admin)
-        return
-    if action == "publish":
-        allocation.publish(round_, admin)
-        return
+        return None
     states = {"open": RoundState.OPEN, "reopen": RoundState.OPEN,
               "finish": RoundState.FINISHED}
     if action not in states:
         raise RoundRuleError("unknown_step")
     round_.move_to(states[action])
     audit.record(f"round.{action}", round_, actor=admin, state=round_.state.value)
+    return None
 
 
 def runs(round_: Round) -> list[AllocationRun]:

@@ -126,6 +126,20 @@ def cancel_sign_up(offer_id: int):
     return redirect(url_for("catalogue.show", offer_id=offer_id))
 
 
+@bp.get("/placements/<int:placement_id>/decline")
+def confirm_decline(placement_id: int):
+    """Declining gives the place away for good: say so, and ask once more. Accepting
+    stays one tap."""
+    try:
+        placement = placements.awaiting_answer(_youth(), placement_id)
+    except PlacementError as error:
+        if error.code == "placement_not_found":
+            abort(404)
+        flash(error_text(error), "error")
+        return redirect(url_for("youth.home"))
+    return render_template("youth/decline.html", placement=placement)
+
+
 @bp.post("/placements/<int:placement_id>/<any(accept, decline):answer>")
 def answer(placement_id: int, answer: str):
     youth = _youth()
