@@ -283,7 +283,7 @@ def test_a_view_that_shows_a_refusal_keeps_nothing_of_the_refused_call(app, clie
     """A service that wrote before it refused (here: publishing, then finding the
     organisation unapproved): the administrator reads the message, and nothing of the
     refused call is kept although the request commits."""
-    def publish_then_refuse(offer_id, _publish, admin):
+    def publish_then_refuse(offer_id, _publish, admin, reason=""):
         offer = db.session.get(Offer, offer_id)
         offer.status = OfferStatus.PUBLISHED
         audit.record("offer.published", offer, actor=admin)
