@@ -144,7 +144,7 @@ def test_a_run_in_the_background_thread_reports_progress(app, client_as, season)
         if progress["status"] not in ("queued", "running"):
             break
         time.sleep(0.1)
-    assert progress == {"status": "succeeded", "progress": 100, "message": "done",
+    assert progress == {"status": "succeeded", "progress": 100, "message": "Klar",
                         "error": False}
 
 

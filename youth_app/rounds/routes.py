@@ -7,7 +7,7 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit, facts
+from .. import audit, facts, labels
 from ..allocation import explain, figures
 from ..allocation import public as public_view
 from ..allocation import services as allocation
@@ -183,7 +183,7 @@ def run_progress(run_id: int):
     run = _run(run_id)
     _fail_stale_runs(run.round)
     return jsonify(status=run.status.value, progress=run.progress,
-                   message=run.progress_message, error=bool(run.error))
+                   message=labels.progress_text(run.progress_message), error=bool(run.error))
 
 
 def _redirect_with(round_id: int, call, done: str):
