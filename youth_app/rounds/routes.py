@@ -39,7 +39,7 @@ def index():
 @bp.route("/admin/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def edit(round_id: int | None = None):
     round_ = _round(round_id) if round_id else None
-    form = RoundForm(services.tier_codes(), obj=round_)
+    form = RoundForm(services.tier_names(), obj=round_)
     if round_ is not None and not form.is_submitted():
         _fill(form, round_)
     if form.validate_on_submit():
@@ -59,7 +59,7 @@ def _fill(form: RoundForm, round_: Round) -> None:
     policy = round_.policy or {}
     form.max_places_per_youth.data = policy.get("max_places_per_youth", 2)
     form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
-    form.priority_tiers.data = ", ".join(policy.get("priority_tiers", []))
+    form.priority_tiers.data = form.tier_text(policy.get("priority_tiers", []))
     form.priority_ranks.data = "yes" if policy.get("priority_ranks", True) else "no"
     form.periods.data = "\n".join(
         f"{p['name']}: {int(p['weeks'][0][-2:])}-{int(p['weeks'][-1][-2:])}"
