@@ -92,6 +92,8 @@ def register_hooks(app: Flask) -> None:
     app.before_request(access.check_access)
     app.context_processor(i18n.template_context)
     app.add_template_filter(i18n.weeks_label, "weeks")
+    app.add_template_filter(i18n.moment, "moment")
+    app.add_template_filter(i18n.deadline, "deadline")
     app.add_template_filter(format_decimal, "decimal")
     app.add_template_global(access.home_endpoint)
     labels.init_app(app)

@@ -10,7 +10,7 @@ named), never the server's clock or UTC. Times are stored in UTC.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -61,3 +61,29 @@ def utc_to_local(value: datetime) -> datetime:
 def season_weeks(year: int) -> list[str]:
     """The season's weeks of ``year`` as ISO week names (``2027-W22``)."""
     return [f"{year}-W{week:02d}" for week in SEASON_WEEKS]
+
+
+def deadline_after(days: int, today_: date | None = None) -> datetime:
+    """The stored instant of a deadline ``days`` whole days from today: the end of that
+    last day in the municipality, i.e. the UTC moment of the following local midnight.
+
+    A deadline is stored as the first moment that is too late (``now < deadline`` is in
+    time) and shown as its last day (``last_day``): "Answer by 16 April" means any time
+    on 16 April, local time, still counts.
+    """
+    last = (today_ or today()) + timedelta(days=days)
+    return local_to_utc(datetime.combine(last + timedelta(days=1), time()))
+
+
+def last_day(deadline: datetime) -> tuple[date, time | None]:
+    """The day a deadline is shown as, in the municipality's zone.
+
+    A deadline at local midnight (as ``deadline_after`` stores them, or a round closing
+    "00:00") is the end of the day before: that day is the last day, and no time is
+    shown. A deadline at any other moment keeps its day and its wall-clock time, which
+    is then shown too ("15 April 2027, 16:00").
+    """
+    local = utc_to_local(deadline)
+    if local.time() == time():
+        return (local - timedelta(days=1)).date(), None
+    return local.date(), local.time()

@@ -8,9 +8,12 @@ member through these mappings, written once here and registered by ``init_app``:
 from __future__ import annotations
 
 import enum
+import re
+from datetime import date
 
 from flask import Flask
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from babel.dates import format_interval
+from flask_babel import format_date, format_decimal, get_locale, gettext as _, lazy_gettext as _l
 
 from .models import (ConsentState, MessageStatus, OfferKind, OfferStatus, OutgoingMessage,
                      OverrideKind, PlacementState, Round, RunStatus, SignUpStatus)
@@ -128,5 +131,124 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(exported_state, "exported_state")
     app.add_template_filter(placement_outcome, "placement_outcome")
     app.add_template_filter(consent_hint, "consent_hint")
-    for function in (message_status, ineligible_text, todo_text):
+    app.add_template_filter(week_rows, "week_rows")
+    for function in (message_status, ineligible_text, todo_text, progress_text, week_text,
+                     audit_action):
         app.add_template_global(function)
+
+
+#: What a stored run progress code says (``AllocationRun.progress_message``).
+PROGRESS: dict[str, str] = {
+    "queued": _l("Waiting to start"),
+    "encoding": _l("Preparing the data"),
+    "done": _l("Done"),
+}
+
+#: The solver's steps (``matching.levels``), as staff read them.
+STEPS: dict[str, str] = {
+    "tier placed": _l("placing young people with priority"),
+    "youths placed": _l("placing as many young people as possible"),
+    "places filled": _l("filling as many places as possible"),
+    "tier rank sum": _l("giving young people with priority their highest choices"),
+    "rank sum": _l("giving everyone choices as high as possible"),
+    "lottery score": _l("settling ties by the lottery"),
+}
+
+
+def progress_text(code: str) -> str:
+    """A stored progress code (``allocation.services._progress_writer``) as a sentence in the reader's language; a step's tier code
+    is never named (``tier targeted placed`` reads "placing young people with priority")."""
+    if code in PROGRESS:
+        return str(PROGRESS[code])
+    match = re.fullmatch(r"step:(\d+):(\d+):(.+):([\d.]+)", code or "") or \
+        re.fullmatch(r"(\d+)/(\d+) (.+) \(([\d.]+) s\)", code or "")  # rows written before
+    if match is None:
+        return _("Working")
+    index, count, step, seconds = match.groups()
+    step = re.sub(r"^tier \S+ ", "tier ", step)
+    return _("Step %(number)d of %(count)d: %(step)s (%(seconds)s s)", number=int(index) + 1,
+             count=int(count), step=str(STEPS.get(step, _("working"))),
+             seconds=format_decimal(float(seconds)))
+
+
+def week_text(iso_week: str) -> str:
+    """``2027-W25`` as "week 25 (21–25 June)" in the reader's language."""
+    year, number = (int(part) for part in iso_week.split("-W"))
+    monday = date.fromisocalendar(year, number, 1)
+    friday = date.fromisocalendar(year, number, 5)
+    days = format_interval(monday, friday, "MMMd", locale=str(get_locale()))
+    return _("week %(number)d (%(days)s)", number=number, days=days)
+
+
+def week_rows(rows: list) -> list[tuple]:
+    """(week code, count) rows with the week in words, for charts and tables."""
+    return [(week_text(week), *rest) for week, *rest in rows]
+
+
+#: Every audit action code ``audit.record`` writes, as a sentence.
+AUDIT_ACTIONS: dict[str, str] = {
+    "allocation.run_failed": _l("An allocation run failed"),
+    "allocation.run_finished": _l("An allocation run finished"),
+    "allocation.run_started": _l("An allocation run was started"),
+    "allocation.run_stopped": _l("An allocation run was stopped"),
+    "apart.added": _l("Two young people are to be kept apart"),
+    "apart.removed": _l("Two young people no longer need to be kept apart"),
+    "application.saved": _l("Choices were saved"),
+    "attendance.recorded": _l("Attendance was recorded"),
+    "audit.file_read": _l("An auditor's file was downloaded"),
+    "auth.email_confirmed": _l("An e-mail address was confirmed"),
+    "auth.invited": _l("A person was invited"),
+    "auth.login": _l("Logged in"),
+    "auth.login_failed": _l("A login failed"),
+    "auth.logout": _l("Logged out"),
+    "auth.password_reset": _l("A password was changed"),
+    "auth.register": _l("An account was created"),
+    "auth.reset_requested": _l("A new password was asked for"),
+    "auth.second_factor": _l("Logged in with a second step"),
+    "auth.second_factor_failed": _l("A second login step failed"),
+    "consent.code_refused": _l("A guardian's code was refused"),
+    "consent.code_sent": _l("A code was sent to a guardian"),
+    "consent.declined": _l("A guardian declined consent"),
+    "consent.given": _l("A guardian gave consent"),
+    "consent.identity_checked": _l("A guardian confirmed who they are"),
+    "consent.question": _l("A guardian asked a question"),
+    "consent.requested": _l("A guardian was asked for consent"),
+    "hours.approved": _l("Hours were approved"),
+    "main.accessibility_report": _l("Someone reported an accessibility problem"),
+    "offer.closed": _l("An offer was closed"),
+    "offer.copied": _l("An offer was copied"),
+    "offer.published": _l("An offer was published"),
+    "offer.returned": _l("An offer was sent back to the provider"),
+    "offer.saved": _l("An offer was saved"),
+    "offer.submitted": _l("An offer was sent for review"),
+    "organisation.approved": _l("An organisation was approved"),
+    "override.added": _l("A decision about a place was added"),
+    "override.removed": _l("A decision about a place was removed"),
+    "placement.accepted": _l("A young person accepted a place"),
+    "placement.declined": _l("A young person declined a place"),
+    "placement.expired": _l("An offer of a place expired unanswered"),
+    "placement.offered_by_hand": _l("A place was offered by hand"),
+    "placement.start_confirmed": _l("The provider confirmed the start"),
+    "priority.added": _l("Social services added a priority"),
+    "priority.changed": _l("Social services changed a priority"),
+    "priority.read": _l("Social services' priority data was read"),
+    "priority.removed": _l("Social services removed a priority"),
+    "round.closed": _l("A round's applications were closed"),
+    "round.published": _l("A round's results were sent"),
+    "round.saved": _l("A round was saved"),
+    "round.open": _l("A round was opened"),
+    "round.reopen": _l("A round was opened again"),
+    "round.finish": _l("A round was finished"),
+    "signup.cancelled": _l("A sign-up was cancelled"),
+    "signup.created": _l("A young person signed up"),
+    "signup.promoted": _l("A sign-up got a place from the waiting list"),
+    "staff.auditor_granted": _l("A person was made an auditor"),
+    "staff.auditor_revoked": _l("A person is no longer an auditor"),
+    "youth.profile_updated": _l("A young person's profile was changed"),
+    "youth.removed": _l("A young person's account was removed"),
+}
+
+
+def audit_action(code: str) -> str:
+    """An audit action code as a sentence; an unknown code never reaches the page."""
+    return str(AUDIT_ACTIONS.get(code, _("Another event")))

@@ -144,7 +144,7 @@ def test_a_run_in_the_background_thread_reports_progress(app, client_as, season)
         if progress["status"] not in ("queued", "running"):
             break
         time.sleep(0.1)
-    assert progress == {"status": "succeeded", "progress": 100, "message": "done",
+    assert progress == {"status": "succeeded", "progress": 100, "message": "Klar",
                         "error": False}
 
 
@@ -274,3 +274,19 @@ def test_a_run_stored_before_reviews_were_stored_gets_its_review_at_first_view(
     assert admin.get(run_url).status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(AllocationRun)).review == counted
+
+
+def test_the_round_form_names_priority_groups_as_people_say_them(app, client_as):
+    with app.app_context():
+        db.session.add(PriorityGroup(code="targeted", name="Målgrupp"))
+        db.session.commit()
+    admin = client_as(Role.ADMINISTRATOR)
+    form = admin.get("/admin/rounds/new").get_data(as_text=True)
+    assert "Målgrupp" in form and "targeted" not in form
+    response = admin.post("/admin/rounds/new", data=_round_form(priority_tiers="målgrupp"))
+    assert response.status_code == 302
+    with app.app_context():
+        round_ = db.session.scalar(sa.select(Round))
+        assert round_.policy["priority_tiers"] == ["targeted"]  # the policy keeps the code
+        page = admin.get(f"/admin/rounds/{round_.id}/edit").get_data(as_text=True)
+    assert 'value="Målgrupp"' in page

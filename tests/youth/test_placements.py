@@ -69,13 +69,15 @@ def test_another_youths_offer_is_not_found(youth):
 def test_reminder_two_days_before_then_expiry(youth):
     start = utcnow()
     placement = _offer_place(youth, reply_days=5, now=start)
-    assert placements.send_reminders(now=start + timedelta(days=2)) == []
-    assert placements.send_reminders(now=start + timedelta(days=3, hours=1)) == [placement]
-    assert placements.send_reminders(now=start + timedelta(days=4)) == []  # once only
-    assert placements.expire_unanswered(now=start + timedelta(days=6)) == [placement]
+    end = placement.reply_by  # the local midnight after the fifth day
+    assert placements.send_reminders(now=end - timedelta(days=2, hours=1)) == []
+    assert placements.send_reminders(now=end - timedelta(days=1, hours=23)) == [placement]
+    assert placements.send_reminders(now=end - timedelta(days=1)) == []  # once only
+    assert placements.expire_unanswered(now=end - timedelta(minutes=1)) == []
+    assert placements.expire_unanswered(now=end + timedelta(minutes=1)) == [placement]
     assert placement.state is PlacementState.EXPIRED
     with pytest.raises(PlacementError) as caught:
-        placements.answer(youth, placement.id, accept=True, now=start + timedelta(days=6))
+        placements.answer(youth, placement.id, accept=True, now=end + timedelta(days=1))
     assert caught.value.code == "already_answered"
     assert _kinds() == ["placement.offered", "placement.reminder", "placement.expired"]
 

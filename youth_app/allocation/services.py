@@ -195,13 +195,15 @@ def stop(run: AllocationRun, user=None) -> None:
 def _progress_writer(run_id: int):
     """Writes the solver's level-by-level progress on its own connection, committed at
     once, so the page polling it sees each level as it starts (the run's session holds no
-    transaction while it solves: ``execute``)."""
+    transaction while it solves: ``execute``). It stores a code, ``step:3:6:rank sum:1.2``
+    (``queued``, ``encoding`` and ``done`` before and after), that the page translates
+    (``labels.progress_text``)."""
     def write(index: int, count: int, name: str, elapsed: float) -> None:
         with db.engine.begin() as connection:
             connection.execute(sa.update(AllocationRun).where(
                 AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING).values(
                 progress=min(99, int(100 * index / max(count, 1))), heartbeat_at=utcnow(),
-                progress_message=f"{index}/{count} {name} ({elapsed:.1f} s)"))
+                progress_message=f"step:{index}:{count}:{name}:{elapsed:.1f}"))
     return write
 
 

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 
 from .. import facts
 from ..facts import ADULT_AGE
-from .. import audit, links, mail
+from .. import audit, i18n, links, mail
 from ..consent import services as consent
 from ..extensions import db
 from ..models import DomainError, Placement, PlacementState, YouthProfile, transition, utcnow
@@ -74,11 +74,15 @@ def answer(youth: YouthProfile, placement_id: int, accept: bool,
 
 def make_offer(placement: Placement, reply_days: int, now: datetime | None = None) -> bool:
     """Turn a proposed place into an offer with a deadline, and tell the youth. False
-    (and nothing sent) if the place was no longer a proposal."""
+    (and nothing sent) if the place was no longer a proposal. The youth has
+    ``reply_days`` whole days after today, in the municipality: the deadline is stored
+    as the local midnight after the last day (``facts.deadline_after``) and shown as
+    that last day everywhere (``i18n.deadline``)."""
     now = now or utcnow()
     if not transition(placement, Placement.state == PlacementState.PROPOSED,
                       state=PlacementState.OFFERED, offered_at=now,
-                      reply_by=now + timedelta(days=reply_days)):
+                      reply_by=facts.deadline_after(
+                          reply_days, facts.utc_to_local(now).date())):
         return False
     if needs_consent(placement, now.date()) and not consent.request(placement):
         _tell(placement, "placement.offered_no_guardian")
@@ -149,7 +153,7 @@ def _tell(placement: Placement, kind: str) -> None:
 
 def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str, str]:
     title = placement.offer.title
-    deadline = format_date(placement.reply_by) if placement.reply_by else ""
+    deadline = i18n.deadline(placement.reply_by)
     link = links.external("youth.home")
     config = current_app.config
     texts = {

@@ -12,7 +12,7 @@ class AuditFilterForm(Form):
         csrf = False
 
     action = StringField(_l("Action begins with"), validators=[Optional(), Length(max=100)],
-                         description=_l("For example priority. or auth.login"))
+                         description=_l("The beginning of the action as the log files write it"))
     actor = StringField(_l("Who (part of the e-mail address)"),
                         validators=[Optional(), Length(max=254)])
     since = DateField(_l("From"), validators=[Optional()])

@@ -66,6 +66,7 @@ def audit():
     events, more = services.audit_events(filters, page)
     return render_template("reports/audit.html", form=form, events=events, more=more,
                            page=page, actors=services.actors(events),
+                           objects=services.object_names(events),
                            shown_details=services.shown_details)
 
 

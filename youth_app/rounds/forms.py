@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -40,8 +40,7 @@ class RoundForm(Form):
     max_jobs_per_youth = IntegerField(_l("Summer jobs per young person"), default=1,
                                       validators=[Optional(), NumberRange(0, 10)])
     priority_tiers = StringField(
-        _l("Priority groups, highest first"), validators=[Optional(), Length(max=500)],
-        description=_l("Codes separated by commas, e.g. \"targeted, no_previous_placement\"."))
+        _l("Priority groups, highest first"), validators=[Optional(), Length(max=500)])
     priority_ranks = SelectField(_l("Within priority groups, also favour their first choices"),
                                  choices=[SelectChoice("yes", _l("Yes")),
                                           SelectChoice("no", _l("No"))])
@@ -50,9 +49,17 @@ class RoundForm(Form):
         description=_l("One per line: name, colon, first and last week, e.g. "
                        "\"Period 1: 25-27\"."))
 
-    def __init__(self, known_tiers: list[str], *args, **kwargs):
+    def __init__(self, known_tiers: dict[str, str], *args, **kwargs):
+        """``known_tiers``: code -> name. People type and read the names; the round's
+        policy keeps the codes (``tiers``)."""
         super().__init__(*args, **kwargs)
         self.known_tiers = known_tiers
+        self.priority_tiers.description = _(
+            "Names separated by commas. The groups: %(names)s.",
+            names=", ".join(known_tiers.values()) or "–")
+
+    def tier_text(self, codes: list[str]) -> str:
+        return ", ".join(self.known_tiers.get(code, code) for code in codes)
 
     def validate_application_closes_at(self, field):
         if self.application_opens_at.data and field.data and \
@@ -63,15 +70,23 @@ class RoundForm(Form):
         if self.min_age.data and field.data and field.data < self.min_age.data:
             raise ValidationError(_l("The highest age must not be lower than the lowest."))
 
-    def tiers(self) -> list[str]:
+    def _typed(self) -> list[str]:
         return [t.strip() for t in (self.priority_tiers.data or "").split(",") if t.strip()]
 
+    def _code(self, typed: str) -> str | None:
+        by_name = {name.casefold(): code for code, name in self.known_tiers.items()}
+        return typed if typed in self.known_tiers else by_name.get(typed.casefold())
+
+    def tiers(self) -> list[str]:
+        """The typed names as the policy's codes, highest first."""
+        return [code for code in map(self._code, self._typed()) if code]
+
     def validate_priority_tiers(self, field):
-        unknown = [t for t in self.tiers() if t not in self.known_tiers]
+        unknown = [t for t in self._typed() if self._code(t) is None]
         if unknown:
             raise ValidationError(_l("Unknown priority group: %(codes)s. Known: %(known)s.",
                                      codes=", ".join(unknown),
-                                     known=", ".join(self.known_tiers)))
+                                     known=", ".join(self.known_tiers.values())))
 
     def parsed_periods(self, year: int) -> list[dict]:
         periods = []

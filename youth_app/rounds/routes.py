@@ -7,7 +7,7 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from .. import audit, facts
+from .. import audit, facts, labels
 from ..allocation import explain, figures
 from ..allocation import public as public_view
 from ..allocation import services as allocation
@@ -39,7 +39,7 @@ def index():
 @bp.route("/admin/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def edit(round_id: int | None = None):
     round_ = _round(round_id) if round_id else None
-    form = RoundForm(services.tier_codes(), obj=round_)
+    form = RoundForm(services.tier_names(), obj=round_)
     if round_ is not None and not form.is_submitted():
         _fill(form, round_)
     if form.validate_on_submit():
@@ -59,7 +59,7 @@ def _fill(form: RoundForm, round_: Round) -> None:
     policy = round_.policy or {}
     form.max_places_per_youth.data = policy.get("max_places_per_youth", 2)
     form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
-    form.priority_tiers.data = ", ".join(policy.get("priority_tiers", []))
+    form.priority_tiers.data = form.tier_text(policy.get("priority_tiers", []))
     form.priority_ranks.data = "yes" if policy.get("priority_ranks", True) else "no"
     form.periods.data = "\n".join(
         f"{p['name']}: {int(p['weeks'][0][-2:])}-{int(p['weeks'][-1][-2:])}"
@@ -208,7 +208,7 @@ def run_progress(run_id: int):
     run = _run(run_id)
     _fail_stale_runs(run.round)
     return jsonify(status=run.status.value, progress=run.progress,
-                   message=run.progress_message, error=bool(run.error))
+                   message=labels.progress_text(run.progress_message), error=bool(run.error))
 
 
 def _redirect_with(round_id: int, call, done: str):

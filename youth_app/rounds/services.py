@@ -33,6 +33,12 @@ def tier_codes() -> list[str]:
     return list(db.session.scalars(sa.select(PriorityGroup.code).order_by(PriorityGroup.code)))
 
 
+def tier_names() -> dict[str, str]:
+    """Each priority group's code and the name people call it (``PriorityGroup.name``)."""
+    return dict(db.session.execute(sa.select(PriorityGroup.code, PriorityGroup.name)
+                                   .order_by(PriorityGroup.name)).all())
+
+
 def save(round_: Round | None, admin: User, **fields) -> Round:
     """Create a round (in draft) or change one that has not been allocated yet."""
     if round_ is not None and not round_.editable:

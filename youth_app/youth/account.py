@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, facts
 from ..extensions import db
 from ..models import (Application, Guardian, OutgoingMessage, Placement, PlacementState,
                       PriorityMembership, SignUp, User, YouthProfile)
@@ -46,7 +46,12 @@ def _replace_guardians(youth: YouthProfile, wanted: list[dict]) -> None:
 
 
 def _plain(value):
-    if isinstance(value, (date, datetime)):
+    """A value as the download carries it: a moment as ISO 8601 on the municipality's
+    clock with its offset (``2027-04-16T23:00:00+02:00``), never bare UTC, so the file
+    says the same time My page does."""
+    if isinstance(value, datetime):
+        return value.astimezone(facts.zone()).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return getattr(value, "value", value)
 

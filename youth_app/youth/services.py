@@ -11,10 +11,10 @@ from datetime import date
 from functools import partial
 
 import sqlalchemy as sa
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 
 from .. import facts
-from .. import audit, links, mail
+from .. import audit, i18n, links, mail
 from ..extensions import db
 from ..models import (Application, DomainError, Offer, OfferStatus, Round, RoundState, SignUp,
                       SignUpStatus, YouthProfile, utcnow)
@@ -120,7 +120,7 @@ def _tell_received(youth: YouthProfile, round_: Round) -> None:
         _("Hello %(name)s!\n\nWe have received your choices for %(round)s. You can change "
           "them on My page until %(date)s. Applying early gives no advantage.\n\n%(link)s",
           name=youth.first_name, round=round_.name,
-          date=format_datetime(round_.application_closes_at, "short"),
+          date=i18n.deadline(round_.application_closes_at),
           link=links.external("youth.choices", round_id=round_.id))))
 
 
