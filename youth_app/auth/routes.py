@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
 
 from .. import audit
@@ -127,7 +127,7 @@ def register_youth():
             first_name=form.first_name.data, last_name=form.last_name.data,
             number=form.parsed_number, email=form.email.data, phone=form.phone.data,
             district_id=form.district.data, password=form.password.data,
-            language=session.get("language"), school_year=form.school_year.data,
+            language=str(get_locale()), school_year=form.school_year.data,
             languages=form.languages.data))
     except services.EmailTaken as error:
         form.email.errors.append(error_text(error))
@@ -148,7 +148,7 @@ def register_provider():
             organisation_name=form.organisation_name.data, kind=form.kind.data,
             org_number=form.org_number.data, contact_name=form.contact_name.data,
             phone=form.phone.data, email=form.email.data, password=form.password.data,
-            language=session.get("language")))
+            language=str(get_locale())))
     except services.EmailTaken as error:
         form.email.errors.append(error_text(error))
     except services.OrgNumberTaken as error:

@@ -45,7 +45,24 @@ def home():
     return render_template("youth/home.html", profile=youth, rounds=rounds,
                            sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
                            placements=offered, messages=messages, results=results,
-                           form=ActionForm())
+                           message_title=message_title, form=ActionForm())
+
+
+def message_title(message: OutgoingMessage) -> str:
+    """A message's title in the reader's language: the stored subject is in the language
+    it was sent in, so the list names each message by its kind instead."""
+    titles = {
+        "auth.confirm_email": _("Confirm your e-mail address"),
+        "auth.reset_password": _("Choose a new password"),
+        "application.received": _("We have received your application"),
+        "signup.promoted": _("You got a place from the waiting list"),
+        "placement.none": _("The results are out"),
+        "placement.offered": _("You are offered a place"),
+        "placement.reminder": _("Reminder: answer your offer"),
+        "placement.confirmed": _("Your place is confirmed"),
+        "placement.expired": _("Your offer has expired"),
+    }
+    return titles.get(message.kind, message.subject)
 
 
 def _open_round(round_id: int) -> Round:
