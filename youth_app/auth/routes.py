@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
 
 from .. import audit
@@ -127,9 +127,10 @@ def register_youth():
             first_name=form.first_name.data, last_name=form.last_name.data,
             number=form.parsed_number, email=form.email.data, phone=form.phone.data,
             district_id=form.district.data, password=form.password.data,
-            language=session.get("language"), school_year=form.school_year.data,
+            language=str(get_locale()), school_year=form.school_year.data,
             languages=form.languages.data,
-            guardian={"name": form.guardian_name.data or "", "email": form.guardian_email.data or "",
+            guardian={"name": form.guardian_name.data or "",
+                      "email": form.guardian_email.data or "",
                       "phone": form.guardian_phone.data or ""}))
     except services.EmailTaken as error:
         form.email.errors.append(error_text(error))
@@ -150,7 +151,7 @@ def register_provider():
             organisation_name=form.organisation_name.data, kind=form.kind.data,
             org_number=form.org_number.data, contact_name=form.contact_name.data,
             phone=form.phone.data, email=form.email.data, password=form.password.data,
-            language=session.get("language")))
+            language=str(get_locale())))
     except services.EmailTaken as error:
         form.email.errors.append(error_text(error))
     except services.OrgNumberTaken as error:

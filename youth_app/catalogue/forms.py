@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SearchField, SelectChoice, SelectField
+from wtforms import BooleanField, IntegerField, SearchField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from ..forms import Form
 from ..i18n import week_label
-from .services import interest_names
+from .services import Sort, interest_names
 from ..models import OfferKind
 
 
@@ -25,6 +25,15 @@ class CatalogueFilterForm(Form):
     district = SelectField(_l("District"), validators=[Optional()])
     age = IntegerField(_l("Your age"), validators=[Optional(), NumberRange(min=10, max=25)])
     interest = SelectField(_l("Interest"), validators=[Optional()])
+    places = BooleanField(_l("Only offers that still have free places"))
+    sort = SelectField(_l("Sort by"), validators=[Optional()], choices=[
+        SelectChoice(Sort.NEWEST.value, _l("Newest first")),
+        SelectChoice(Sort.CLOSING.value, _l("Closing soonest first")),
+        SelectChoice(Sort.DISTRICT.value, _l("Nearest district first"))])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+    #: Fields that narrow the list (the fold opens when one is set).
+    FILTERS = ("q", "kind", "week", "district", "age", "interest", "places")
 
     def __init__(self, weeks, districts, *args, **kwargs):
         super().__init__(*args, **kwargs)

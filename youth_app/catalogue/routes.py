@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -19,12 +19,26 @@ def index():
     form = CatalogueFilterForm(weeks, districts, formdata=request.args)
     form.validate()
     kind, district = _chosen(form.kind), _chosen(form.district)
+    sort = _chosen(form.sort)
     filters = services.CatalogueFilter(
         text=_chosen(form.q) or "", kind=OfferKind(kind) if kind else None,
         week=_chosen(form.week), district_id=int(district) if district else None,
-        age=_chosen(form.age), interest=_chosen(form.interest))
-    return render_template("catalogue/index.html", form=form,
-                           offers=services.catalogue(filters))
+        age=_chosen(form.age), interest=_chosen(form.interest),
+        has_places=bool(form.places.data), sort=services.Sort(sort) if sort else
+        services.Sort.NEWEST, home_district_id=_home_district())
+    page = services.paged(services.catalogue(filters), _chosen(form.page) or 1)
+    kept = {key: value for key, value in request.args.items(multi=True) if key != "page"}
+    return render_template(
+        "catalogue/index.html", form=form, page=page, free=services.free_places(page.offers),
+        filtering=any(_chosen(form[name]) for name in form.FILTERS),
+        page_url=lambda number: url_for("catalogue.index", **kept, page=number))
+
+
+def _home_district() -> int | None:
+    """The logged-in youth's district, for "nearest district first"."""
+    if current_user.is_authenticated and current_user.is_youth:
+        return current_user.youth_profile.district_id
+    return None
 
 
 def _chosen(field):

@@ -1,13 +1,26 @@
 """Which offers a visitor sees, and how they narrow them down."""
 from __future__ import annotations
 
+import enum
+import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Offer, OfferKind, OfferStatus
+from ..models import (Offer, OfferKind, OfferStatus, Placement, PlacementState, Round,
+                      RoundState, SignUp, SignUpStatus)
 from ..youth.services import open_rounds
+
+#: Offers on one page of the catalogue: a phone scrolls through this many, then "Next".
+PAGE_SIZE = 10
+
+
+class Sort(enum.Enum):
+    NEWEST = "newest"
+    CLOSING = "closing"
+    DISTRICT = "district"
 
 
 #: What an offer is about, for finding it; each tag has a translated name (``interest_names``).
@@ -32,11 +45,74 @@ class CatalogueFilter:
     district_id: int | None = None
     age: int | None = None
     interest: str | None = None
+    #: Only offers with a place still free (``free_places``).
+    has_places: bool = False
+    sort: Sort = Sort.NEWEST
+    #: The reader's own district, first when sorting by district.
+    home_district_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    offers: list[Offer]
+    number: int
+    count: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+def paged(offers: list[Offer], number: int, size: int = PAGE_SIZE) -> Page:
+    """One page of the list; a page past the end shows the last one."""
+    count = max(1, math.ceil(len(offers) / size))
+    number = min(max(1, number), count)
+    return Page(offers[(number - 1) * size:number * size], number, count, len(offers))
+
+
+def free_places(offers: list[Offer]) -> dict[int, int]:
+    """Places still free, for offers whose places are being given out: open sign-up
+    activities, and offers of a published round (places not offered or accepted)."""
+    ids = [o.id for o in offers]
+    taken = dict(db.session.execute(
+        sa.select(Placement.offer_id, sa.func.count(Placement.id))
+        .where(Placement.offer_id.in_(ids),
+               Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]))
+        .group_by(Placement.offer_id)).all())
+    taken.update(db.session.execute(
+        sa.select(SignUp.offer_id, sa.func.count(SignUp.id))
+        .where(SignUp.offer_id.in_(ids), SignUp.status == SignUpStatus.CONFIRMED)
+        .group_by(SignUp.offer_id)).all())
+    return {o.id: max(0, o.capacity - taken.get(o.id, 0)) for o in offers
+            if o.first_come or (o.round is not None and o.round.state is RoundState.PUBLISHED)}
+
+
+_LAST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _sorted(offers: list[Offer], filters: CatalogueFilter) -> list[Offer]:
+    offers = sorted(offers, key=lambda o: (o.kind.value, o.title, o.id))
+    if filters.sort is Sort.CLOSING:
+        return sorted(offers, key=lambda o: (
+            o.round.application_closes_at if o.round and o.round.state is RoundState.OPEN
+            else _LAST))
+    if filters.sort is Sort.DISTRICT:
+        return sorted(offers, key=lambda o: (
+            o.district_id is None or o.district_id != filters.home_district_id,
+            o.district is None, o.district.name if o.district else ""))
+    return sorted(offers, key=lambda o: o.created_at, reverse=True)
 
 
 def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
-    """Published offers of open rounds, and published open sign-up activities."""
-    round_ids = [r.id for r in open_rounds(now)]
+    """Published offers of open and published rounds, and published open sign-up
+    activities, in the order asked for."""
+    round_ids = [r.id for r in open_rounds(now)] + list(db.session.scalars(
+        sa.select(Round.id).where(Round.state == RoundState.PUBLISHED)))
     statement = (sa.select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
                  .where(sa.or_(Offer.round_id.in_(round_ids),
                                Offer.first_come))
@@ -57,4 +133,7 @@ def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
         offers = [o for o in offers if filters.week in o.weeks]
     if filters.interest:
         offers = [o for o in offers if filters.interest in o.interests]
-    return offers
+    if filters.has_places:
+        free = free_places(offers)
+        offers = [o for o in offers if free.get(o.id, 0) > 0]
+    return _sorted(offers, filters)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user
 
 from ..allocation import explain
@@ -14,7 +15,7 @@ from ..consent import services as consent
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import error_text
-from ..models import District, OutgoingMessage, Round, SignUp
+from ..models import District, Offer, OutgoingMessage, Round, SignUp
 from ..placements import services as placements
 from ..placements.services import PlacementError
 from ..unit_of_work import attempt
@@ -44,7 +45,24 @@ def home():
     return render_template("youth/home.html", profile=youth, rounds=rounds,
                            sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
                            placements=offered, messages=messages, results=results,
-                           form=ActionForm())
+                           message_title=message_title, form=ActionForm())
+
+
+def message_title(message: OutgoingMessage) -> str:
+    """A message's title in the reader's language: the stored subject is in the language
+    it was sent in, so the list names each message by its kind instead."""
+    titles = {
+        "auth.confirm_email": _("Confirm your e-mail address"),
+        "auth.reset_password": _("Choose a new password"),
+        "application.received": _("We have received your application"),
+        "signup.promoted": _("You got a place from the waiting list"),
+        "placement.none": _("The results are out"),
+        "placement.offered": _("You are offered a place"),
+        "placement.reminder": _("Reminder: answer your offer"),
+        "placement.confirmed": _("Your place is confirmed"),
+        "placement.expired": _("Your offer has expired"),
+    }
+    return titles.get(message.kind, message.subject)
 
 
 def _open_round(round_id: int) -> Round:
@@ -57,6 +75,7 @@ def choices(round_id: int):
     youth = _youth()
     return render_template("youth/choices.html", round=round_,
                            choices=services.choices(youth, round_),
+                           rows=services.choice_rows(youth, round_), week_dates=week_dates,
                            eligibility=services.eligibility(youth, round_), form=ActionForm())
 
 
@@ -74,9 +93,46 @@ def change_choice(round_id: int, action: str, offer_id: int):
     except ValueError:
         abort(400)
     else:
-        flash(_("Your choices are saved."), "success")
+        flash(_moved_text(youth, round_, action, offer_id), "success")
     return redirect(local_target(request.form.get("next", ""))
                     or url_for("youth.choices", round_id=round_id))
+
+
+def _moved_text(youth, round_: Round, action: str, offer_id: int) -> str:
+    """After "Move up"/"Move down": where the choice is now, said by the status region
+    of the page that follows (so it is read out with or without JavaScript)."""
+    position = services.position_of(youth, round_, offer_id)
+    if action not in ("up", "down") or position is None:
+        return _("Your choices are saved.")
+    offer = db.session.get(Offer, offer_id)
+    return _("%(title)s is now number %(rank)d of %(count)d.",
+             title=offer.title if offer else "", rank=position[0], count=position[1])
+
+
+def week_dates(iso_weeks: list[str]) -> str:
+    """ISO weeks as dates a reader knows, each run of weeks from Monday to Friday:
+    "15 June – 3 July 2027"."""
+    parts: list[str] = []
+    for first, last in _runs(sorted(iso_weeks)):
+        start, end = _monday(first), _monday(last) + timedelta(days=4)
+        parts.append(_("%(start)s – %(end)s", start=format_date(start, "d MMMM"),
+                       end=format_date(end, "d MMMM y")))
+    return "; ".join(parts)
+
+
+def _monday(iso_week: str) -> date:
+    year, number = iso_week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def _runs(weeks: list[str]) -> list[tuple[str, str]]:
+    runs: list[tuple[str, str]] = []
+    for week in weeks:
+        if runs and _monday(week) - _monday(runs[-1][1]) == timedelta(days=7):
+            runs[-1] = (runs[-1][0], week)
+        else:
+            runs.append((week, week))
+    return runs
 
 
 @bp.post("/rounds/<int:round_id>/choices/order")

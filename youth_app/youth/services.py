@@ -246,3 +246,29 @@ def _promoted_mail(entry: SignUp) -> tuple[str, str]:
               "details here:\n\n%(link)s", name=entry.youth.first_name,
               title=entry.offer.title,
               link=links.external("catalogue.show", offer_id=entry.offer_id)))
+
+
+@dataclass(frozen=True)
+class ChoiceRow:
+    """One line of "My choices": the choice and the other choices in the same weeks."""
+
+    choice: Application
+    overlaps: tuple[Application, ...] = ()
+
+
+def choice_rows(youth: YouthProfile, round_: Round) -> list[ChoiceRow]:
+    """The ranked choices, each with the choices it overlaps in time (a shared week):
+    the youth can get at most one of two overlapping places."""
+    ranked = choices(youth, round_)
+    return [ChoiceRow(choice, tuple(
+        other for other in ranked
+        if other is not choice and set(other.offer.weeks) & set(choice.offer.weeks)))
+        for choice in ranked]
+
+
+def position_of(youth: YouthProfile, round_: Round, offer_id: int) -> tuple[int, int] | None:
+    """``(rank, count)`` of the offer among the youth's choices, ``None`` if not chosen."""
+    ranked = [a.offer_id for a in choices(youth, round_)]
+    if offer_id not in ranked:
+        return None
+    return ranked.index(offer_id) + 1, len(ranked)
