@@ -30,6 +30,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "main.index": PUBLIC,
     "main.accessibility": PUBLIC,
     "main.privacy": PUBLIC,
+    "main.help_page": PUBLIC,
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,

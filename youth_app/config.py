@@ -106,9 +106,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "ungdom@lysekil.example"),
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "ungdom@lysekil.example"),
-        #: The municipality's phone for youths and guardians (with CONTACT_EMAIL).
-        "MUNICIPALITY_CONTACT_PHONE": os.environ.get("MUNICIPALITY_CONTACT_PHONE",
-                                                     "0523-61 30 00"),
+        #: Who answers questions about summer jobs and activities (help page, footer).
+        "CONTACT_PHONE": os.environ.get("CONTACT_PHONE", "0523-61 30 00"),
+        #: The data controller named in the privacy notice: the board that decides.
+        "CONTROLLER": os.environ.get("CONTROLLER", "Kommunstyrelsen i Lysekils kommun"),
+        #: The data protection officer's address (privacy notice).
+        "DPO_EMAIL": os.environ.get("DPO_EMAIL", "dataskyddsombud@lysekil.example"),
         #: ``inline`` (after the commit, in the same thread), ``background`` (a thread,
         #: or RQ when REDIS_URL is set); unset: inline in tests, background otherwise.
         "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY"),

@@ -491,7 +491,7 @@ def test_guardian_added_after_the_offer_is_sent_the_consent_link(phone, app):
     place = page.locator("section[aria-labelledby=offers-heading] li").first.inner_text()
     assert said(app, "sv", "We have no guardian's e-mail address for you.") in place
     assert said(app, "sv", "or call us on %(phone)s.",
-                phone=app.config["MUNICIPALITY_CONTACT_PHONE"]) in place
+                phone=app.config["CONTACT_PHONE"]) in place
     click(site, page.get_by_role("link", name=said(app, "sv", "Change your details")))
     page.locator("#guardians-0-name").fill(GUARDIAN["name"])
     page.locator("#guardians-0-email").fill(GUARDIAN["email"])

@@ -22,6 +22,7 @@ EXPECTED: dict[str, object] = {
     "main.index": ANYONE,
     "main.accessibility": ANYONE,
     "main.privacy": ANYONE,
+    "main.help_page": ANYONE,
     "main.set_language": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": SIGNED_IN,

@@ -182,7 +182,7 @@ def test_a_guardian_asks_a_question(app, client):
 def test_a_minor_without_a_guardian_is_told_what_to_do(app):
     _minor_with_offer(app, guardian=False)
     message = _last(app, "placement.offered_no_guardian")
-    assert app.config["MUNICIPALITY_CONTACT_PHONE"] in message.body
+    assert app.config["CONTACT_PHONE"] in message.body
     assert "/youth/profile" in message.body or "profil" in message.body
     assert "länk" not in message.body.lower() and "link" not in message.body.lower()
 
@@ -201,7 +201,7 @@ def test_my_page_tells_a_minor_without_a_guardian_what_to_do(app, client_as, use
         placements.make_offer(placement, 7)
         db.session.commit()
     page = client.get("/youth/").get_data(as_text=True)
-    assert app.config["MUNICIPALITY_CONTACT_PHONE"] in page
+    assert app.config["CONTACT_PHONE"] in page
     assert 'href="/youth/profile"' in page
     assert "länk" not in page.split("<main")[-1].lower()
 

@@ -30,6 +30,11 @@ def privacy():
     return render_template("main/privacy.html")
 
 
+@bp.get("/help")
+def help_page():
+    return render_template("main/help.html")
+
+
 @bp.post("/language")
 def set_language():
     form = LanguageForm()

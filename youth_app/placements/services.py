@@ -166,7 +166,7 @@ def _message(kind: str, placement: Placement, youth: YouthProfile) -> tuple[str,
               "Or call us on %(phone)s or write to %(email)s.\n\n%(link)s",
               name=youth.first_name, title=title, date=deadline, link=link, age=ADULT_AGE,
               profile=links.external("youth.profile"),
-              phone=config["MUNICIPALITY_CONTACT_PHONE"], email=config["CONTACT_EMAIL"])),
+              phone=config["CONTACT_PHONE"], email=config["CONTACT_EMAIL"])),
         "placement.offered": (
             _("You are offered a place: %(title)s", title=title),
             _("Hello %(name)s!\n\nYou are offered a place: %(title)s. Answer on My page "
