@@ -30,6 +30,11 @@ Guarantees (tested in tests/matching/test_stable.py, against brute force on smal
   no youth would take an offer (beside their locks and the places they hold ranked above
   it) that either has a free seat they may sit in, or is held, without a lock, by a youth
   of lower priority whom they could replace without meeting an apart-mate.
+- It is the only allocation without justified envy and unclaimed seats when no youth is in
+  two apart groups (by induction down the priority order). With overlapping groups there
+  can be others: if A is kept apart from B and, in another group, from C, then B and C
+  together on an offer block A although neither alone does, so no single holder is
+  envied (the definition counts envy towards one holder at a time).
 - Strategy-proof for youths whose preferences over sets of places are lexicographic by
   rank (the first choice matters more than any number of later ones): what is left when a
   youth's turn comes does not depend on their list, and they get the best of it by their
