@@ -13,7 +13,8 @@ Shape of a generated problem (documented so figures can be reproduced):
 
 Run: ``python bench/allocation.py [--sizes 300 3000 20000 100000] [--seed 7]``.
 Prints build time, time per level, wall time, peak memory (RSS of this process) and
-status, then a quality table of the optimiser against random serial dictatorship.
+status, then a quality table of the optimiser against deferred acceptance (``stable``) and
+random serial dictatorship, and each method's justified envy (``matching.justified_envy``).
 """
 from __future__ import annotations
 
@@ -126,11 +127,17 @@ def measure(youths: int, seed: int, solver: str, threads: int | None) -> dict:
     result = matching.solve(problem, solver=solver, threads=threads)
     wall = time.perf_counter() - started
     baseline = matching.solve(problem, method="rsd")
-    breaches = matching.validate(problem, result) + matching.validate(problem, baseline)
+    started = time.perf_counter()
+    stable = matching.solve(problem, method="stable")
+    stable_wall = time.perf_counter() - started
+    runs = {"optimal": result, "rsd": baseline, "stable": stable}
+    breaches = sum(len(matching.validate(problem, r)) for r in runs.values())
     return {"youths": youths, "status": result.status.value, "wall": round(wall, 2),
-            "timings": result.stats["timings"], "peak_mb": _peak_mb(), "breaches": len(breaches),
+            "stable_wall": round(stable_wall, 2),
+            "timings": result.stats["timings"], "peak_mb": _peak_mb(), "breaches": breaches,
             "levels": {lv.name: lv.value for lv in result.levels},
-            "optimal": _quality(problem, result), "rsd": _quality(problem, baseline)}
+            **{name: _quality(problem, r) for name, r in runs.items()},
+            "envy": {name: matching.justified_envy(problem, r).to_dict() for name, r in runs.items()}}
 
 
 def _peak_mb() -> int:
@@ -159,7 +166,7 @@ def _print(figures: dict) -> None:
     print("| method | placed | " + " | ".join(f"tier {k}" for k in figures["optimal"]["tiers"])
           + " | first choice | mean rank | places |")
     print("|---" * (5 + len(figures["optimal"]["tiers"])) + "|")
-    for name in ("optimal", "rsd"):
+    for name in ("optimal", "stable", "rsd"):
         q = figures[name]
         tiers = " | ".join(f"{v:.1%}" for v in q["tiers"].values())
         print(f"| {name} | {q['placed']:.1%} | {tiers} | {q['first_choice']:.1%} | {q['mean_rank']:.2f} | {q['places']} |")
@@ -167,6 +174,13 @@ def _print(figures: dict) -> None:
     at_least = best["placed"] >= base["placed"] and all(
         best["tiers"][t] >= base["tiers"][t] for t in base["tiers"] if t != "none")
     print(f"optimiser places at least as many youths, and of each tier, as rsd: {'yes' if at_least else 'NO'}")
+    print(f"stable (deferred acceptance) wall {figures['stable_wall']:.2f} s. Justified envy (youths with "
+          "any; of them unplaced; per tier; envy triples; unclaimed seats):")
+    for name in ("optimal", "stable", "rsd"):
+        e = figures["envy"][name]
+        tiers = ", ".join(f"{k} {v}" for k, v in e["by_tier"].items())
+        print(f"- {name}: {e['youths']} youths ({e['unplaced']} unplaced; {tiers}); "
+              f"{e['envies']} triples; {e['unclaimed']} unclaimed")
 
 
 def compare_building(youths: int, seed: int) -> None:

@@ -6,6 +6,8 @@ No Flask, no database: the web application and the command line use the same API
     result = solve(problem, solver="highs", progress=callback)
     breaches = validate(problem, result)            # independent check of every rule
     print(render_text(explain(problem, result, "Y17")))
+    stable = solve(problem, method="stable")        # deferred acceptance: no justified envy
+    justified_envy(problem, result).youths          # youths with justified envy under a result
 """
 from matching.explain import ChoiceOutcome, Explanation, explain, render_text
 from matching.fingerprint import fingerprint
@@ -15,11 +17,12 @@ from matching.loader import load_problem, load_result
 from matching.problem import FORMAT, Application, Offer, Pair, Policy, Problem, ProblemError, Youth
 from matching.result import Assignment, LevelValue, Reason, Result, Status, Unplaced
 from matching.engine import METHODS, SOLVERS, solve
+from matching.envy import Envy, EnvyReport, justified_envy
 from matching.report import DIMENSIONS, NO_TIER, group_of, statistics
 from matching.validate import Breach, validate
 
 __all__ = [
-    "DIMENSIONS", "FORMAT", "NO_TIER", "group_of", "lottery_key", "statistics",
+    "DIMENSIONS", "FORMAT", "Envy", "EnvyReport", "justified_envy", "NO_TIER", "group_of", "lottery_key", "statistics",
     "Application", "Assignment", "Breach", "ChoiceOutcome", "Explanation", "LevelValue", "LockClash",
     "METHODS", "Offer", "Pair", "Policy", "Problem", "ProblemError", "Reason", "Result", "SOLVERS",
     "Status", "Unplaced", "Youth", "draw_lottery", "explain", "fingerprint", "load_problem",

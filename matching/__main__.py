@@ -1,4 +1,4 @@
-"""Command line: ``python -m matching solve|check|explain|fingerprint``.
+"""Command line: ``python -m matching solve|check|explain|envy|fingerprint``.
 
 Exit statuses: 0 done; 1 ``check`` found breaches; 2 bad input (one line
 ``error: <where>: <what>`` on stderr, nothing written); 3 clashing locks (the locks are named).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import math
 import os
 import sys
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from matching.envy import justified_envy
 from matching.explain import explain, render_text
 from matching.fingerprint import fingerprint
 from matching.jsonfile import read_json
@@ -90,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=_threads, default=None, metavar="N",
                      help=f"solver threads (1 to {MAX_THREADS})")
     run.add_argument("--method", choices=METHODS, default="optimal",
-                     help="optimal (default) or rsd: random serial dictatorship on the same lottery")
+                     help=("optimal (default: coverage-first levels), stable (deferred acceptance by tier, "
+                           "then lottery: no justified envy) or rsd (random serial dictatorship, "
+                           "same lottery)"))
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--no-timings", action="store_true", help="leave out stats.timings (byte-comparable output)")
     run.set_defaults(run=_solve)
@@ -103,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("result", type=Path)
     why.add_argument("--youth", required=True, metavar="ID")
     why.set_defaults(run=_explain)
+    envy = commands.add_parser("envy", help=(
+        "count justified envy and unclaimed seats in a result (priority: tier, then lottery)"))
+    envy.add_argument("problem", type=Path)
+    envy.add_argument("result", type=Path)
+    envy.set_defaults(run=_envy)
     mark = commands.add_parser("fingerprint", help=(
         "print the SHA-256 of a problem's canonical form, as published at closing"))
     mark.add_argument("problem", type=Path)
@@ -201,6 +210,14 @@ def _explain(args: argparse.Namespace) -> int:
     if args.youth not in {y.id for y in problem.youths}:
         raise ProblemError("--youth", f'no youth "{args.youth}" in the problem')
     print(render_text(explain(problem, result, args.youth)))
+    return 0
+
+
+def _envy(args: argparse.Namespace) -> int:
+    """Prints the counts as one JSON object on stdout (the same with ``justified_envy().to_dict()``)."""
+    problem = load_problem(args.problem)
+    report = justified_envy(problem, load_result(args.result, problem))
+    print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0
 
 

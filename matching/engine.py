@@ -19,17 +19,21 @@ from matching.problem import Problem
 from matching.report import build_result, infeasible_result
 from matching.result import LevelValue, Result, Status
 from matching.rsd import fill_greedily, priority_greedy, serial_dictatorship
+from matching.stable import deferred_acceptance
 from matching.solve_common import Backend, LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
 
 SOLVERS = ("highs", "cbc")
-METHODS = ("optimal", "rsd")
+METHODS = ("optimal", "rsd", "stable")
 
 
 def solve(problem: Problem, solver: str = "highs", time_limit: float | None = None,
           threads: int | None = None, method: str = "optimal", progress: Progress | None = None,
           *, integer_programs: bool = False, lottery_score: bool = True) -> Result:
-    """Allocate. ``progress(level_index, level_count, level_name, elapsed_seconds)`` is called per level.
+    """Allocate. ``method``: ``"optimal"`` (coverage-first, the published levels, proven),
+    ``"stable"`` (deferred acceptance by tier then lottery: no justified envy, see
+    ``matching.stable``) or ``"rsd"`` (serial dictatorship in lottery order, a baseline).
+    The result's ``stats.method`` names it. ``progress(level_index, level_count, level_name, elapsed_seconds)`` is called per level.
 
     Two switches are for tests and audits of the method, never for allocating a round:
     ``integer_programs=True`` solves every level as an integer program from the start (with
@@ -52,6 +56,10 @@ def solve(problem: Problem, solver: str = "highs", time_limit: float | None = No
         x = serial_dictatorship(enc, problem)
         clock.mark("rsd")
         return _finish(problem, enc, levels, x, [], Status.FEASIBLE, clock, {"method": "rsd"})
+    if method == "stable":
+        x = deferred_acceptance(enc, problem)
+        clock.mark("stable")
+        return _finish(problem, enc, levels, x, [], Status.FEASIBLE, clock, {"method": "stable"})
     options = SolveOptions(solver, time_limit, threads, integer_programs)
     return _optimise(problem, enc, levels, options, clock, progress)
 

@@ -36,7 +36,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
                       | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=3),
                       max_leaves=8)
 BYTES = st.binary(max_size=8) | st.sampled_from([b"\xff", b"\xc3", b"\x00", b"{", b"]", b'"', b"\\u", b"NaN"])
-EXIT_STATUSES = {"solve": {0, 2, 3}, "check": {0, 1, 2}, "explain": {0, 2}}
+EXIT_STATUSES = {"solve": {0, 2, 3}, "check": {0, 1, 2}, "explain": {0, 2}, "envy": {0, 2}}
 
 
 def places(value, path=()):
@@ -106,7 +106,7 @@ FUZZ = settings(max_examples=500, deadline=None, derandomize=True,
 @FUZZ
 @given(st.data())
 def test_any_file_gives_a_documented_status_and_no_traceback(data):
-    command = data.draw(st.sampled_from(["solve", "check", "explain"]))
+    command = data.draw(st.sampled_from(["solve", "check", "explain", "envy"]))
     spoil_result = command != "solve" and data.draw(st.booleans())
     problem = json.dumps(DATA).encode() if spoil_result else data.draw(hostile(DATA))
     result = data.draw(hostile(RESULT)) if spoil_result else json.dumps(RESULT).encode()
@@ -116,9 +116,10 @@ def test_any_file_gives_a_documented_status_and_no_traceback(data):
         (folder / "result.json").write_bytes(result)
         source, result_file, out = (str(folder / name) for name in ("problem.json", "result.json", "out.json"))
         youth = data.draw(st.sampled_from(["Y3", "Y1", "nobody"]))
-        options = data.draw(st.sampled_from([[], ["--method", "rsd"], ["--time-limit", "1e-9"]]))
+        options = data.draw(st.sampled_from([[], ["--method", "rsd"], ["--method", "stable"], ["--time-limit", "1e-9"]]))
         argv = {"solve": ["solve", source, "-o", out, "--quiet", *options], "check": ["check", source, result_file],
-                "explain": ["explain", source, result_file, "--youth", youth]}[command]
+                "explain": ["explain", source, result_file, "--youth", youth],
+                "envy": ["envy", source, result_file]}[command]
         status, err = run(argv)
         event(f"{command} exit {status}")
         assert status in EXIT_STATUSES[command], err
