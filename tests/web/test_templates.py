@@ -30,6 +30,8 @@ KNOWN_WORDS = {"draft", "open", "closed", "allocated", "published", "finished", 
                "succeeded", "failed", "cancelled", "administrator", "caseworker", "provider",
                "youth", "job", "activity", "sent", "kept", "given", "requested", "optimal",
                "confirmed", "waiting", "too_young", "confirm_start", "lock"}
+#: Enums of a page's options, not of states or kinds.
+OPTIONS = {"youth_app.catalogue.services.Sort"}
 #: Comparisons left for later: (template, text on the line). None are left.
 NOT_YET: set[tuple[str, str]] = set()
 COMPARING = {"eq", "ne", "in", "notin"}
@@ -46,7 +48,8 @@ def _name(path: Path) -> str:
 
 def _enum_values() -> set[str]:
     """The value of every member of every enum of the app and the optimiser (their
-    modules are all imported once the app exists)."""
+    modules are all imported once the app exists), but for a page's own options (the
+    catalogue's sort order names fields like "district", which a template may name)."""
     def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub
@@ -54,6 +57,7 @@ def _enum_values() -> set[str]:
 
     return {member.value for cls in subclasses(enum.Enum)
             if cls.__module__.split(".")[0] in ("youth_app", "matching")
+            and f"{cls.__module__}.{cls.__qualname__}" not in OPTIONS
             for member in cls if isinstance(member.value, str)}
 
 
