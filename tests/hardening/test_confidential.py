@@ -87,7 +87,7 @@ def world(app, users):
         return {
             "round_id": round_.id, "run_id": run.id, "offer_id": offer.id,
             "group_id": group.id, "canary_id": canary.id, "partner_id": partner.id,
-            "key": key, "partner_key": problems.key_of(round_.id, partner.id),
+            "placement_id": placement.id, "key": key, "partner_key": problems.key_of(round_.id, partner.id),
             "identity": [canary.full_name, canary.personal_number, key,
                          problems.staff_reference(canary.id)],
             "logins": {"canary": canary.user.email, "partner": partner.user.email},
@@ -113,7 +113,7 @@ def _urls(app, world) -> list[tuple[str, str]]:
     """Every GET route, with the world's objects (and both formats of each export)."""
     values = {"round_id": [world["round_id"]], "run_id": [world["run_id"]],
               "offer_id": [world["offer_id"]], "group_id": [world["group_id"]],
-              "youth_id": [world["canary_id"], world["partner_id"]],
+              "placement_id": [world["placement_id"]], "youth_id": [world["canary_id"], world["partner_id"]],
               "reference": [problems.staff_reference(world["canary_id"]),
                             problems.staff_reference(world["partner_id"])],
               "fmt": ["csv", "xlsx"], "what": ["problem", "result"],
