@@ -134,8 +134,6 @@ def published(app, demo_data):
     return round_id, offer_id
 
 
-@pytest.mark.xfail(strict=True, reason="/provider/offers/<id> is still wider than 360 px "
-                   "(found by this test, not yet fixed); the other pages are checked first")
 @pytest.mark.parametrize("language", ["sv", "ar"])
 def test_provider_pages_fit_a_phone(phone, published, language):
     _round_id, offer_id = published
