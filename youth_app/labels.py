@@ -233,6 +233,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "priority.changed": _l("Social services changed a priority"),
     "priority.read": _l("Social services' priority data was read"),
     "priority.removed": _l("Social services removed a priority"),
+    "round.applicants_searched": _l("A round's applicants were searched"),
     "round.closed": _l("A round's applications were closed"),
     "round.published": _l("A round's results were sent"),
     "round.saved": _l("A round was saved"),

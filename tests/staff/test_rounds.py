@@ -15,7 +15,8 @@ from markupsafe import escape
 from youth_app.allocation.problem import youth_ids_by_key
 from youth_app.extensions import db
 from youth_app.models import (AllocationRun, Application, AuditEvent, OfferKind, PlacementState,
-                              PriorityGroup, Role, Round, RoundState, RunStatus, Placement)
+                              PriorityGroup, Role, Round, RoundState, RunStatus, Placement,
+                              YouthProfile)
 
 from .. import factories
 
@@ -290,3 +291,42 @@ def test_the_round_form_names_priority_groups_as_people_say_them(app, client_as)
         assert round_.policy["priority_tiers"] == ["targeted"]  # the policy keeps the code
         page = admin.get(f"/admin/rounds/{round_.id}/edit").get_data(as_text=True)
     assert 'value="Målgrupp"' in page
+
+
+def test_staff_find_a_youth_in_a_run_by_name_or_number(app, client_as, season, monkeypatch):
+    """Not by an internal number: a part of the name finds one youth (straight to the
+    explanation), several are listed to choose from, a personal identity number works,
+    and the audit log says a search was made without saying for whom."""
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    round_id, _job_id = season
+    with app.app_context():
+        youths = db.session.scalars(sa.select(YouthProfile).join(Application).where(
+            Application.round_id == round_id).order_by(YouthProfile.id)).all()
+        youths[0].first_name, youths[0].last_name = "Ebba", "Lindqvist"
+        youths[1].first_name, youths[1].last_name = "Omar", "Lindqvist"
+        youths[2].first_name, youths[2].last_name = "Sara", "Berg"
+        ids = [y.id for y in youths]
+        number = youths[2].personal_number
+        db.session.commit()
+    admin = client_as(Role.ADMINISTRATOR)
+    run_page = _close_and_run(admin, round_id)
+
+    def find(query: str):
+        return admin.get(run_page, query_string={"youth": query},
+                         headers={"Accept-Language": "en"})
+
+    one = find("ebba lind")
+    assert one.status_code == 302 and one.headers["Location"].endswith(f"/youths/Y{ids[0]}")
+    several = find("Lindqvist").get_data(as_text=True)
+    assert "2 young people match" in several
+    assert "Ebba Lindqvist" in several and "Omar Lindqvist" in several and "Berg" not in several
+    by_number = find(number)
+    assert by_number.headers["Location"].endswith(f"/youths/Y{ids[2]}")
+    assert "No young person in this round matches" in find("Nobody%_").get_data(as_text=True)
+    assert find(f"y{ids[1]}").headers["Location"].endswith(f"/youths/Y{ids[1]}")
+    with app.app_context():
+        searches = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "round.applicants_searched")).all()
+        assert [event.details["found"] for event in searches] == [1, 2, 1, 0]
+        assert all("Lindqvist" not in json.dumps(e.details) and number not in
+                   json.dumps(e.details) for e in searches)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import audit, facts, labels
 from ..allocation import explain, figures
+from ..allocation.problem import staff_reference, staff_reference_id
 from ..allocation import public as public_view
 from ..allocation import services as allocation
 from ..caseworker import services as priority
@@ -163,12 +164,29 @@ def _run(run_id: int) -> AllocationRun:
 def run(run_id: int):
     run = _run(run_id)
     _fail_stale_runs(run.round)
-    wanted = request.args.get("youth", "").strip().upper()
-    if wanted:
-        return redirect(url_for("rounds.explain_youth", run_id=run_id, reference=wanted))
+    wanted = request.args.get("youth", "").strip()[:100]
+    matches = None
+    if wanted and run.succeeded:
+        if _is_reference(wanted):
+            return redirect(url_for("rounds.explain_youth", run_id=run_id,
+                                    reference=wanted.upper()))
+        matches = services.find_applicants(run.round, wanted, current_user.user)
+        if len(matches) == 1:
+            return redirect(url_for("rounds.explain_youth", run_id=run_id,
+                                    reference=staff_reference(matches[0].id)))
     review = figures.run_review(run, figures.Viewer.of(current_user),
                                 unknown=_("(account removed)")) if run.succeeded else None
-    return render_template("rounds/run.html", run=run, form=ActionForm(), review=review)
+    return render_template("rounds/run.html", run=run, form=ActionForm(), review=review,
+                           wanted=wanted, matches=matches, staff_reference=staff_reference,
+                           search_limit=services.SEARCH_LIMIT)
+
+
+def _is_reference(text: str) -> bool:
+    try:
+        staff_reference_id(text)
+    except ValueError:
+        return False
+    return True
 
 
 @bp.get("/admin/runs/<int:run_id>/youths/<reference>")

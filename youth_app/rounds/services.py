@@ -13,8 +13,8 @@ from ..allocation import problem as problems
 from ..allocation import services as allocation
 from ..extensions import db
 from ..models import (AllocationRun, DomainError, Offer, Override, OverrideKind, Placement,
-                      PlacementState, PriorityGroup, Round, RoundState, User, YouthProfile,
-                      utcnow)
+                      PlacementState, PriorityGroup, Round, RoundPseudonym, RoundState, User,
+                      YouthProfile, utcnow)
 from ..placements import services as placements
 
 
@@ -69,6 +69,37 @@ def step(round_: Round, action: str, admin: User) -> int | None:
     round_.move_to(states[action])
     audit.record(f"round.{action}", round_, actor=admin, state=round_.state.value)
     return None
+
+
+#: Matches a search of a round's applicants lists at most.
+SEARCH_LIMIT = 20
+
+
+def find_applicants(round_: Round, query: str, staff: User) -> list[YouthProfile]:
+    """The round's applicants whose name contains ``query`` (any case, first and last
+    name together) or whose personal identity number it is; at most ``SEARCH_LIMIT``.
+    Written to the audit log with how many were found, never with what was searched."""
+    from ..identity import InvalidNumber, parse_personal_number
+
+    words = [word for word in query.split() if word][:4]
+    if not words:
+        return []
+    in_round = YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
+        RoundPseudonym.round_id == round_.id))
+    full_name = YouthProfile.first_name + " " + YouthProfile.last_name
+    try:
+        wanted = sa.or_(YouthProfile.personal_number == parse_personal_number(query).digits,
+                        sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words)))
+    except InvalidNumber:
+        wanted = sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words))
+    found = list(db.session.scalars(sa.select(YouthProfile).where(in_round, wanted).order_by(
+        YouthProfile.last_name, YouthProfile.first_name, YouthProfile.id).limit(SEARCH_LIMIT)))
+    audit.record("round.applicants_searched", round_, actor=staff, found=len(found))
+    return found
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def runs(round_: Round) -> list[AllocationRun]:
