@@ -93,6 +93,12 @@ MESSAGES = {
     "already_running": _l("A run of this round is already going on: wait for it, or stop it."),
     "not_running": _l("The run has already ended."),
     "unknown_pair": _l("No such young person or offer in this round."),
+    "unknown_youth": _l("No young person in this round has that name, number or reference."),
+    "several_youths": _l("Several young people in this round match: write more of the name, "
+                         "or the personal identity number."),
+    "unknown_offer": _l("No offer in this round has that title."),
+    "several_offers": _l("Several offers in this round match: choose the whole title from "
+                         "the list."),
     "unknown_override": _l("No such decision."),
     "not_published": _l("Places can be offered by hand once the round is published."),
     "full": _l("That offer has no free place."),

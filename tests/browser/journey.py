@@ -35,6 +35,14 @@ def said(app, language: str, msgid: str, **values) -> str:
         return gettext(msgid, **values)
 
 
+def shown_deadline(app, language: str, value) -> str:
+    """``value`` as the app's ``deadline`` filter shows it (its last day)."""
+    from youth_app import i18n
+
+    with app.test_request_context(), force_locale(language):
+        return i18n.deadline(value)
+
+
 def shown_datetime(app, language: str, value) -> str:
     """``value`` as the app's ``datetimeformat('short')`` shows it."""
     with app.test_request_context(), force_locale(language):

@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from youth_app.allocation.problem import youth_ids_by_key
 from youth_app.extensions import db
-from youth_app.models import (AllocationRun, Application, AuditEvent, OfferKind, PlacementState,
+from youth_app.models import (AllocationRun, Application, AuditEvent, Offer, OfferKind, PlacementState,
                               PriorityGroup, Role, Round, RoundState, RunStatus, Placement,
                               YouthProfile)
 
@@ -330,3 +330,39 @@ def test_staff_find_a_youth_in_a_run_by_name_or_number(app, client_as, season, m
         assert [event.details["found"] for event in searches] == [1, 2, 1, 0]
         assert all("Lindqvist" not in json.dumps(e.details) and number not in
                    json.dumps(e.details) for e in searches)
+
+
+def test_decisions_name_the_youth_and_the_offer_as_people_do(app, client_as, season):
+    """The decision form takes a name (or personal identity number) and an offer's
+    title; an ambiguous or unknown one is told in words, and nothing is saved."""
+    from youth_app.models import Override
+
+    round_id, job_id = season
+    with app.app_context():
+        youths = db.session.scalars(sa.select(YouthProfile).join(Application).where(
+            Application.round_id == round_id).order_by(YouthProfile.id)).all()
+        for youth, (first, last) in zip(youths, [("Ebba", "Lindqvist"), ("Omar", "Lindqvist"),
+                                                  ("Sara", "Berg")]):
+            youth.first_name, youth.last_name = first, last
+        title, sara = db.session.get(Offer, job_id).title, youths[2].id
+        db.session.commit()
+    admin = client_as(Role.ADMINISTRATOR)
+    admin.post(f"/admin/rounds/{round_id}/close")
+    page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert f'<option value="{escape(title)}">' in page and 'list="round-offers"' in page
+
+    def decide(youth: str, offer: str) -> str:
+        return admin.post(f"/admin/rounds/{round_id}/overrides", follow_redirects=True,
+                          headers={"Accept-Language": "en"}, data={
+                              "youth": youth, "offer": offer, "kind": "lock",
+                              "reason": "Beslut"}).get_data(as_text=True)
+
+    assert "Several young people in this round match" in decide("Lindqvist", title)
+    assert "No offer in this round has that title" in decide("Sara Berg", "Glassbar")
+    assert "No young person in this round has that name" in decide("Nobody", title)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Override.id))) == 0
+    decide("sara berg", title.upper())
+    with app.app_context():
+        (override,) = db.session.scalars(sa.select(Override)).all()
+        assert (override.youth_id, override.offer_id) == (sara, job_id)

@@ -109,10 +109,12 @@ class RoundForm(Form):
 
 
 class OverrideForm(Form):
-    youth = StringField(_l("Young person (number in the allocation, e.g. Y12)"),
-                        validators=[DataRequired(), Length(max=20)])
-    offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
-                        validators=[DataRequired(), Length(max=20)])
+    youth = StringField(_l("Young person"), validators=[DataRequired(), Length(max=100)],
+                        description=_l("A name, a personal identity number, or a reference "
+                                       "from the run page (Y12)."))
+    offer = StringField(_l("Offer"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("Its title; the list suggests the round's offers."),
+                        render_kw={"list": "round-offers", "autocomplete": "off"})
     kind = SelectField(_l("Decision"), choices=[
         SelectChoice("lock", _l("Always give this place")),
         SelectChoice("forbid", _l("Never give this place"))])
@@ -120,7 +122,9 @@ class OverrideForm(Form):
 
 
 class ManualOfferForm(Form):
-    youth = StringField(_l("Young person (number in the allocation, e.g. Y12)"),
-                        validators=[DataRequired(), Length(max=20)])
-    offer = StringField(_l("Offer (number in the allocation, e.g. O7)"),
-                        validators=[DataRequired(), Length(max=20)])
+    youth = StringField(_l("Young person"), validators=[DataRequired(), Length(max=100)],
+                        description=_l("A name, a personal identity number, or a reference "
+                                       "from the run page (Y12)."))
+    offer = StringField(_l("Offer"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("Its title; the list suggests the round's offers."),
+                        render_kw={"list": "round-offers", "autocomplete": "off"})

@@ -95,6 +95,7 @@ def show(round_id: int):
     return render_template("rounds/show.html", round=round_, runs=services.runs(round_),
                            overrides=services.overrides(round_), form=ActionForm(),
                            override_form=OverrideForm(), manual_form=ManualOfferForm(),
+                           round_offers=services.offers_of(round_),
                            unsent=allocation.has_unsent_run(round_),
                            freed=allocation.freed_places(round_))
 

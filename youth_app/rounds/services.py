@@ -107,20 +107,54 @@ def runs(round_: Round) -> list[AllocationRun]:
         AllocationRun.round_id == round_.id).order_by(AllocationRun.id.desc())))
 
 
-def _pair(round_: Round, youth_key: str, offer_key: str) -> tuple[YouthProfile, Offer]:
+def _pair(round_: Round, youth_text: str, offer_text: str,
+          staff: User) -> tuple[YouthProfile, Offer]:
+    """The youth and the offer a staff member named: a youth by name, personal identity
+    number or reference (Y12), an offer by its title or O7. Exactly one of each, in this
+    round, or a code that says what was wrong."""
+    return _youth_named(round_, youth_text, staff), _offer_named(round_, offer_text)
+
+
+def _youth_named(round_: Round, text: str, staff: User) -> YouthProfile:
     try:
-        youth = db.session.get(YouthProfile, problems.staff_reference_id(youth_key))
-        offer = db.session.get(Offer, problems.offer_id_of(offer_key.strip().upper()))
+        youth = db.session.get(YouthProfile, problems.staff_reference_id(text))
     except ValueError:
-        raise RoundRuleError("unknown_pair") from None
-    if youth is None or offer is None or offer.round_id != round_.id:
-        raise RoundRuleError("unknown_pair")
-    return youth, offer
+        found = find_applicants(round_, text, staff)
+        if len(found) > 1:
+            raise RoundRuleError("several_youths") from None
+        youth = found[0] if found else None
+    if youth is None or problems.key_of(round_.id, youth.id) is None:
+        raise RoundRuleError("unknown_youth")
+    return youth
+
+
+def _offer_named(round_: Round, text: str) -> Offer:
+    text = text.strip()
+    try:
+        offer = db.session.get(Offer, problems.offer_id_of(text.upper()))
+    except ValueError:
+        in_round = sa.select(Offer).where(Offer.round_id == round_.id)
+        same = db.session.scalars(in_round.where(
+            sa.func.lower(Offer.title) == text.lower())).all()
+        found = same or db.session.scalars(in_round.where(
+            Offer.title.ilike(f"%{_like(text)}%", escape="\\")).limit(2)).all()
+        if len(found) > 1:
+            raise RoundRuleError("several_offers") from None
+        offer = found[0] if found else None
+    if offer is None or offer.round_id != round_.id:
+        raise RoundRuleError("unknown_offer")
+    return offer
+
+
+def offers_of(round_: Round) -> list[Offer]:
+    """The round's offers by title: the suggestions of the decision forms."""
+    return list(db.session.scalars(sa.select(Offer).where(Offer.round_id == round_.id)
+                                   .order_by(Offer.title, Offer.id)))
 
 
 def add_override(round_: Round, youth_key: str, offer_key: str, kind: str, reason: str,
                  admin: User) -> Override:
-    youth, offer = _pair(round_, youth_key, offer_key)
+    youth, offer = _pair(round_, youth_key, offer_key, admin)
     override = Override(round_id=round_.id, youth_id=youth.id, offer_id=offer.id,
                         kind=OverrideKind(kind), reason=reason.strip(), author_id=admin.id)
     db.session.add(override)
@@ -148,7 +182,7 @@ def offer_by_hand(round_: Round, youth_key: str, offer_key: str, admin: User) ->
     last place; a youth cannot get two live offers of one offer (a unique index)."""
     if not round_.can_offer_by_hand:
         raise RoundRuleError("not_published")
-    youth, offer = _pair(round_, youth_key, offer_key)
+    youth, offer = _pair(round_, youth_key, offer_key, admin)
     db.session.execute(sa.select(Offer.id).where(Offer.id == offer.id).with_for_update())
     live = [PlacementState.OFFERED, PlacementState.ACCEPTED]
     if db.session.scalar(sa.select(Placement.id).where(

@@ -58,6 +58,7 @@ def message_title(message: OutgoingMessage) -> str:
         "signup.promoted": _("You got a place from the waiting list"),
         "placement.none": _("The results are out"),
         "placement.offered": _("You are offered a place"),
+        "placement.offered_no_guardian": _("You are offered a place"),
         "placement.reminder": _("Reminder: answer your offer"),
         "placement.confirmed": _("Your place is confirmed"),
         "placement.expired": _("Your offer has expired"),
