@@ -92,7 +92,6 @@ MESSAGES = {
     "round_not_closed": _l("Close the round before running the allocation."),
     "already_running": _l("A run of this round is already going on: wait for it, or stop it."),
     "not_running": _l("The run has already ended."),
-    "unknown_pair": _l("No such young person or offer in this round."),
     "unknown_youth": _l("No young person in this round has that name, number or reference."),
     "several_youths": _l("Several young people in this round match: write more of the name, "
                          "or the personal identity number."),

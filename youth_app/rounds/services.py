@@ -123,7 +123,7 @@ def _youth_named(round_: Round, text: str, staff: User) -> YouthProfile:
         if len(found) > 1:
             raise RoundRuleError("several_youths") from None
         youth = found[0] if found else None
-    if youth is None or problems.key_of(round_.id, youth.id) is None:
+    if youth is None:
         raise RoundRuleError("unknown_youth")
     return youth
 
