@@ -108,23 +108,18 @@ class RoundForm(Form):
                                          number=number))
 
 
-class OverrideForm(Form):
+class ManualOfferForm(Form):
+    """A youth and an offer of the round, named as people do (``services._pair``)."""
     youth = StringField(_l("Young person"), validators=[DataRequired(), Length(max=100)],
                         description=_l("A name, a personal identity number, or a reference "
                                        "from the run page (Y12)."))
     offer = StringField(_l("Offer"), validators=[DataRequired(), Length(max=200)],
                         description=_l("Its title; the list suggests the round's offers."),
                         render_kw={"list": "round-offers", "autocomplete": "off"})
+
+
+class OverrideForm(ManualOfferForm):
     kind = SelectField(_l("Decision"), choices=[
         SelectChoice("lock", _l("Always give this place")),
         SelectChoice("forbid", _l("Never give this place"))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
-
-
-class ManualOfferForm(Form):
-    youth = StringField(_l("Young person"), validators=[DataRequired(), Length(max=100)],
-                        description=_l("A name, a personal identity number, or a reference "
-                                       "from the run page (Y12)."))
-    offer = StringField(_l("Offer"), validators=[DataRequired(), Length(max=200)],
-                        description=_l("Its title; the list suggests the round's offers."),
-                        render_kw={"list": "round-offers", "autocomplete": "off"})

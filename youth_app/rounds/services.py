@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..allocation import problem as problems
@@ -79,6 +80,12 @@ def find_applicants(round_: Round, query: str, staff: User) -> list[YouthProfile
     """The round's applicants whose name contains ``query`` (any case, first and last
     name together) or whose personal identity number it is; at most ``SEARCH_LIMIT``.
     Written to the audit log with how many were found, never with what was searched."""
+    found = _applicants_matching(round_, query)
+    audit.record("round.applicants_searched", round_, actor=staff, found=len(found))
+    return found
+
+
+def _applicants_matching(round_: Round, query: str) -> list[YouthProfile]:
     from ..identity import InvalidNumber, parse_personal_number
 
     words = [word for word in query.split() if word][:4]
@@ -92,10 +99,8 @@ def find_applicants(round_: Round, query: str, staff: User) -> list[YouthProfile
                         sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words)))
     except InvalidNumber:
         wanted = sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words))
-    found = list(db.session.scalars(sa.select(YouthProfile).where(in_round, wanted).order_by(
+    return list(db.session.scalars(sa.select(YouthProfile).where(in_round, wanted).order_by(
         YouthProfile.last_name, YouthProfile.first_name, YouthProfile.id).limit(SEARCH_LIMIT)))
-    audit.record("round.applicants_searched", round_, actor=staff, found=len(found))
-    return found
 
 
 def _like(text: str) -> str:
@@ -107,19 +112,19 @@ def runs(round_: Round) -> list[AllocationRun]:
         AllocationRun.round_id == round_.id).order_by(AllocationRun.id.desc())))
 
 
-def _pair(round_: Round, youth_text: str, offer_text: str,
-          staff: User) -> tuple[YouthProfile, Offer]:
+def _pair(round_: Round, youth_text: str, offer_text: str) -> tuple[YouthProfile, Offer]:
     """The youth and the offer a staff member named: a youth by name, personal identity
     number or reference (Y12), an offer by its title or O7. Exactly one of each, in this
     round, or a code that says what was wrong."""
-    return _youth_named(round_, youth_text, staff), _offer_named(round_, offer_text)
+    return _youth_named(round_, youth_text), _offer_named(round_, offer_text)
 
 
-def _youth_named(round_: Round, text: str, staff: User) -> YouthProfile:
+def _youth_named(round_: Round, text: str) -> YouthProfile:
+    """(The decision's own audit row names the youth: the lookup writes none.)"""
     try:
         youth = db.session.get(YouthProfile, problems.staff_reference_id(text))
     except ValueError:
-        found = find_applicants(round_, text, staff)
+        found = _applicants_matching(round_, text)
         if len(found) > 1:
             raise RoundRuleError("several_youths") from None
         youth = found[0] if found else None
@@ -149,12 +154,13 @@ def _offer_named(round_: Round, text: str) -> Offer:
 def offers_of(round_: Round) -> list[Offer]:
     """The round's offers by title: the suggestions of the decision forms."""
     return list(db.session.scalars(sa.select(Offer).where(Offer.round_id == round_.id)
+                                   .options(selectinload(Offer.organisation))
                                    .order_by(Offer.title, Offer.id)))
 
 
 def add_override(round_: Round, youth_key: str, offer_key: str, kind: str, reason: str,
                  admin: User) -> Override:
-    youth, offer = _pair(round_, youth_key, offer_key, admin)
+    youth, offer = _pair(round_, youth_key, offer_key)
     override = Override(round_id=round_.id, youth_id=youth.id, offer_id=offer.id,
                         kind=OverrideKind(kind), reason=reason.strip(), author_id=admin.id)
     db.session.add(override)
@@ -182,7 +188,7 @@ def offer_by_hand(round_: Round, youth_key: str, offer_key: str, admin: User) ->
     last place; a youth cannot get two live offers of one offer (a unique index)."""
     if not round_.can_offer_by_hand:
         raise RoundRuleError("not_published")
-    youth, offer = _pair(round_, youth_key, offer_key, admin)
+    youth, offer = _pair(round_, youth_key, offer_key)
     db.session.execute(sa.select(Offer.id).where(Offer.id == offer.id).with_for_update())
     live = [PlacementState.OFFERED, PlacementState.ACCEPTED]
     if db.session.scalar(sa.select(Placement.id).where(
