@@ -143,6 +143,7 @@ def reorder_choices(round_id: int):
     youth = _youth()
     try:
         order = [record_id(part) for part in request.form.get("order", "").split(",") if part]
+        moved = record_id(request.form["moved"]) if request.form.get("moved") else None
     except ValueError:
         abort(400)
     if sorted(order) != sorted(a.offer_id for a in services.choices(youth, round_)):
@@ -151,8 +152,9 @@ def reorder_choices(round_id: int):
         attempt(lambda: services.save_choices(youth, round_, order))
     except ChoiceError as error:
         flash(error_text(error), "error")
-    else:
-        flash(_("Your choices are saved."), "success")
+    else:  # where the dragged choice is now, as after "Move up"/"Move down"
+        flash(_moved_text(youth, round_, "down", moved) if moved in order
+              else _("Your choices are saved."), "success")
     return redirect(url_for("youth.choices", round_id=round_id))
 
 
