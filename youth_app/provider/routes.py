@@ -81,6 +81,10 @@ def _offer_fields(form: OfferForm) -> dict:
         "weeks": form.chosen_weeks(), "place": form.place.data,
         "district_id": form.district.data or None, "capacity": form.capacity.data,
         "min_age": form.min_age.data, "max_age": form.max_age.data,
+        # Hours and pay are a job's (the consent page shows them); an activity has neither.
+        **({"hours_per_day": form.hours_per_day.data, "hourly_pay": form.hourly_pay.data}
+           if OfferKind(form.kind.data) is OfferKind.JOB
+           else {"hours_per_day": None, "hourly_pay": None}),
         "requirements": form.requirements.data or "",
         "supervisor_name": form.supervisor_name.data,
         "supervisor_phone": form.supervisor_phone.data,

@@ -96,7 +96,7 @@ def copy(offer: Offer, round_: Round | None) -> Offer:
     for name in ("kind", "title", "description", "place", "district_id", "capacity", "min_age",
                  "max_age", "allocation_mode", "interests", "requirements", "supervisor_name",
                  "supervisor_phone", "meeting_point", "what_to_bring", "accessibility",
-                 "languages"):
+                 "languages", "hours_per_day", "hourly_pay"):
         setattr(new, name, getattr(offer, name))
     db.session.add(new)
     db.session.flush()
