@@ -69,6 +69,8 @@ RULES: dict[str, str | frozenset[Role]] = {
     "provider.offer": PROVIDER,
     "provider.change_offer": PROVIDER,
     "provider.copy_offer": PROVIDER,
+    "provider.confirm_delete": PROVIDER,
+    "provider.delete_offer": PROVIDER,
     "provider.export_participants": PROVIDER,
     "provider.print_participants": PROVIDER,
     "provider.confirm_start": PROVIDER,

@@ -243,6 +243,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "round.closed": _l("A round's applications were closed"),
     "round.published": _l("A round's results were sent"),
     "round.saved": _l("A round was saved"),
+    "offer.deleted": _l("A draft offer was deleted"),
     "round.open": _l("A round was opened"),
     "round.reopen": _l("A round was opened again"),
     "round.finish": _l("A round was finished"),

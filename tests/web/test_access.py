@@ -61,6 +61,8 @@ EXPECTED: dict[str, object] = {
     "provider.offer": {P},
     "provider.change_offer": {P},
     "provider.copy_offer": {P},
+    "provider.confirm_delete": {P},
+    "provider.delete_offer": {P},
     "provider.export_participants": {P},
     "provider.print_participants": {P},
     "provider.confirm_start": {P},

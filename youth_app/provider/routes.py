@@ -118,6 +118,29 @@ def change_offer(offer_id: int, action: str):
     return redirect(url_for("provider.offer", offer_id=offer_id))
 
 
+@bp.get("/offers/<int:offer_id>/delete")
+def confirm_delete(offer_id: int):
+    """Deleting cannot be undone: say what goes, and ask once more."""
+    offer = _own(offer_id)
+    if not offer.can_delete:
+        flash(error_text(OfferRuleError("offer_not_deletable")), "error")
+        return redirect(url_for("provider.offer", offer_id=offer_id))
+    return render_template("provider/delete_offer.html", offer=offer, form=ActionForm())
+
+
+@bp.post("/offers/<int:offer_id>/delete")
+def delete_offer(offer_id: int):
+    offer = _own(offer_id)
+    title = offer.title
+    try:
+        attempt(lambda: services.delete(offer))
+    except OfferRuleError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("provider.offer", offer_id=offer_id))
+    flash(_("%(title)s is deleted.", title=title), "success")
+    return redirect(url_for("provider.home"))
+
+
 @bp.post("/offers/<int:offer_id>/copy")
 def copy_offer(offer_id: int):
     offer = _own(offer_id)

@@ -80,11 +80,20 @@ def submit(offer: Offer) -> None:
 
 
 def close(offer: Offer) -> None:
-    """Close the offer; closing a closed offer changes nothing."""
+    """Close a published offer; closing any other changes nothing (a draft is deleted)."""
     if not offer.can_close:
         return
     offer.status = OfferStatus.CLOSED
     audit.record("offer.closed", offer)
+
+
+def delete(offer: Offer) -> None:
+    """Delete an offer no young person has seen (``Offer.can_delete``). The audit row
+    keeps that it was, not what it said."""
+    if not offer.can_delete:
+        raise OfferRuleError("offer_not_deletable")
+    audit.record("offer.deleted", offer)
+    db.session.delete(offer)
 
 
 def copy(offer: Offer, round_: Round | None) -> Offer:
