@@ -176,20 +176,50 @@ def deliver(ids: Iterable[int]) -> int:
 
 
 def _deliver_batch(ids: list[int]) -> int:
+    pace = _pace()
+    if pace.gap:
+        return _deliver_paced(ids, pace)
     claimed = _claim(ids)
     if not claimed:
         return 0
     sent = 0
-    pace = _pace()
     try:
         with _smtp() as smtp:
             for message in claimed:
-                pace.wait()
                 sent += _send_one(smtp, message)
     except (OSError, smtplib.SMTPException) as error:  # no connection at all
         for message in claimed:
             if message.status is MessageStatus.SENDING:
                 _record_failure(message, error)
+    return sent
+
+
+def _deliver_paced(ids: list[int], pace: Pace) -> int:
+    """With a rate, each message is claimed just before its turn, not the batch at once:
+    a batch would sit in ``sending`` for as long as the rate makes it last (200 messages
+    at 10 a minute, or shared with other deliverers: 20 minutes and more), past
+    ``MAIL_STUCK_AFTER``, and another deliverer would send its last messages again.
+    Deliverers working at once share the list this way too."""
+    sent, smtp, message = 0, None, None
+    try:
+        for message_id in ids:
+            claimed = _claim([message_id])
+            if not claimed:
+                continue  # another deliverer has it, or it is not due
+            message = claimed[0]
+            pace.wait()
+            if smtp is None:
+                smtp = _smtp()
+            sent += _send_one(smtp, message)
+    except (OSError, smtplib.SMTPException) as error:  # the connection is gone
+        if message is not None and message.status is MessageStatus.SENDING:
+            _record_failure(message, error)
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
     return sent
 
 

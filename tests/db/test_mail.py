@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from youth_app import mail
 from youth_app.extensions import db
@@ -240,6 +241,32 @@ def test_the_rate_holds_for_every_delivering_process_together(app_factory, smtp_
     assert len(first) == 2 and all(0.3 < w <= 0.5 for w in (first[0], first[1] - 0.5)), first
     assert len(second) == 3 and 1.2 < second[0] <= 1.5, second
     assert [round(b - a, 1) for a, b in zip(second, second[1:])] == [0.5, 0.5], second
+
+
+def test_paced_delivery_claims_a_message_only_at_its_turn(app_factory, smtp_server,
+                                                          monkeypatch):
+    """With a rate, a message waits ``pending`` until its turn, not ``sending``: a batch
+    claimed at once would still be waiting after ``MAIL_STUCK_AFTER`` and be sent again
+    by the next deliverer (tests/served/test_two_hosts.py saw it happen)."""
+    sending_at_each_wait: list[int] = []
+
+    def sleep(seconds: float) -> None:
+        with Session(db.engine) as session:
+            sending_at_each_wait.append(session.scalar(sa.select(sa.func.count(
+                OutgoingMessage.id)).where(OutgoingMessage.status == MessageStatus.SENDING)))
+
+    monkeypatch.setattr(mail, "_sleep", sleep)
+    monkeypatch.setattr(mail, "_paces", {})
+    paced = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                        MAIL_USE_TLS=False, MAIL_DELIVERY="command", MAIL_RATE_PER_MINUTE=6)
+    with paced.app_context():
+        for number in range(4):
+            mail.send(f"youth{number}@example.se", "Hej", "Erbjudande", kind="test")
+        db.session.commit()
+        assert mail.deliver_due() == 4
+        assert {m.status for m in _messages()} == {MessageStatus.SENT}
+    assert len(smtp_server.messages) == 4
+    assert sending_at_each_wait == [1, 1, 1]  # the one about to go, never the rest
 
 
 def test_without_a_rate_nothing_waits(mail_app, smtp_server, monkeypatch):
