@@ -11,20 +11,22 @@ mail rate (``MAIL_RATE_PER_MINUTE``, kept in Redis), however many workers delive
 from __future__ import annotations
 
 import os
+import re
 import time
 from bisect import bisect_right
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from youth_app.extensions import db
 from youth_app.models import (AllocationRun, MessageStatus, OutgoingMessage, Placement,
-                              PlacementState, Round, RoundState, RunStatus)
+                              PlacementState, Round, RoundState, RunStatus, User)
 
+from .. import factories
 from . import runs, seeds
-from .clients import assert_answered, burst
+from .clients import Account, assert_answered, burst
 from .conftest import _missing
 from .harness import wait_until
 from .hosts import Hosts
@@ -34,10 +36,11 @@ REDIS_URL = os.environ.get("TWO_HOSTS_REDIS_URL", "redis://127.0.0.1:6379/12")
 #: server, whether two workers together keep it.
 MAIL_RATE = 240
 GAP = 60 / MAIL_RATE
-YOUTHS = 8
+YOUTHS = 8  #: seven made by the test, one registering through the form
 #: Three activities in one week (nobody can have two), two places each: six of the eight
 #: youths get a place, two get "the results are out".
 PLACES = 2
+CONFIRM_LINK = re.compile(r"/confirm/[A-Za-z0-9._-]+")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,36 @@ def _season():
     round_ = seeds.round_()
     offers = [seeds.activity(round_, capacity=PLACES, week=30) for _ in range(3)]
     return (round_.id, round_.name, [o.id for o in offers], [o.title for o in offers],
-            seeds.administrator(), seeds.youths(YOUTHS), seeds.youth())
+            seeds.administrator(), seeds.youths(YOUTHS - 1), seeds.youth(),
+            seeds.district_id())
+
+
+def _register_on_a_confirm_on_b(site, a, b, district_id: int) -> Account:
+    """A youth registers on host A; the link in the e-mail (signed by A's process,
+    delivered by either worker) is opened on host B."""
+    email = "ny.ungdom@test.example"
+    form = [("first_name", "Nova"), ("last_name", "Tvåvärd"),
+            ("personal_number", factories.personal_number(date(2010, 6, 1))),
+            ("email", email), ("phone", ""), ("district", str(district_id)),
+            ("school_year", ""), ("password", factories.PASSWORD),
+            ("confirm", factories.PASSWORD), ("accept_privacy", "y")]
+    mark = site.mail_mark()
+    person = site.on(a, address="198.51.100.70")
+    person.read_csrf(site.path("auth.register_youth"))
+    registered = person.post(site.path("auth.register_youth"), form)
+    assert registered.status_code == 200 and email in _unescaped(registered)
+    site.settled_mail(mark)
+    (message,) = [m for m in site.mail.messages()[mark.received:] if str(m["To"]) == email]
+    assert str(message["Subject"]) == site.text("Confirm your e-mail address")
+    link = CONFIRM_LINK.search(message.get_content())
+    assert link, "no confirmation link in the e-mail"
+    confirmed = site.on(b, address="198.51.100.70").get(link.group(0))
+    assert site.text("Thank you, your e-mail address is confirmed. You can log in now.") \
+        in _flashes(confirmed), confirmed.url
+    with site.reading() as session:
+        user = session.scalar(sa.select(User).where(User.email == email))
+        return Account(email=email, password=factories.PASSWORD, user_id=user.id,
+                       youth_id=user.youth_profile.id, first_name="Nova")
 
 
 def _login_refused_text(site, minutes: int) -> str:
@@ -103,8 +135,9 @@ def test_a_season_runs_through_two_hosts(site):
     for host in (a, b):
         ready = site.on(host).get("/readyz")
         assert ready.status_code == 200, (host.name, ready.text)
-    round_id, round_name, offer_ids, titles, admin_account, accounts, guessed = \
+    round_id, round_name, offer_ids, titles, admin_account, accounts, guessed, district = \
         site.seed(_season)
+    accounts.append(_register_on_a_confirm_on_b(site, a, b, district))
     mark = site.mail_mark()
 
     # Youths log in on host A; each one's next requests go to host B with the same
