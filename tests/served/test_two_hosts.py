@@ -54,7 +54,11 @@ def site(postgres_server, tmp_path_factory):
     except RedisDown:
         _missing(f"no Redis at {REDIS_URL}", "REQUIRE_REDIS")
     hosts = Hosts(postgres_server, None, tmp_path_factory.mktemp("two-hosts"),
-                  redis_url=REDIS_URL, settings={"MAIL_RATE_PER_MINUTE": str(MAIL_RATE)})
+                  redis_url=REDIS_URL, settings={
+                      "MAIL_RATE_PER_MINUTE": str(MAIL_RATE),
+                      # Nobody dies here: a claim is not given up for dead after the
+                      # harness's one second (a busy machine may take that long).
+                      "MAIL_STUCK_AFTER": "60"})
     try:
         yield hosts.start()
     finally:
