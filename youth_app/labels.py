@@ -40,6 +40,7 @@ NAMES: dict[enum.Enum, str] = {
     ConsentState.GIVEN: _l("Consent given"),
     ConsentState.REQUESTED: _l("Waiting for the guardian"),
     ConsentState.MISSING: _l("No guardian e-mail address: record paper consent"),
+    ConsentState.DECLINED: _l("The guardian did not consent"),
     Role.YOUTH: _l("young person"),
     Role.PROVIDER: _l("provider"),
     Role.CASEWORKER: _l("social services"),

@@ -93,6 +93,8 @@ class ConsentState(enum.Enum):
     REQUESTED = "requested"
     #: No guardian with an e-mail address has been asked: paper consent is needed.
     MISSING = "missing"
+    #: A guardian said no through their link: the place went back to the round.
+    DECLINED = "declined"
 
     @property
     def given(self) -> bool:
@@ -102,6 +104,10 @@ class ConsentState(enum.Enum):
     def missing(self) -> bool:
         """No guardian could be asked: the youth must add one or call the municipality."""
         return self is ConsentState.MISSING
+
+    @property
+    def declined(self) -> bool:
+        return self is ConsentState.DECLINED
 
 
 class GuardianConsent(db.Model):
