@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import exports
+from .. import exports, paging
 from ..consent import services as consent
 from ..extensions import db
 from ..forms import ActionForm
@@ -83,8 +83,10 @@ def export_hours(fmt: str):
 
 @bp.get("/consents")
 def consents():
-    rows = [(p, consent.state(p)) for p in services.consents()]
-    return render_template("admin/consents.html", rows=rows, form=PaperConsentForm())
+    page = services.consents(paging.page_number())
+    rows = [(p, consent.state(p)) for p in page]
+    return render_template("admin/consents.html", rows=rows, page=page,
+                           form=PaperConsentForm())
 
 
 @bp.post("/consents/<int:placement_id>")
@@ -98,4 +100,5 @@ def record_consent(placement_id: int):
         flash(_("Paper consent is recorded."), "success")
     else:
         flash(_("Write the name of the guardian who signed."), "error")
-    return redirect(url_for("admin.consents"))
+    page = paging.page_number()  # back to the page the form was on
+    return redirect(url_for("admin.consents", page=page if page > 1 else None))

@@ -1,10 +1,13 @@
 """Administrators' read models."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext as _
+from sqlalchemy.orm import selectinload
 
-from .. import audit, links, mail
+from .. import audit, facts, links, mail, paging
 from ..extensions import db
 from ..models import (Attendance, DomainError, Offer, OfferStatus, Organisation,
                       OutgoingMessage, Placement, PlacementState, Role, Round, User,
@@ -131,11 +134,28 @@ def approved_hours_per_youth() -> list[tuple]:
             in db.session.execute(statement)]
 
 
-def consents() -> list[Placement]:
-    """Job places offered to or accepted by minors: their consent must be followed up."""
-    rows = db.session.scalars(sa.select(Placement).join(Offer).where(
-        Offer.is_job,
-        Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]))
-        .order_by(Placement.reply_by)).all()
-    from ..placements.services import needs_consent
-    return [p for p in rows if needs_consent(p)]
+#: Places waiting for a guardian's consent on one page.
+CONSENTS_PAGE_SIZE = 20
+
+
+def consents(page: int = 1, today: date | None = None) -> paging.Page[Placement]:
+    """Job places offered to or accepted by minors, soonest reply first: their consent
+    must be followed up. Minors are found in the query (``needs_consent``'s rule as a
+    birth date), so a page costs the same however many places there are."""
+    return paging.of_query(
+        sa.select(Placement).join(Offer).join(YouthProfile, YouthProfile.id == Placement.youth_id)
+        .where(Offer.is_job,
+               Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]),
+               YouthProfile.date_of_birth > _last_adult_birth_date(today or facts.today()))
+        .options(selectinload(Placement.youth), selectinload(Placement.offer))
+        .order_by(Placement.reply_by, Placement.id), page, CONSENTS_PAGE_SIZE)
+
+
+def _last_adult_birth_date(today: date) -> date:
+    """Born on this day or before: ``ADULT_AGE`` or older ``today`` (``age_on``: one born
+    on 29 February comes of age on 1 March in a year without one)."""
+    year = today.year - facts.ADULT_AGE
+    try:
+        return today.replace(year=year)
+    except ValueError:  # today is 29 February, that year has none
+        return date(year, 2, 28)
