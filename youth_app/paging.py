@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Generic, Sequence, TypeVar
+from typing import Any, Generic, Sequence, TypeVar
 
 import sqlalchemy as sa
 from flask import request, url_for
@@ -100,7 +100,7 @@ def page_number(name: str = "page") -> int:
 def page_link(number: int, name: str = "page", anchor: str | None = None) -> str:
     """This page's address with page ``number`` of the list read from ``?name=``; every
     other parameter (filters, a search, another list's page) stays as it is."""
-    args = {key: values for key, values in request.args.lists() if key != name}
+    args: dict[str, Any] = {key: values for key, values in request.args.lists() if key != name}
     if number > 1:
         args[name] = [str(number)]
     return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args,
