@@ -34,13 +34,15 @@ class Page(Generic[T]):
     #: 1 for the first page; always within ``1..count``
     number: int
     size: int
-    #: rows in the whole list, on every page
-    total: int
+    #: rows in the whole list, on every page; None for a list not counted (``counted``)
+    total: int | None
+    #: for a list not counted: whether a row follows this page
+    more: bool = False
 
     @property
-    def count(self) -> int:
-        """Pages in the list; an empty list has one (empty) page."""
-        return max(1, math.ceil(self.total / self.size))
+    def count(self) -> int | None:
+        """Pages in the list (an empty list has one, empty); None when not counted."""
+        return None if self.total is None else max(1, math.ceil(self.total / self.size))
 
     @property
     def has_previous(self) -> bool:
@@ -48,7 +50,12 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.count
+        return self.more if self.count is None else self.number < self.count
+
+    @property
+    def several(self) -> bool:
+        """More than one page: the navigation is drawn."""
+        return self.has_previous or self.has_next
 
     @property
     def first(self) -> int:
@@ -66,7 +73,7 @@ class Page(Generic[T]):
         return len(self.items)
 
     def __bool__(self) -> bool:
-        return self.total > 0
+        return bool(self.total or self.items)
 
 
 def _clamped(number: int, total: int, size: int) -> int:
@@ -74,10 +81,16 @@ def _clamped(number: int, total: int, size: int) -> int:
 
 
 def of_query(statement: sa.Select, number: int, size: int = PAGE_SIZE, *,
-             rows: bool = False) -> Page:
+             rows: bool = False, counted: bool = True) -> Page:
     """Page ``number`` of ``statement`` (which must be ordered, with a unique last key,
     so pages neither repeat nor skip a row), and the count of the whole list.
-    ``rows=True`` pages tuples (a statement selecting several things)."""
+    ``rows=True`` pages tuples (a statement selecting several things). ``counted=False``
+    skips the count, for a list too long to count on every page (the audit log): the
+    page knows only whether another follows, and a page past the end is empty."""
+    if not counted:
+        window = statement.offset((number - 1) * size).limit(size + 1)
+        found = list(db.session.execute(window).all() if rows else db.session.scalars(window))
+        return Page(found[:size], number, size, None, more=len(found) > size)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         statement.order_by(None).subquery())) or 0
     number = _clamped(number, total, size)

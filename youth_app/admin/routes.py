@@ -24,12 +24,14 @@ def home():
 
 @bp.get("/messages")
 def messages():
-    return render_template("admin/messages.html", messages=services.recent_messages())
+    return render_template("admin/messages.html",
+                           messages=services.recent_messages(paging.page_number()))
 
 
 @bp.get("/organisations")
 def organisations():
-    return render_template("admin/organisations.html", organisations=services.organisations(),
+    return render_template("admin/organisations.html",
+                           organisations=services.organisations(paging.page_number()),
                            form=ActionForm())
 
 
@@ -45,7 +47,8 @@ def approve_organisation(organisation_id: int):
 
 @bp.get("/offers")
 def offers():
-    return render_template("admin/offers.html", offers=services.offers_to_review(),
+    return render_template("admin/offers.html",
+                           offers=services.offers_to_review(paging.page_number()),
                            form=ActionForm(), return_form=ReturnOfferForm)
 
 
@@ -71,7 +74,8 @@ def hours():
         count = services.approve_hours(ids, current_user.user)
         flash(_("Approved: %(count)d.", count=count), "success")
         return redirect(url_for("admin.hours"))
-    return render_template("admin/hours.html", rows=services.hours_waiting(), form=form)
+    return render_template("admin/hours.html", rows=services.hours_waiting(paging.page_number()),
+                           form=form)
 
 
 @bp.get("/hours/approved.<any(csv, xlsx):fmt>")

@@ -31,19 +31,29 @@ def overview() -> dict[str, int]:
     }
 
 
-def recent_messages(limit: int = 100) -> list[OutgoingMessage]:
-    return list(db.session.scalars(
-        sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc()).limit(limit)))
+#: Rows on one page of the sent messages, of the offers to review, of the organisations
+#: and of the hours waiting for approval.
+MESSAGES_PAGE_SIZE = paging.PAGE_SIZE
+OFFERS_PAGE_SIZE = 20
+ORGANISATIONS_PAGE_SIZE = paging.PAGE_SIZE
+HOURS_PAGE_SIZE = paging.PAGE_SIZE
+
+
+def recent_messages(page: int = 1) -> paging.Page[OutgoingMessage]:
+    """Newest first; not counted (a season sends several messages to every youth)."""
+    return paging.of_query(sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc()),
+                           page, MESSAGES_PAGE_SIZE, counted=False)
 
 
 class AdminRuleError(DomainError):
     """``code`` says which rule (``messages``)."""
 
 
-def organisations() -> list[Organisation]:
+def organisations(page: int = 1) -> paging.Page[Organisation]:
     """Waiting for approval first, then by name."""
-    return sorted(db.session.scalars(sa.select(Organisation)),
-                  key=lambda o: (o.approved_at is not None, o.name.lower()))
+    return paging.of_query(sa.select(Organisation).order_by(
+        Organisation.approved_at.is_not(None), sa.func.lower(Organisation.name),
+        Organisation.id), page, ORGANISATIONS_PAGE_SIZE)
 
 
 def approve_organisation(organisation_id: int, admin: User) -> Organisation:
@@ -55,9 +65,11 @@ def approve_organisation(organisation_id: int, admin: User) -> Organisation:
     return organisation
 
 
-def offers_to_review() -> list[Offer]:
-    return list(db.session.scalars(sa.select(Offer).where(
-        Offer.status == OfferStatus.SUBMITTED).order_by(Offer.created_at)))
+def offers_to_review(page: int = 1) -> paging.Page[Offer]:
+    """Oldest first: the one waiting longest is reviewed first."""
+    return paging.of_query(sa.select(Offer).where(Offer.status == OfferStatus.SUBMITTED)
+                           .options(selectinload(Offer.organisation))
+                           .order_by(Offer.created_at, Offer.id), page, OFFERS_PAGE_SIZE)
 
 
 def review_offer(offer_id: int, publish: bool, admin: User, reason: str = "") -> Offer:
@@ -103,11 +115,12 @@ def _tell_provider(offer: Offer, published: bool) -> None:
               kind="offer.published" if published else "offer.returned", user=user)
 
 
-def hours_waiting() -> list[Attendance]:
-    """Job hours reported by supervisors and not yet approved."""
-    return list(db.session.scalars(sa.select(Attendance).join(Offer).where(
+def hours_waiting(page: int = 1) -> paging.Page[Attendance]:
+    """Job hours reported by supervisors and not yet approved, oldest day first."""
+    return paging.of_query(sa.select(Attendance).join(Offer).where(
         Offer.is_job, Attendance.approved_at.is_(None))
-        .order_by(Attendance.day, Attendance.id)))
+        .options(selectinload(Attendance.youth), selectinload(Attendance.offer))
+        .order_by(Attendance.day, Attendance.id), page, HOURS_PAGE_SIZE)
 
 
 def approve_hours(attendance_ids: list[int], admin: User) -> int:
