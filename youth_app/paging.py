@@ -86,17 +86,28 @@ def of_query(statement: sa.Select, number: int, size: int = PAGE_SIZE, *,
     so pages neither repeat nor skip a row), and the count of the whole list.
     ``rows=True`` pages tuples (a statement selecting several things). ``counted=False``
     skips the count, for a list too long to count on every page (the audit log): the
-    page knows only whether another follows, and a page past the end is empty."""
+    page knows only whether another follows (a page past the end counts once, to show
+    the last)."""
     if not counted:
-        window = statement.offset((number - 1) * size).limit(size + 1)
-        found = list(db.session.execute(window).all() if rows else db.session.scalars(window))
-        return Page(found[:size], number, size, None, more=len(found) > size)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        statement.order_by(None).subquery())) or 0
+        found = _window(statement, number, size + 1, size, rows)
+        if found or number == 1:
+            return Page(found[:size], number, size, None, more=len(found) > size)
+        # Past the end (an old link, a shorter list): counted this once, the last page.
+        number = _clamped(number, _count(statement), size)
+        return Page(_window(statement, number, size, size, rows), number, size, None)
+    total = _count(statement)
     number = _clamped(number, total, size)
-    window = statement.offset((number - 1) * size).limit(size)
-    items = list(db.session.execute(window).all() if rows else db.session.scalars(window))
-    return Page(items, number, size, total)
+    return Page(_window(statement, number, size, size, rows), number, size, total)
+
+
+def _count(statement: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        statement.order_by(None).subquery())) or 0
+
+
+def _window(statement: sa.Select, number: int, limit: int, size: int, rows: bool) -> list:
+    window = statement.offset((number - 1) * size).limit(limit)
+    return list(db.session.execute(window).all() if rows else db.session.scalars(window))
 
 
 def of_list(items: Sequence[T], number: int, size: int = PAGE_SIZE) -> Page[T]:
