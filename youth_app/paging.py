@@ -124,11 +124,14 @@ def page_number(name: str = "page") -> int:
 def page_link(number: int, name: str = "page", anchor: str | None = None) -> str:
     """This page's address with page ``number`` of the list read from ``?name=``; every
     other parameter (filters, a search, another list's page) stays as it is."""
-    args: dict[str, Any] = {key: values for key, values in request.args.lists() if key != name}
+    # A query parameter never overrides the path's own values, nor reaches url_for's
+    # options (``_external``...): ``?run_id=1&_scheme=x`` must not break the page.
+    args: dict[str, Any] = {key: values for key, values in request.args.lists()
+                            if key != name and key != "endpoint" and not key.startswith("_")}
     if number > 1:
         args[name] = [str(number)]
-    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args,
-                   _anchor=anchor)
+    args.update(request.view_args or {})
+    return url_for(request.endpoint or "main.index", **args, _anchor=anchor)
 
 
 def init_app(app) -> None:

@@ -86,6 +86,16 @@ def test_a_query_is_counted_and_cut_in_the_database(app_context):
     assert paging.of_query(statement, 2, size=3, counted=False).has_next
 
 
+def test_the_page_links_keep_the_filters_and_survive_odd_parameters(client_as, big_group):
+    group_id = big_group(priority.MEMBERS_PAGE_SIZE + 1)
+    caseworker = client_as(Role.CASEWORKER)
+    url = f"/caseworker/groups/{group_id}?group_id=7&endpoint=x&_external=1&_scheme=ftp&q=a"
+    response = caseworker.get(url)
+    assert response.status_code == 200
+    link = next_link(response.get_data(as_text=True))
+    assert link == f"/caseworker/groups/{group_id}?q=a&page=2"
+
+
 # --- social services --------------------------------------------------------------------
 
 
