@@ -92,6 +92,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "rounds.index": ADMINISTRATOR,
     "rounds.edit": ADMINISTRATOR,
     "rounds.show": ADMINISTRATOR,
+    "rounds.offer_suggestions": ADMINISTRATOR,
     "rounds.step": ADMINISTRATOR,
     "rounds.confirm_publish": ADMINISTRATOR,
     "rounds.start_run": ADMINISTRATOR,

@@ -77,3 +77,33 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   window.setTimeout(poll, 500);
 });
+
+// The decision forms' offer suggestions: the page holds the first few; as one types, the
+// list is asked for the offers whose title holds the text (a few, however many offers).
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("datalist[data-suggest-url]"), function (list) {
+    if (!window.fetch) { return; }
+    var url = list.getAttribute("data-suggest-url");
+    var timer = null;
+    function suggest(text) {
+      fetch(url + "?q=" + encodeURIComponent(text), {credentials: "same-origin"})
+        .then(function (response) { return response.json(); })
+        .then(function (found) {
+          while (list.firstChild) { list.removeChild(list.firstChild); }
+          found.offers.forEach(function (offer) {
+            var option = document.createElement("option");
+            option.value = offer.title;
+            option.textContent = offer.organisation;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () {});
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("input[list='" + list.id + "']"), function (input) {
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () { suggest(input.value); }, 250);
+      });
+    });
+  });
+});

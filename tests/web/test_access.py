@@ -84,6 +84,7 @@ EXPECTED: dict[str, object] = {
     "rounds.index": {A},
     "rounds.edit": {A},
     "rounds.show": {A},
+    "rounds.offer_suggestions": {A},
     "rounds.step": {A},
     "rounds.confirm_publish": {A},
     "rounds.start_run": {A},

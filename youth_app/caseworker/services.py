@@ -11,14 +11,19 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from .. import facts
-from .. import audit
+from sqlalchemy.orm import selectinload
+
+from .. import audit, facts, paging
 from ..extensions import db
 from ..identity import InvalidNumber, parse_personal_number
 from ..models import (ApartGroup, ApartMember, DomainError, PriorityGroup, PriorityMembership,
                       User, YouthProfile)
 
 MAX_RESULTS = 50
+#: Members of a priority group on one page of the group.
+MEMBERS_PAGE_SIZE = paging.PAGE_SIZE
+#: Groups of youths kept apart on one page.
+APART_PAGE_SIZE = paging.PAGE_SIZE
 #: Whose calendar decides when a day has passed.
 #: An expiry may lie at most this many years ahead.
 EXPIRY_YEARS = 5
@@ -49,7 +54,7 @@ def search(query: str) -> list[YouthProfile]:
     """By personal identity number (any form) or by a part of the name."""
     query = query.strip()
     statement = sa.select(YouthProfile).order_by(YouthProfile.last_name,
-                                                 YouthProfile.first_name)
+                                                 YouthProfile.first_name, YouthProfile.id)
     try:
         number = parse_personal_number(query)
         statement = statement.where(YouthProfile.personal_number == number.digits)
@@ -57,12 +62,14 @@ def search(query: str) -> list[YouthProfile]:
         words = [w for w in query.lower().split() if w]
         if not words:
             return []
-        for word in words:
-            pattern = f"%{word}%"
-            statement = statement.where(sa.or_(
-                sa.func.lower(YouthProfile.first_name).like(pattern),
-                sa.func.lower(YouthProfile.last_name).like(pattern)))
+        for word in words:  # each word in the name; the name's trigram index serves it
+            statement = statement.where(YouthProfile.name_text().ilike(
+                f"%{_like(word)}%", escape="\\"))
     return list(db.session.scalars(statement.limit(MAX_RESULTS)))
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def memberships(youth: YouthProfile) -> list[PriorityMembership]:
@@ -70,10 +77,13 @@ def memberships(youth: YouthProfile) -> list[PriorityMembership]:
         PriorityMembership.youth_id == youth.id).order_by(PriorityMembership.set_at)))
 
 
-def members(group: PriorityGroup) -> list[PriorityMembership]:
-    return list(db.session.scalars(sa.select(PriorityMembership).where(
+def members(group: PriorityGroup, page: int = 1) -> paging.Page[PriorityMembership]:
+    """One page of the group's members, by name (``MEMBERS_PAGE_SIZE`` at a time)."""
+    return paging.of_query(sa.select(PriorityMembership).where(
         PriorityMembership.group_id == group.id).join(YouthProfile)
-        .order_by(YouthProfile.last_name, YouthProfile.first_name)))
+        .options(selectinload(PriorityMembership.youth))
+        .order_by(YouthProfile.last_name, YouthProfile.first_name, PriorityMembership.id),
+        page, MEMBERS_PAGE_SIZE)
 
 
 def today() -> date:
@@ -177,8 +187,9 @@ def find(cell: str) -> tuple[YouthProfile | None, str | None]:
     return (youth, None) if youth else (None, "unknown")
 
 
-def apart_groups() -> list[ApartGroup]:
-    return list(db.session.scalars(sa.select(ApartGroup).order_by(ApartGroup.id)))
+def apart_groups(page: int = 1) -> paging.Page[ApartGroup]:
+    return paging.of_query(sa.select(ApartGroup).options(selectinload(ApartGroup.members))
+                           .order_by(ApartGroup.id), page, APART_PAGE_SIZE)
 
 
 def add_apart_group(numbers: list[str], caseworker: User) -> ApartGroup:

@@ -9,8 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import facts
-from .. import exports
+from .. import exports, facts, paging
 from ..auth import services as auth_services
 from ..extensions import db
 from ..forms import ActionForm
@@ -100,8 +99,10 @@ def _offer_fields(form: OfferForm) -> dict:
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
     offer = _own(offer_id)
+    participants = paging.of_list(services.participants(offer), paging.page_number(),
+                                  services.PARTICIPANTS_PAGE_SIZE)
     return render_template("provider/offer.html", offer=offer, form=ActionForm(),
-                           participants=services.participants(offer),
+                           participants=participants,
                            rounds=services.rounds_for_offers())
 
 

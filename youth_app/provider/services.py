@@ -127,6 +127,10 @@ class Participant:
     start_confirmed: bool
 
 
+#: Participants on one page of an offer (the download and the printable list hold all).
+PARTICIPANTS_PAGE_SIZE = 50
+
+
 def participants(offer: Offer, today: date | None = None) -> list[Participant]:
     """Youths who accepted a place, or have a confirmed sign-up, on the offer."""
     today = today or facts.today()

@@ -7,7 +7,7 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from .. import audit, facts, labels
+from .. import audit, facts, labels, paging
 from ..allocation import explain, figures
 from ..allocation.problem import staff_reference, staff_reference_id
 from ..allocation import public as public_view
@@ -93,11 +93,21 @@ def show(round_id: int):
     round_ = _round(round_id)
     _fail_stale_runs(round_)
     return render_template("rounds/show.html", round=round_, runs=services.runs(round_),
-                           overrides=services.overrides(round_), form=ActionForm(),
-                           override_form=OverrideForm(), manual_form=ManualOfferForm(),
-                           round_offers=services.offers_of(round_),
+                           overrides=services.overrides(round_, paging.page_number("decisions")),
+                           form=ActionForm(), override_form=OverrideForm(),
+                           manual_form=ManualOfferForm(),
+                           round_offers=services.offer_suggestions(round_),
                            unsent=allocation.has_unsent_run(round_),
                            freed=allocation.freed_places(round_))
+
+
+@bp.get("/admin/rounds/<int:round_id>/offers.json")
+def offer_suggestions(round_id: int):
+    """The decision forms' suggestions for what has been typed (``?q=``), a few at a time."""
+    round_ = _round(round_id)
+    offers = services.offer_suggestions(round_, request.args.get("q", "")[:200])
+    return jsonify(offers=[{"title": o.title, "organisation": o.organisation.name}
+                           for o in offers])
 
 
 @bp.get("/admin/rounds/<int:round_id>/publish")
@@ -177,9 +187,12 @@ def run(run_id: int):
                                     reference=staff_reference(matches[0].id)))
     review = figures.run_review(run, figures.Viewer.of(current_user),
                                 unknown=_("(account removed)")) if run.succeeded else None
+    pages = services.review_pages(
+        review, unplaced=paging.page_number("unplaced"),
+        changes=paging.page_number("changes"), free=paging.page_number("free")) if review else None
     return render_template("rounds/run.html", run=run, form=ActionForm(), review=review,
-                           wanted=wanted, matches=matches, staff_reference=staff_reference,
-                           search_limit=services.SEARCH_LIMIT)
+                           pages=pages, wanted=wanted, matches=matches,
+                           staff_reference=staff_reference, search_limit=services.SEARCH_LIMIT)
 
 
 def _is_reference(text: str) -> bool:

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 
+from .. import paging
 from ..allocation import explain
 from ..auth.sessions import sign_out
 from ..security import local_target
@@ -39,9 +40,7 @@ def home():
         SignUp.youth_id == youth.id, SignUp.active)).all()
     offered = [(p, placements.needs_consent(p), consent.state(p))
                for p in placements.for_youth(youth)]
-    messages = db.session.scalars(sa.select(OutgoingMessage).where(
-        OutgoingMessage.user_id == current_user.id)
-        .order_by(OutgoingMessage.id.desc()).limit(20)).all()
+    messages = services.messages(current_user.id, paging.page_number("messages"))
     return render_template("youth/home.html", profile=youth, rounds=rounds,
                            sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
                            placements=offered, messages=messages, results=results,
