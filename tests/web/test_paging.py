@@ -185,15 +185,15 @@ def test_recording_a_paper_consent_returns_to_its_page(app, client_as):
 def test_the_audit_log_is_paged_without_counting(app, client_as):
     size = report_services.PAGE_SIZE
     with app.app_context():
-        db.session.add_all([AuditEvent(action="round.saved", details={"n": n})
+        db.session.add_all([AuditEvent(action="round.saved", details={"count": n})
                             for n in range(size + 4)])
         db.session.commit()
     admin = client_as(Role.ADMINISTRATOR)
     walk(admin, "/admin/reports/audit?action=round.saved",
-         lambda page: len(re.findall(r"<td class=\"data-pair\">n=\d+</td>", page)),
+         lambda page: len(re.findall(r"<td class=\"data-pair\">Antal: \d+</td>", page)),
          size, size + 4)
     first = admin.get("/admin/reports/audit?action=round.saved").get_data(as_text=True)
-    assert "n=103" in first and "n=0<" not in first  # newest first
+    assert "Antal: 103<" in first and "Antal: 0<" not in first  # newest first
     assert 'href="/admin/reports/audit?action=round.saved&amp;page=2"' in first
 
 
