@@ -365,6 +365,14 @@ def test_swedish_newcomer_on_a_phone_from_registration_to_monday(
     assert data["guardians"][0]["email"] == GUARDIAN["email"]
     text = main_text(site)
     assert all(title in text for title in order) and GUARDIAN["name"] in text
+    # The reply deadline reads the same here, on My page (above) and in the e-mail.
+    last_day = shown_deadline(app, "sv", deadline)
+    assert last_day in text
+    with app.app_context():
+        offer_mail = db.session.scalar(sa.select(OutgoingMessage.body).where(
+            OutgoingMessage.recipient == NEWCOMER["email"],
+            OutgoingMessage.kind.like("placement.offered%")))
+    assert last_day in offer_mail
     page.screenshot(path="/tmp/journey-my-data-360-sv.png", full_page=True)
 
 
