@@ -60,17 +60,11 @@ def search(query: str) -> list[YouthProfile]:
         number = parse_personal_number(query)
         statement = statement.where(YouthProfile.personal_number == number.digits)
     except InvalidNumber:
-        words = [w for w in query.lower().split() if w]
-        if not words:
+        named = YouthProfile.name_contains(query)  # each word; the trigram index serves it
+        if named is None:
             return []
-        for word in words:  # each word in the name; the name's trigram index serves it
-            statement = statement.where(YouthProfile.name_text().ilike(
-                f"%{_like(word)}%", escape="\\"))
+        statement = statement.where(named)
     return list(db.session.scalars(statement.limit(MAX_RESULTS)))
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def memberships(youth: YouthProfile) -> list[PriorityMembership]:
