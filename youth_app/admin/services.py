@@ -162,9 +162,15 @@ def consents(page: int = 1, today: date | None = None,
         sa.select(Placement).join(Offer).join(YouthProfile, YouthProfile.id == Placement.youth_id)
         .where(Offer.is_job, Placement.state == PlacementState.OFFERED,
                YouthProfile.date_of_birth > _last_adult_birth_date(today or facts.today()))
-        .where(YouthProfile.name_contains(name) if name.strip() else sa.true())
+        .where(_named(name))
         .options(selectinload(Placement.youth), selectinload(Placement.offer))
         .order_by(Placement.reply_by, Placement.id), page, CONSENTS_PAGE_SIZE)
+
+
+def _named(name: str) -> sa.ColumnElement[bool]:
+    """Every word of ``name`` in the young person's name; any young person for none."""
+    named = YouthProfile.name_contains(name)
+    return sa.true() if named is None else named
 
 
 def _last_adult_birth_date(today: date) -> date:
