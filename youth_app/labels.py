@@ -13,8 +13,9 @@ from datetime import date
 
 from flask import Flask
 from babel.dates import format_interval
-from flask_babel import format_date, format_decimal, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
+from .i18n import decimal as format_decimal, format_date, native_digits
 from .messages import ROUND_STATES
 from .models import (ConsentState, MessageStatus, OfferKind, OfferStatus, OutgoingMessage,
                      OverrideKind, PlacementState, Role, Round, RoundState, RunStatus,
@@ -183,7 +184,7 @@ def week_text(iso_week: str) -> str:
     year, number = (int(part) for part in iso_week.split("-W"))
     monday = date.fromisocalendar(year, number, 1)
     friday = date.fromisocalendar(year, number, 5)
-    days = format_interval(monday, friday, "MMMd", locale=str(get_locale()))
+    days = native_digits(format_interval(monday, friday, "MMMd", locale=get_locale()))
     return _("week %(number)d (%(days)s)", number=number, days=days)
 
 

@@ -74,7 +74,8 @@ def test_the_catalogue_holds_every_text_of_the_source(tmp_path):
     extracted = tmp_path / "messages.pot"
     # The options of the Makefile's `messages` target.
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
-                    "-F", "babel.cfg", "-k", "_l", "--ignore-dirs", ".*", "--sort-by-file",
+                    "-F", "babel.cfg", "-k", "_l", "-k", "lazy_pgettext:1c,2",
+                    "--add-comments=Translators:", "--ignore-dirs", ".*", "--sort-by-file",
                     "-o", str(extracted), "."], cwd=ROOT, check=True)
 
     def texts(path):
