@@ -185,6 +185,7 @@ class CatalogueDomain(flask_babel.Domain):
             _drop_empty(translations)
             fallback = FALLBACK.get(str(get_locale()))
             if fallback:
+                _drop_untranslated_plurals(translations)
                 extra = Translations.load(self.translation_directories[0], [fallback],
                                           self.domain[0])
                 _drop_empty(extra)
@@ -214,6 +215,16 @@ def _drop_empty(translations: NullTranslations) -> None:
     if catalog:
         for key in [key for key, text in catalog.items() if text == "" and key != ""]:
             del catalog[key]
+
+
+def _drop_untranslated_plurals(translations: NullTranslations) -> None:
+    """Babel writes an untranslated plural to the .mo with the English ids as its forms;
+    where a fallback catalogue exists, let that one answer instead."""
+    catalog = getattr(translations, "_catalog", {})
+    english = {key[0] for key, text in catalog.items()
+               if isinstance(key, tuple) and key[1] == 0 and text == key[0]}
+    for key in [key for key in catalog if isinstance(key, tuple) and key[0] in english]:
+        del catalog[key]
 
 
 class CatalogueBabel(flask_babel.Babel):

@@ -28,6 +28,7 @@ NAMES: dict[enum.Enum, str] = {
     OfferStatus.DRAFT: _l("Draft"),
     OfferStatus.SUBMITTED: _l("Waiting for review"),
     OfferStatus.PUBLISHED: _l("Published"),
+    # Translators: an offer that takes no more applications or sign-ups.
     OfferStatus.CLOSED: _l("Closed"),
     OfferKind.JOB: _l("Summer job"),
     OfferKind.ACTIVITY: _l("Leisure activity"),
