@@ -33,7 +33,7 @@ def test_easy_swedish_falls_back_to_swedish_not_english(app):
     with app.test_request_context(), force_locale("sv@ll"):
         assert gettext("Log in") == "Logga in"
         assert ngettext("%(num)d place still free", "%(num)d places still free", 3) \
-            == "3 platser kvar"
+            == "3 platser lediga"
 
 
 def test_the_menu_names_each_language_in_itself(client):
