@@ -91,3 +91,42 @@ def test_a_guardian_says_no_on_a_phone_and_the_young_person_is_told(phone, app, 
         assert db.session.scalar(sa.select(sa.func.count(OutgoingMessage.id)).where(
             OutgoingMessage.recipient == YOUTH,
             OutgoingMessage.kind == "placement.guardian_declined")) == 1
+
+
+@pytest.mark.parametrize("language", ["ti", "so"])
+def test_a_guardian_consents_in_their_own_language_on_a_phone(phone, app, live_server,
+                                                              language):
+    """Tigrinya and Somali: the page, the code e-mail's instruction and the answer in the
+    guardian's language, the Ge'ez font served by the platform for Tigrinya."""
+    _a_minor_offered_a_job(app)
+    guardian, page = phone, phone.page
+    fonts = []
+    page.on("request", lambda request: fonts.append(request.url)
+            if "/static/fonts/" in request.url else None)
+    visit(guardian, link_in_mail(app, live_server, GUARDIAN, "consent.request"))
+    guardian.switch_language(language)
+    text = main_text(guardian)
+    assert said(app, language, "What you consent to") in text
+    assert said(app, language, "Hours per day") in text
+    guardian.submit("form[action$='/code']")
+    with app.app_context():
+        code = db.session.scalar(sa.select(OutgoingMessage.subject).where(
+            OutgoingMessage.recipient == GUARDIAN, OutgoingMessage.kind == "consent.code")
+            .order_by(OutgoingMessage.id.desc())).split()[-1]
+    page.locator("#code").fill(code)
+    guardian.submit("form[action$='/verify']")
+    given = "form:has(#confirm)"
+    page.locator(f"{given} #name").fill("Ali Pappa")
+    page.locator("#confirm").check()
+    guardian.submit(given)
+    thanks = said(app, language, "Thank you. Consent was given on %(date)s.", date="\0")
+    assert thanks.split("\0")[0].strip() in main_text(guardian)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "fits the phone"
+    assert page.evaluate("document.documentElement.lang") == language
+    if language == "ti":
+        assert any("ethiopic" in url.lower() for url in fonts), fonts
+    else:
+        assert not fonts, "no font downloaded for a Latin script"
+    with app.app_context():
+        consent = db.session.scalar(sa.select(GuardianConsent))
+        assert consent.given_at and consent.identity_method == "email_code"
