@@ -13,7 +13,7 @@ from datetime import date
 
 from flask import Flask
 from babel.dates import format_interval
-from flask_babel import format_date, format_decimal, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from .models import (ConsentState, MessageStatus, OfferKind, OfferStatus, OutgoingMessage,
                      OverrideKind, PlacementState, Round, RunStatus, SignUpStatus)
@@ -132,7 +132,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(placement_outcome, "placement_outcome")
     app.add_template_filter(consent_hint, "consent_hint")
     app.add_template_filter(week_rows, "week_rows")
-    for function in (message_status, ineligible_text, todo_text, progress_text, week_text,
+    for function in (message_status, ineligible_text, todo_text, progress_text,
+                     job_progress_text, week_text,
                      audit_action):
         app.add_template_global(function)
 
@@ -140,6 +141,7 @@ def init_app(app: Flask) -> None:
 #: What a stored run progress code says (``AllocationRun.progress_message``).
 PROGRESS: dict[str, str] = {
     "queued": _l("Waiting to start"),
+    "building": _l("Collecting the applications"),
     "encoding": _l("Preparing the data"),
     "done": _l("Done"),
 }
@@ -153,6 +155,18 @@ STEPS: dict[str, str] = {
     "rank sum": _l("giving everyone choices as high as possible"),
     "lottery score": _l("settling ties by the lottery"),
 }
+
+
+def job_progress_text(job) -> str:
+    """Where a background job is, in words (``BackgroundJob.message`` holds a code)."""
+    if job.message == "queued":
+        return str(PROGRESS["queued"])
+    if job.succeeded:
+        return str(PROGRESS["done"])
+    if job.failed:
+        return _("Stopped by an error. What was done is kept: continue it.")
+    return ngettext("%(num)d of %(total)d done", "%(num)d of %(total)d done", job.done,
+                    total=job.total)
 
 
 def progress_text(code: str) -> str:
@@ -188,6 +202,8 @@ def week_rows(rows: list) -> list[tuple]:
 #: Every audit action code ``audit.record`` writes, as a sentence.
 AUDIT_ACTIONS: dict[str, str] = {
     "allocation.run_failed": _l("An allocation run failed"),
+    "job.failed": _l("A background job stopped with an error"),
+    "job.resumed": _l("A background job was continued"),
     "allocation.run_finished": _l("An allocation run finished"),
     "allocation.run_started": _l("An allocation run was started"),
     "allocation.run_stopped": _l("An allocation run was stopped"),

@@ -134,10 +134,21 @@ def test_each_step_of_the_season_writes_one_audit_row(app, client_as, season, mo
     assert rounds_rows[0][1]["offers"] == 2 and rounds_rows[0][1]["state"] == "published"
 
 
+def _close_and_wait(app, admin, round_id: int) -> None:
+    """Close from the round's page; the problem is frozen by a background job."""
+    admin.post(f"/admin/rounds/{round_id}/close")
+    for _ in range(100):
+        with app.app_context():
+            if db.session.get(Round, round_id).problem_fingerprint:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the closing job never froze the problem")
+
+
 def test_a_run_in_the_background_thread_reports_progress(app, client_as, season):
     round_id, _job = season
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
+    _close_and_wait(app, admin, round_id)
     location = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
     run_id = int(location.rstrip("/").split("/")[-1])
     for _ in range(100):
@@ -347,7 +358,7 @@ def test_decisions_name_the_youth_and_the_offer_as_people_do(app, client_as, sea
         title, sara = db.session.get(Offer, job_id).title, youths[2].id
         db.session.commit()
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
+    _close_and_wait(app, admin, round_id)  # the applicants' codes are drawn by then
     page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
     assert f'<option value="{escape(title)}">' in page and 'list="round-offers"' in page
 
