@@ -102,6 +102,7 @@ def show(round_id: int):
                            unsent=allocation.has_unsent_run(round_),
                            freed=allocation.freed_places(round_),
                            closing=allocation.closing(round_),
+                           close_job=jobs.latest(JobKind.CLOSE, round_.id),
                            publish_job=jobs.latest(JobKind.PUBLISH, round_.id))
 
 
