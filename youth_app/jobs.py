@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from . import audit, mail
-from .db_retry import back_off, retryable
+from .db_retry import back_off, retryable, run_and_commit
 from .extensions import db
 from .models import BackgroundJob, DomainError, JobKind, JobStatus, transition, utcnow
 from .models.job import ACTIVE
@@ -105,11 +105,10 @@ def execute(job_id: int) -> BackgroundJob | None:
     """Do a queued job in batches (a worker's entry point). A job that raises is marked
     failed with the kind of error, keeping every batch committed before it."""
     job = db.session.get(BackgroundJob, job_id)
-    if job is None or not transition(job, BackgroundJob.status == JobStatus.QUEUED,
-                                     status=JobStatus.RUNNING, started_at=utcnow(),
-                                     heartbeat_at=utcnow(), message="working"):
+    if job is None or not run_and_commit(lambda: transition(
+            job, BackgroundJob.status == JobStatus.QUEUED, status=JobStatus.RUNNING,
+            started_at=utcnow(), heartbeat_at=utcnow(), message="working")):
         return job  # taken by another worker, or not queued any more
-    db.session.commit()
     attempt = job.attempt
     try:
         with mail.for_job(job.id):

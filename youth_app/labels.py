@@ -202,8 +202,6 @@ def week_rows(rows: list) -> list[tuple]:
 #: Every audit action code ``audit.record`` writes, as a sentence.
 AUDIT_ACTIONS: dict[str, str] = {
     "allocation.run_failed": _l("An allocation run failed"),
-    "job.failed": _l("A background job stopped with an error"),
-    "job.resumed": _l("A background job was continued"),
     "allocation.run_finished": _l("An allocation run finished"),
     "allocation.run_started": _l("An allocation run was started"),
     "allocation.run_stopped": _l("An allocation run was stopped"),
@@ -230,6 +228,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "consent.question": _l("A guardian asked a question"),
     "consent.requested": _l("A guardian was asked for consent"),
     "hours.approved": _l("Hours were approved"),
+    "job.failed": _l("A background job stopped with an error"),
+    "job.resumed": _l("A background job was continued"),
     "main.accessibility_report": _l("Someone reported an accessibility problem"),
     "offer.closed": _l("An offer was closed"),
     "offer.copied": _l("An offer was copied"),

@@ -310,9 +310,11 @@ def publish(round_: Round, user=None) -> int:
 
 
 def _proposals(run: AllocationRun) -> list[Placement]:
+    """With their youths and offers (the confirmation page counts consents from them)."""
     return list(db.session.scalars(sa.select(Placement).where(
         Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)
-        .order_by(Placement.id)))
+        .order_by(Placement.id)
+        .options(sa.orm.selectinload(Placement.youth), sa.orm.selectinload(Placement.offer))))
 
 
 @dataclass(frozen=True)
