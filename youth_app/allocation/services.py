@@ -213,10 +213,13 @@ def _heartbeat(run_id: int):
 
     def beat() -> None:
         while not stopped.wait(every):
-            with engine.begin() as connection:
-                connection.execute(sa.update(AllocationRun).where(
-                    AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING)
-                    .values(heartbeat_at=utcnow()))
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sa.update(AllocationRun).where(
+                        AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING)
+                        .values(heartbeat_at=utcnow()))
+            except sa.exc.OperationalError:  # SQLite busy while the worker builds: next beat
+                continue
 
     thread = threading.Thread(target=beat, daemon=True, name=f"run-{run_id}-heartbeat")
     thread.start()

@@ -131,7 +131,6 @@ def step(round_id: int, action: str):
     """A lifecycle step. Closing and publishing return at once: a job freezes the problem
     or sends the offers, and publishing leads to that job's progress page."""
     round_ = _round(round_id)
-    second = bool(allocation.published_runs(round_))
     try:
         job = attempt(lambda: services.step(round_, action, _admin()))
     except (TransitionError, allocation.RunError, JobError) as error:
@@ -146,7 +145,7 @@ def step(round_id: int, action: str):
         if running is not None:  # a second click while the first one's job works
             flash(_("The offers are already being sent."), "error")
             return redirect(url_for("rounds.job", job_id=running.id))
-        flash(_published_text(0, second), "success")
+        flash(_published_text(0, second=True), "success")  # the latest run was sent
     else:
         flash(str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
