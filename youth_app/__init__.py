@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, facts, i18n, logs, security, unit_of_work, untrusted
+from . import access, facts, i18n, logs, paging, security, unit_of_work, untrusted
 from . import sqlite  # noqa: F401  (imported for its engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -97,6 +97,7 @@ def register_hooks(app: Flask) -> None:
     app.add_template_filter(format_decimal, "decimal")
     app.add_template_global(access.home_endpoint)
     labels.init_app(app)
+    paging.init_app(app)
     security.init_app(app)
     # The numbers the texts name are the numbers the rules use (``youth_app.facts``).
     app.jinja_env.globals.update(ADULT_AGE=facts.ADULT_AGE, SMALL=facts.SMALL,

@@ -263,6 +263,10 @@ def _organisations(password_hash, rng) -> dict[str, Organisation]:
     return organisations
 
 
+#: Kronor per hour for a demo summer job (a typical municipal rate for 2027).
+JOB_HOURLY_PAY = 100
+
+
 def offer_weeks(demo: DemoOffer, year: int) -> list[str]:
     if demo.kind is OfferKind.JOB:
         first, last = PERIODS[demo.when[0] - 1]
@@ -285,7 +289,11 @@ def _offers(organisations, districts, round_, year, open_sign_up=True) -> list[O
             capacity=demo.capacity, min_age=demo.min_age, max_age=demo.max_age,
             status=OfferStatus.PUBLISHED, allocation_mode=demo.mode,
             supervisor_name=org.contact_name, supervisor_phone=org.contact_phone,
-            meeting_point=demo.place, interests=sorted(demo.interests)))
+            meeting_point=demo.place, interests=sorted(demo.interests),
+            # The municipality's summer-job terms: six hours a day, the same hourly pay
+            # wherever the job is.
+            **({"hours_per_day": 6, "hourly_pay": JOB_HOURLY_PAY}
+               if demo.kind is OfferKind.JOB else {})))
     db.session.add_all(offers)
     return offers
 

@@ -24,6 +24,11 @@ SEASON_WEEKS = range(22, 36)
 #: The most hours a young person may be recorded as working in one day.
 MAX_HOURS_PER_DAY = 12
 
+#: The most working hours per day a summer job may state: what the Swedish Work
+#: Environment Authority allows a 16- or 17-year-old in the school holidays (AFS 2012:3);
+#: younger youths may work seven.
+YOUNG_WORKER_MAX_HOURS = 8
+
 #: Counts under this are never shown in figures, charts or exports: they could point
 #: at a person (``allocation.figures``).
 SMALL = 5

@@ -15,8 +15,10 @@ from flask import Flask
 from babel.dates import format_interval
 from flask_babel import format_date, format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
+from .messages import ROUND_STATES
 from .models import (ConsentState, MessageStatus, OfferKind, OfferStatus, OutgoingMessage,
-                     OverrideKind, PlacementState, Round, RunStatus, SignUpStatus)
+                     OverrideKind, PlacementState, Role, Round, RoundState, RunStatus,
+                     SignUpStatus)
 from .provider.services import Todo
 from .youth.services import Ineligible
 
@@ -38,6 +40,11 @@ NAMES: dict[enum.Enum, str] = {
     ConsentState.GIVEN: _l("Consent given"),
     ConsentState.REQUESTED: _l("Waiting for the guardian"),
     ConsentState.MISSING: _l("No guardian e-mail address: record paper consent"),
+    ConsentState.DECLINED: _l("The guardian did not consent"),
+    Role.YOUTH: _l("young person"),
+    Role.PROVIDER: _l("provider"),
+    Role.CASEWORKER: _l("social services"),
+    Role.ADMINISTRATOR: _l("administrator"),
 }
 
 #: Places and sign-ups as the young person reads them in their own data.
@@ -133,8 +140,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(consent_hint, "consent_hint")
     app.add_template_filter(week_rows, "week_rows")
     for function in (message_status, ineligible_text, todo_text, progress_text,
-                     job_progress_text, week_text,
-                     audit_action):
+                     job_progress_text, week_text, audit_action, audit_details):
         app.add_template_global(function)
 
 
@@ -253,6 +259,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "round.closed": _l("A round's applications were closed"),
     "round.published": _l("A round's results were sent"),
     "round.saved": _l("A round was saved"),
+    "offer.deleted": _l("A draft offer was deleted"),
     "round.open": _l("A round was opened"),
     "round.reopen": _l("A round was opened again"),
     "round.finish": _l("A round was finished"),
@@ -269,3 +276,84 @@ AUDIT_ACTIONS: dict[str, str] = {
 def audit_action(code: str) -> str:
     """An audit action code as a sentence; an unknown code never reaches the page."""
     return str(AUDIT_ACTIONS.get(code, _("Another event")))
+
+
+#: What each detail of an audit row is called (``audit.record(..., key=value)``).
+AUDIT_DETAILS: dict[str, str] = {
+    "count": _l("Number"),
+    "status": _l("Outcome"),
+    "source": _l("Copied from offer number"),
+    "day": _l("Day"),
+    "what": _l("What"),
+    "size": _l("Young people"),
+    "email": _l("E-mail address tried"),
+    "role": _l("Role"),
+    "organisation_id": _l("Organisation number in the system"),
+    "fields": _l("Details changed"),
+    "kept_placements": _l("Places kept"),
+    "offers": _l("Offers"),
+    "youth_id": _l("Young person's number in the system"),
+    "state": _l("The round is now"),
+    "found": _l("Matches"),
+    "kind": _l("Kind"),
+    "method": _l("How"),
+    "reason": _l("Reason"),
+    "guardians": _l("Guardians asked"),
+    "page": _l("Page"),
+    "seed_fingerprint": _l("Fingerprint of the lottery seed"),
+    "problem_fingerprint": _l("Fingerprint of the frozen problem"),
+    "youths": _l("Young people"),
+    "run_id": _l("Run number"),
+}
+
+#: Coded values of audit details, in words (a value not listed is shown as it is:
+#: numbers, dates, fingerprints, e-mail addresses).
+AUDIT_VALUES: dict[str, str] = {
+    "optimal": _l("optimal"),
+    "feasible": _l("valid, not proven best"),
+    "infeasible": _l("impossible (locks clash)"),
+    "email_link": _l("link by e-mail"),
+    "email_code": _l("link by e-mail and a one-time code"),
+    "paper": _l("paper form"),
+    "closing_problem": _l("the problem frozen at closing"),
+    "problem": _l("the run's problem"),
+    "result": _l("the run's result"),
+    "guardian_declined": _l("the guardian declined"),
+    "lock": _l("always"),
+    "forbid": _l("never"),
+}
+
+
+def _detail_value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, int):
+        return format_decimal(value)
+    if isinstance(value, list):  # offers chosen, profile details changed: how many
+        return format_decimal(len(value))
+    if not isinstance(value, str):
+        return _("recorded")
+    if key == "state":
+        try:
+            return str(ROUND_STATES[RoundState(value)])
+        except ValueError:
+            pass
+    if key == "role":
+        try:
+            return label(Role(value))
+        except ValueError:
+            pass
+    if key == "status":
+        for kind in (OfferStatus, SignUpStatus):
+            try:
+                member = kind(value)
+            except ValueError:
+                continue
+            return str(NAMES.get(member) or YOUTH_STATE_NAMES[member])
+    return str(AUDIT_VALUES.get(value, value))
+
+
+def audit_details(details: dict | None) -> list[tuple[str, str]]:
+    """An audit row's details as (name, value) pairs in the reader's language."""
+    return [(str(AUDIT_DETAILS.get(key, _("Other detail"))), _detail_value(key, value))
+            for key, value in (details or {}).items()]

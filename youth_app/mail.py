@@ -193,15 +193,16 @@ def deliver(ids: Iterable[int]) -> int:
 
 
 def _deliver_batch(ids: list[int]) -> int:
+    pace = _pace()
+    if pace.gap:
+        return _deliver_paced(ids, pace)
     claimed = _claim(ids)
     if not claimed:
         return 0
     sent = 0
-    pace = _pace()
     try:
         with _smtp() as smtp:
             for message in claimed:
-                pace.wait()
                 sent += _send_one(smtp, message)
     except (OSError, smtplib.SMTPException) as error:  # no connection at all
         for message in claimed:
@@ -210,10 +211,41 @@ def _deliver_batch(ids: list[int]) -> int:
     return sent
 
 
+def _deliver_paced(ids: list[int], pace: Pace) -> int:
+    """With a rate, each message is claimed just before its turn, not the batch at once:
+    a batch would sit in ``sending`` for as long as the rate makes it last (200 messages
+    at 10 a minute, or shared with other deliverers: 20 minutes and more), past
+    ``MAIL_STUCK_AFTER``, and another deliverer would send its last messages again.
+    Deliverers working at once share the list this way too."""
+    sent, smtp, message = 0, None, None
+    try:
+        for message_id in ids:
+            claimed = _claim([message_id])
+            if not claimed:
+                continue  # another deliverer has it, or it is not due
+            message = claimed[0]
+            pace.wait()
+            if smtp is None:
+                smtp = _smtp()
+            sent += _send_one(smtp, message)
+    except (OSError, smtplib.SMTPException) as error:  # the connection is gone
+        if message is not None and message.status is MessageStatus.SENDING:
+            _record_failure(message, error)
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return sent
+
+
 class Pace:
-    """At most ``per_minute`` messages a minute from this process (``MAIL_RATE_PER_MINUTE``,
-    0: no limit), evenly spaced, shared by its delivering threads: what the municipality's
-    SMTP relay accepts without throttling or marking the sender as spam."""
+    """At most ``per_minute`` messages a minute (``MAIL_RATE_PER_MINUTE``, 0: no limit),
+    evenly spaced, shared by this process's delivering threads: what the municipality's
+    SMTP relay accepts without throttling or marking the sender as spam. Used without
+    ``REDIS_URL`` (one machine, the web process's delivery threads); with it,
+    :class:`SharedPace` keeps the same rate for every process together."""
 
     def __init__(self, per_minute: int):
         self.per_minute = per_minute
@@ -232,15 +264,64 @@ class Pace:
             _sleep(start - now)
 
 
+class SharedPace(Pace):
+    """The rate for the whole installation, however many processes deliver: RQ work
+    horses (each job a fresh process), several workers, several machines, the clock and
+    ``flask mail send``. The next free moment is kept in Redis and taken by one atomic
+    script on Redis's own clock (machines whose clocks differ still keep the spacing);
+    each deliverer sleeps until its moment. Redis out of reach: this process's own
+    pace, logged, so mail still goes out, only not spaced against the other processes."""
+
+    KEY = "youth_app:mail:next_slot"
+    #: Microseconds: take the slot at max(now, next), move next one gap on; return the wait.
+    SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local gap = tonumber(ARGV[1])
+local start = tonumber(redis.call('GET', KEYS[1]) or '0')
+if start < now then start = now end
+local after = start + gap
+redis.call('SET', KEYS[1], string.format('%d', after),
+           'PX', math.floor((after - now) / 1000) + 1000)
+return start - now
+"""
+
+    def __init__(self, per_minute: int, redis_url: str):
+        super().__init__(per_minute)
+        from redis import Redis
+
+        self._redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+        self._take = self._redis.register_script(self.SCRIPT)
+
+    def wait(self) -> None:
+        if not self.gap:
+            return
+        from redis.exceptions import RedisError
+
+        try:
+            micros = int(self._take(keys=[self.KEY], args=[round(self.gap * 1_000_000)]))
+        except RedisError as error:
+            current_app.logger.warning("Mail pace: Redis unreachable (%s); pacing this "
+                                       "process alone", type(error).__name__)
+            super().wait()
+            return
+        if micros > 0:
+            _sleep(micros / 1_000_000)
+
+
 _sleep, _clock = time.sleep, time.monotonic
-_paces: dict[int, Pace] = {}
+_paces: dict[tuple[int, str], Pace] = {}
 
 
 def _pace() -> Pace:
-    rate = int(current_app.config.get("MAIL_RATE_PER_MINUTE", 0))
-    if rate not in _paces:
-        _paces[rate] = Pace(rate)
-    return _paces[rate]
+    """The pace for this app's rate: shared through Redis when ``REDIS_URL`` is set."""
+    config = current_app.config
+    rate = int(config.get("MAIL_RATE_PER_MINUTE", 0))
+    redis_url = (config.get("REDIS_URL") or "") if rate > 0 else ""
+    key = (rate, redis_url)
+    if key not in _paces:
+        _paces[key] = SharedPace(rate, redis_url) if redis_url else Pace(rate)
+    return _paces[key]
 
 
 def _claim(ids: list[int]) -> list[OutgoingMessage]:

@@ -67,6 +67,8 @@ MESSAGES = {
                        "activities."),
     "round_needed": _l("Choose the round the places are shared out in."),
     "not_draft": _l("Only a draft can be sent for review."),
+    "offer_not_deletable": _l("A published offer cannot be deleted: young people may have "
+                              "chosen it. Close it instead."),
     "day": _l("That day is not one of the offer's days."),
     # priority and apart groups (caseworker)
     "automatic": _l("This group is worked out automatically: nobody can be put in it by "

@@ -1,7 +1,7 @@
 """Background jobs (publishing, closing) with progress, and each e-mail's job.
 
 Revision ID: e1063ca65ff5
-Revises: c4d5e6f7a8b9
+Revises: 7d3f1a2b9c55
 Create Date: 2026-12-03 13:29:51.087900
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e1063ca65ff5'
-down_revision = 'c4d5e6f7a8b9'
+down_revision = "7d3f1a2b9c55"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator
 
 from youth_app.extensions import db
-from youth_app.models import Role, User
+from youth_app.labels import AUDIT_ACTIONS, AUDIT_VALUES
+from youth_app.models import Role, Round, User
 
 from .. import factories
 from .journey import said, visit
@@ -101,16 +102,21 @@ def audit_log_shows_the_downloads(site: Site, app, auditor: str, run_id: int,
     visit(site, "/admin/")
     open_link(site, app, "Reports")
     open_link(site, app, "Audit log")
-    site.page.locator("#action").fill("audit.")
+    site.page.locator("#action").select_option("audit.file_read")
     site.submit("form[role=search]")
     rows = site.page.locator("table:has(#audit-caption) tbody tr").all()
     read = [row.locator("td").all_inner_texts()[1:] for row in rows]
-    assert sorted((who, action, details) for who, action, _object, details in read) == [
-        (auditor, "audit.file_read", f"what={what}")
-        for what in ("closing_problem", "problem", "result")]
+    action = said(app, "sv", str(AUDIT_ACTIONS["audit.file_read"]))
+    shown = {what: f"{said(app, 'sv', 'What')}: {said(app, 'sv', str(AUDIT_VALUES[what]))}"
+             for what in ("closing_problem", "problem", "result")}
+    assert sorted((who, action, details) for who, action, _object, details in read) == \
+        sorted((auditor, action, details) for details in shown.values())
     objects = {details: obj for _who, _action, obj, details in read}
-    assert objects["what=problem"].endswith(f" {run_id}")
-    assert objects["what=closing_problem"].endswith(f" {round_id}")
+    with app.app_context():
+        round_name = db.session.get(Round, round_id).name
+    assert objects[shown["problem"]] == said(app, "sv", "Run %(number)d in %(round)s",
+                                             number=run_id, round=round_name)
+    assert objects[shown["closing_problem"]] == round_name
     return site.page.content()
 
 

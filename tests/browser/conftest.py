@@ -21,7 +21,7 @@ from youth_app.extensions import db
 
 from ..conftest import make_app
 
-pytest.register_assert_rewrite("tests.browser.site")
+pytest.register_assert_rewrite("tests.browser.site", "tests.browser.journey")
 from .site import Site  # noqa: E402  (after the rewrite hook, so its asserts explain)
 
 CHROMIUM = Path("/usr/bin/chromium")

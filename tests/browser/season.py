@@ -60,9 +60,10 @@ class Offer:
 
 
 def next_season(app) -> int:
-    """The summer after the demo round's, so the demo applications count as history."""
+    """The summer after the demo's last round, so every demo application counts as
+    history (last summer's published round, and this summer's open one)."""
     with app.app_context():
-        return db.session.scalar(sa.select(Round.reference_date)).year + 1
+        return db.session.scalar(sa.select(sa.func.max(Round.reference_date))).year + 1
 
 
 def attach(app, round_id: int) -> tuple[list[Offer], list[Youth]]:
@@ -92,14 +93,29 @@ def _offer(round_: Round, title: str, org_name: str):
 
 
 def _applicants(reference: date) -> list[YouthProfile]:
+    """Three youths who had a place in an earlier round (social services will mark them)
+    and five who applied before and never had one (the automatic tier): each tier too
+    small to count out loud. Distinct names, so a search by name finds one of "ours"."""
     flagged = sa.select(PriorityMembership.youth_id)
+    earlier = sa.select(Round.id).where(Round.reference_date < reference)
+    applied = set(db.session.scalars(sa.select(Application.youth_id).where(
+        Application.round_id.in_(earlier))))
+    placed = set(db.session.scalars(sa.select(Placement.youth_id).where(
+        Placement.round_id.in_(earlier), Placement.state == PlacementState.ACCEPTED)))
     youths = db.session.scalars(sa.select(YouthProfile).join(User).where(
         YouthProfile.id.not_in(flagged), User.email != demo.LOGINS[Role.YOUTH])
         .order_by(YouthProfile.id)).all()
-    fitting = [y for y in youths if 14 <= y.age_on(reference) <= 18]
-    names = [y.full_name for y in fitting]
-    # distinct names, so a search by name finds one of "ours" unambiguously in a list
-    return [y for i, y in enumerate(fitting) if y.full_name not in names[:i]][:APPLICANTS]
+    names: set[str] = set()
+    fitting = []
+    for youth in youths:
+        if 14 <= youth.age_on(reference) <= 18 and youth.full_name not in names:
+            names.add(youth.full_name)
+            fitting.append(youth)
+    had_a_place = [y for y in fitting if y.id in placed]
+    never_placed = [y for y in fitting if y.id in applied and y.id not in placed]
+    chosen = had_a_place[:3] + never_placed[:APPLICANTS - 3]
+    assert len(chosen) == APPLICANTS, "the demo has enough of both kinds"
+    return chosen
 
 
 def with_bad_check_digit(number: str) -> str:

@@ -26,6 +26,7 @@ from youth_app.models import (
     Attendance,
     Offer,
     OfferStatus,
+    OutgoingMessage,
     Placement,
     PlacementState,
     Role,
@@ -184,6 +185,49 @@ def _post_offers(site: Site, app, round_id: int, year: int) -> tuple[int, int]:
     assert said(app, "sv", "weeks %(first)d–%(last)d, %(year)d", first=30, last=31,
                 year=year) in main_text(site)
     return job_id, activity_id
+
+
+def error_text_of(app, code: str) -> str:
+    from youth_app.messages import MESSAGES
+
+    return said(app, "sv", str(MESSAGES[code]))
+
+
+RETURN_REASON = "Skriv hur många timmar om dagen jobbet är och vilken lön det har."
+
+
+def _return_and_mend(admin: Site, site: Site, app, job_id: int) -> None:
+    """The administrator returns the job with a reason; the provider reads it on the
+    offer's page and in an e-mail, states the hours and pay, and sends it again."""
+    visit(admin, "/admin/offers")
+    card = admin.page.locator("section", has=admin.page.get_by_role(
+        "heading", name=JOB["title"], exact=True))
+    assert f"{said(app, 'sv', 'Hours per day')}: {said(app, 'sv', 'not stated')}" \
+        in card.inner_text()
+    returning = said(app, "sv", "Return to the provider")
+    click(admin, card.get_by_role("button", name=button_name(returning, JOB["title"])))
+    assert error_text_of(app, "return_reason_needed") in flashes(admin), "a reason first"
+    card = admin.page.locator("section", has=admin.page.get_by_role(
+        "heading", name=JOB["title"], exact=True))
+    card.locator("textarea, input[type=text]").first.fill(RETURN_REASON)
+    click(admin, card.get_by_role("button", name=button_name(returning, JOB["title"])))
+    with app.app_context():
+        mail = db.session.scalar(sa.select(OutgoingMessage).where(
+            OutgoingMessage.kind == "offer.returned").order_by(OutgoingMessage.id.desc()))
+        assert mail.recipient == ORGANISATION["email"] and RETURN_REASON in mail.body
+
+    visit(site, f"/provider/offers/{job_id}")
+    assert RETURN_REASON in main_text(site)
+    assert said(app, "sv", "Draft") in main_text(site)
+    click(site, site.page.get_by_role("link", name=said(app, "sv", "Change")))
+    site.page.locator("#hours_per_day").fill("6")
+    site.page.locator("#hourly_pay").fill("110")
+    _send_for_review(site, app, JOB)
+    assert RETURN_REASON not in main_text(site), "the reason goes with the draft it was for"
+    visit(admin, "/admin/offers")
+    card = admin.page.locator("section", has=admin.page.get_by_role(
+        "heading", name=JOB["title"], exact=True))
+    assert said(app, "sv", "%(amount)d kronor per hour", amount=110) in card.inner_text()
 
 
 def _publish(admin: Site, app) -> None:
@@ -356,6 +400,7 @@ def test_organisation_from_registration_to_approved_hours(provider, admin, app):
     _approve(admin, app)
     visit(site, "/provider/")
     job_id, activity_id = _post_offers(site, app, round_id, year)
+    _return_and_mend(admin, site, app, job_id)
     _publish(admin, app)
     people = participants(app)
     _places_taken(app, admin, round_id, job_id, activity_id, people)

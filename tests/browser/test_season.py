@@ -27,6 +27,7 @@ import pytest
 from flask_babel import force_locale, ngettext
 
 from youth_app import demo
+from youth_app.labels import AUDIT_ACTIONS
 from youth_app.models import Role
 
 
@@ -226,7 +227,11 @@ def _run(site: Site, app, round_id: int) -> int:
 def _review_first_run(site: Site, app, applicants: int) -> list[str]:
     """Charts with their tables, the lottery baseline; the keys of those not placed."""
     page = site.page
-    assert every_chart_has_its_table(site) == 6, "all places filled: no free-week chart"
+    assert every_chart_has_its_table(site) == 7, "all places filled: no free-week chart"
+    rules = table_rows(site, "rules-table-caption")  # both rules, the same lottery
+    assert rules[said(app, "sv", "Placed")] == [str(2 * CAPACITY)] * 2, \
+        "two offers with two places each: both rules fill them"
+    assert said(app, "sv", "Young people with justified envy") in rules
     header = page.locator("table:has(#compare-table-caption) thead").inner_text()
     assert said(app, "sv", "Lottery order (baseline)") in header
     compare = table_rows(site, "compare-table-caption")
@@ -333,7 +338,6 @@ def _publish(site: Site, app, round_id: int, fingerprints: dict,
 
 # The season ------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason="the demo became a real Lysekil summer this session (new offers, last summer's round published): this journey still reads the old demo's facts and is being rewritten; see the closing note")
 def test_the_season_from_an_empty_round_to_a_second_round_offer(
         site, app, demo_data, chromium, live_server, tmp_path):
     page = site.page
@@ -442,15 +446,21 @@ def _report_and_audit(site: Site, app, round_name: str) -> dict[str, str]:
 
     open_link(site, app, "Reports")
     open_link(site, app, "Audit log")
-    page.locator("#action").fill("priority.")
+    page.locator("#action").select_option(
+        label=said(app, "sv", "Everything about social services' priority groups"))
     site.submit("form[role=search]")
     assert "action=priority." in site.path
     events = page.locator("table:has(#audit-caption) tbody tr")
     actions = [row.locator("td").nth(2).inner_text() for row in events.all()]
-    assert actions and all(a.startswith("priority.") for a in actions), actions
-    assert actions.count("priority.added") == 3, "one by hand, two from the list"
-    added = events.filter(has_text="priority.added")
-    assert set(added.locator("td:nth-child(2)").all_inner_texts()) == {
+    about_priority = {said(app, "sv", str(text)) for code, text in AUDIT_ACTIONS.items()
+                      if code.startswith("priority.")}
+    assert actions and set(actions) <= about_priority, actions
+    added = said(app, "sv", str(AUDIT_ACTIONS["priority.added"]))
+    assert actions.count(added) == 3, "one by hand, two from the list"
+    rows = events.filter(has=page.locator("td:nth-child(3)", has_text=added))
+    assert set(rows.locator("td:nth-child(2)").all_inner_texts()) == {
         demo.LOGINS[Role.CASEWORKER]}
+    withheld = said(app, "sv", "Withheld: social services' confidential data")
+    assert set(rows.locator("td:nth-child(5)").all_inner_texts()) == {withheld}
     pages["audit"] = page.content()
     return pages

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from youth_app import mail
 from youth_app.extensions import db
@@ -181,6 +182,91 @@ def test_delivery_keeps_to_the_relays_rate(app_factory, smtp_server, monkeypatch
         assert mail.deliver_due() == 5
     assert len(smtp_server.messages) == 5
     assert waits == [0.5] * 4  # 60 s / 120, between five messages
+
+
+def _redis_or_skip(url: str):
+    import os
+
+    import pytest
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisDown:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but no Redis at {url}")
+        pytest.skip(f"no Redis at {url}")
+    return connection
+
+
+def test_the_rate_holds_for_every_delivering_process_together(app_factory, smtp_server,
+                                                              monkeypatch):
+    """With ``REDIS_URL`` the rate is the installation's, not one process's: an RQ work
+    horse is a fresh process per job, and several workers (or machines) deliver at once.
+    The second process here starts with nothing in memory (``_paces`` emptied, as a fork
+    does) and still waits for the slots the first one took."""
+    import os
+    import secrets
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    connection = _redis_or_skip(url)
+    key = f"test:mail-pace:{secrets.token_hex(4)}"
+    monkeypatch.setattr(mail.SharedPace, "KEY", key)
+    waits: list[float] = []
+    monkeypatch.setattr(mail, "_sleep", waits.append)  # recorded, not slept
+    paced = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                        MAIL_USE_TLS=False, MAIL_DELIVERY="command", MAIL_RATE_PER_MINUTE=120,
+                        REDIS_URL=url)
+    try:
+        per_process = []
+        for process in range(2):
+            monkeypatch.setattr(mail, "_paces", {})  # a new process: nothing remembered
+            with paced.app_context():
+                for number in range(3):
+                    mail.send(f"youth{process}{number}@example.se", "Hej", "Erbjudande",
+                              kind="test")
+                db.session.commit()
+                assert mail.deliver_due() == 3
+            per_process.append(list(waits))
+            waits.clear()
+    finally:
+        connection.delete(key)
+        connection.close()
+    assert len(smtp_server.messages) == 6
+    # 0.5 s apart (60 s / 120) across both: the second process's first message waits
+    # for the three slots the first one took (less the moments the test itself took).
+    first, second = per_process
+    assert len(first) == 2 and all(0.3 < w <= 0.5 for w in (first[0], first[1] - 0.5)), first
+    assert len(second) == 3 and 1.2 < second[0] <= 1.5, second
+    assert [round(b - a, 1) for a, b in zip(second, second[1:])] == [0.5, 0.5], second
+
+
+def test_paced_delivery_claims_a_message_only_at_its_turn(app_factory, smtp_server,
+                                                          monkeypatch):
+    """With a rate, a message waits ``pending`` until its turn, not ``sending``: a batch
+    claimed at once would still be waiting after ``MAIL_STUCK_AFTER`` and be sent again
+    by the next deliverer (tests/served/test_two_hosts.py saw it happen)."""
+    sending_at_each_wait: list[int] = []
+
+    def sleep(seconds: float) -> None:
+        with Session(db.engine) as session:
+            sending_at_each_wait.append(session.scalar(sa.select(sa.func.count(
+                OutgoingMessage.id)).where(OutgoingMessage.status == MessageStatus.SENDING)))
+
+    monkeypatch.setattr(mail, "_sleep", sleep)
+    monkeypatch.setattr(mail, "_paces", {})
+    paced = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                        MAIL_USE_TLS=False, MAIL_DELIVERY="command", MAIL_RATE_PER_MINUTE=6)
+    with paced.app_context():
+        for number in range(4):
+            mail.send(f"youth{number}@example.se", "Hej", "Erbjudande", kind="test")
+        db.session.commit()
+        assert mail.deliver_due() == 4
+        assert {m.status for m in _messages()} == {MessageStatus.SENT}
+    assert len(smtp_server.messages) == 4
+    assert sending_at_each_wait == [1, 1, 1]  # the one about to go, never the rest
 
 
 def test_without_a_rate_nothing_waits(mail_app, smtp_server, monkeypatch):

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from youth_app.extensions import db
+from youth_app.models.base import compared
 
 from ..conftest import _drop_everything
 
@@ -23,7 +24,8 @@ def empty_database(app):
 
 def _differences():
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": compared})
         return compare_metadata(context, db.metadata)
 
 

@@ -126,8 +126,18 @@ def test_an_offer_can_be_closed_exactly_when_closing_changes_it(app_context, sta
     audited = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "offer.closed"))
     assert audited == (1 if could_close else 0)
-    assert could_close is (status is not OfferStatus.CLOSED)
-    assert offer.status is OfferStatus.CLOSED
+    assert could_close is (status is OfferStatus.PUBLISHED), "only what young people see"
+    assert offer.status is (OfferStatus.CLOSED if could_close else status)
+
+
+@pytest.mark.parametrize("status", list(OfferStatus))
+def test_an_offer_can_be_deleted_exactly_when_deleting_succeeds(app_context, status):
+    offer = factories.offer(status=status)
+    db.session.flush()
+    could_delete = offer.can_delete
+    refused = _refused(lambda: provider.delete(offer), OfferRuleError, "offer_not_deletable")
+    assert could_delete is not refused
+    assert could_delete is (status in (OfferStatus.DRAFT, OfferStatus.SUBMITTED))
 
 
 @pytest.mark.parametrize("kind", list(OfferKind))

@@ -156,3 +156,53 @@ def test_a_returned_offer_says_why_and_the_provider_is_mailed_both_ways(
         actions = db.session.scalars(sa.select(AuditEvent.action).where(
             AuditEvent.action.like("offer.%")).order_by(AuditEvent.id)).all()
     assert actions.count("offer.returned") == 1 and actions.count("offer.published") == 1
+
+
+def test_a_job_states_its_hours_and_pay_and_young_people_read_them(app, we, world,
+                                                                    client_as):
+    page = we.get("/provider/offers/new").get_data(as_text=True)
+    assert "Arbetstimmar per dag (sommarjobb)" in page and "Lön per timme i kronor" in page
+    too_long = we.post("/provider/offers/new", data=_form(world, hours_per_day="10"))
+    assert 'id="hours_per_day-error"' in too_long.get_data(as_text=True), "at most 8 a day"
+    we.post("/provider/offers/new", data=_form(world, hours_per_day="6", hourly_pay="105"))
+    we.post("/provider/offers/new", data=_form(world, title="Pyssel", kind="activity",
+                                               round="0", allocation_mode="open", period="",
+                                               weeks=["2027-W28"], hours_per_day="3",
+                                               hourly_pay="50"))
+    with app.app_context():
+        job = db.session.scalar(sa.select(Offer).where(Offer.title == "Kafébiträde"))
+        activity = db.session.scalar(sa.select(Offer).where(Offer.title == "Pyssel"))
+        assert (job.hours_per_day, job.hourly_pay) == (6, 105)
+        assert (activity.hours_per_day, activity.hourly_pay) == (None, None), "a job's only"
+        job.status = OfferStatus.PUBLISHED
+        db.session.commit()
+        job_id = job.id
+    shown = client_as(Role.YOUTH).get(f"/offers/{job_id}").get_data(as_text=True)
+    assert "<dt>Timmar per dag</dt><dd>6</dd>" in shown
+    assert "<dt>Lön</dt><dd>105 kronor i timmen</dd>" in shown
+
+
+def test_a_draft_offers_only_what_a_draft_can_do_and_is_deleted_after_asking(app, we, world):
+    we.post("/provider/offers/new", data=_form(world))
+    with app.app_context():
+        draft_id = db.session.scalar(sa.select(Offer.id).where(Offer.title == "Kafébiträde"))
+    page = we.get(f"/provider/offers/{draft_id}").get_data(as_text=True)
+    for shown in ("Ändra", "Skicka för granskning", "Ta bort utkastet"):
+        assert shown in page
+    for hidden in ("Stäng erbjudandet", "Kopiera erbjudandet", "Deltagare"):
+        assert hidden not in page, f"a draft has no {hidden!r}"
+    published = we.get(f"/provider/offers/{world.ours}").get_data(as_text=True)
+    assert "Stäng erbjudandet" in published and "Ta bort" not in published
+    assert we.post(f"/provider/offers/{world.ours}/delete", follow_redirects=True).status_code \
+        == 200
+    with app.app_context():
+        assert db.session.get(Offer, world.ours) is not None, "a published offer stays"
+
+    asked = we.get(f"/provider/offers/{draft_id}/delete").get_data(as_text=True)
+    assert "Ta bort Kafébiträde?" in asked and "kan inte återställas" in asked
+    with app.app_context():
+        assert db.session.get(Offer, draft_id) is not None, "asking deletes nothing"
+    done = we.post(f"/provider/offers/{draft_id}/delete", follow_redirects=True)
+    assert "Kafébiträde är borttaget." in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Offer, draft_id) is None

@@ -26,13 +26,15 @@ def test_participants_show_what_running_the_job_needs(we, world):
 @pytest.mark.parametrize("path", [
     "/provider/offers/{theirs}", "/provider/offers/{theirs}/edit",
     "/provider/offers/{theirs}/participants.csv", "/provider/offers/{theirs}/participants.xlsx",
-    "/provider/offers/{theirs}/participants/print", "/provider/offers/{theirs}/attendance"])
+    "/provider/offers/{theirs}/participants/print", "/provider/offers/{theirs}/attendance",
+    "/provider/offers/{theirs}/delete"])
 def test_another_organisations_offer_cannot_be_reached(we, world, path):
     assert we.get(path.format(theirs=world.theirs)).status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/provider/offers/{theirs}/submit",
                                   "/provider/offers/{theirs}/close",
+                                  "/provider/offers/{theirs}/delete",
                                   "/provider/offers/{theirs}/copy",
                                   "/provider/placements/{their_placement}/start"])
 def test_another_organisations_objects_cannot_be_changed(app, we, world, path):

@@ -43,10 +43,10 @@ def wait_until(condition, timeout: float, what: str, every: float = 0.1):
         time.sleep(every)
 
 
-def free_port() -> int:
-    """A port free now on 127.0.0.1 (the server that gets it binds a moment later)."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free now on ``host`` (the server that gets it binds a moment later)."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
@@ -146,18 +146,19 @@ class Service:
 class Gunicorn(Service):
     """``gunicorn wsgi:app`` over TLS with sync workers, as production runs it."""
 
-    def __init__(self, env, log, certificate, port: int, workers: int = 4):
-        self.port = port
+    def __init__(self, env, log, certificate, port: int, workers: int = 4,
+                 host: str = "127.0.0.1", prefix: tuple[str, ...] = ()):
+        self.port, self.host = port, host
         self.workers_wanted = workers
-        command = [sys.executable, "-m", "gunicorn", "wsgi:app",
-                   "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+        command = [*prefix, sys.executable, "-m", "gunicorn", "wsgi:app",
+                   "--bind", f"{host}:{self.port}", "--workers", str(workers),
                    "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5",
                    "--certfile", str(certificate.cert), "--keyfile", str(certificate.key)]
         super().__init__("gunicorn", command, env, log)
 
     @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
+        return f"https://{self.host}:{self.port}"
 
     def workers(self) -> list[int]:
         return children_of(self.pid)
@@ -180,11 +181,18 @@ class RqWorker(Service):
     """``rq worker allocation mail``: a real worker that forks a work horse per job, for
     allocation runs and for the mail outbox (as production runs it, README)."""
 
-    def __init__(self, env, log, redis_url: str):
-        self.redis_url = redis_url
-        command = [sys.executable, "-m", "rq.cli", "worker", "allocation", "mail",
-                   "--url", redis_url, "--logging_level", "WARNING"]
-        super().__init__("rq worker", command, env, log)
+    def __init__(self, env, log, redis_url: str, *, name: str = "rq worker",
+                 prefix: tuple[str, ...] = (), served_redis_url: str | None = None,
+                 worker_name: str | None = None):
+        """``redis_url``: Redis as the test reaches it (to see the worker registered);
+        ``served_redis_url``: as the worker reaches it (another network namespace);
+        ``worker_name``: RQ's name of it (a job records the name of its worker)."""
+        self.redis_url, self.worker_name = redis_url, worker_name
+        command = [*prefix, sys.executable, "-m", "rq.cli", "worker", "allocation", "mail",
+                   "--url", served_redis_url or redis_url, "--logging_level", "WARNING"]
+        if worker_name:
+            command += ["--name", worker_name]
+        super().__init__(name, command, env, log)
 
     def start(self) -> None:
         super().start()
@@ -217,11 +225,12 @@ class Certificate:
     """A throw-away self-signed certificate for 127.0.0.1. Clients verify against it
     (``verify=cert``), so TLS is checked for real and nothing else is trusted."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, addresses: tuple[str, ...] = ("127.0.0.1",)):
         self.cert, self.key = folder / "cert.pem", folder / "key.pem"
+        names = ",".join(f"IP:{address}" for address in addresses)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                         "-keyout", str(self.key), "-out", str(self.cert), "-days", "2",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                        "-subj", f"/CN={addresses[0]}", "-addext", f"subjectAltName={names}"],
                        check=True, capture_output=True, timeout=60)
 
 
@@ -236,12 +245,14 @@ class MailBox:
         self.port = free_port()
         self._lock = threading.Lock()
         self._messages: list = []
+        self._arrivals: list[float] = []  #: time.monotonic() of each message's arrival
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self._messages.append(message)
+            self._arrivals.append(time.monotonic())
         return "250 OK"
 
     def start(self) -> None:
@@ -258,6 +269,11 @@ class MailBox:
         with self._lock:
             return len(self._messages)
 
+    def arrivals(self) -> list[float]:
+        """When each message arrived (``time.monotonic()``), in the order of ``messages``."""
+        with self._lock:
+            return list(self._arrivals)
+
 
 # --- a TCP proxy in front of PostgreSQL --------------------------------------------------
 
@@ -266,9 +282,9 @@ class TcpProxy:
     and every forwarded connection, as a network outage or a database restart would;
     ``start`` listens on the same port again."""
 
-    def __init__(self, target: tuple[str, int]):
-        self.target = target
-        self.port = free_port()
+    def __init__(self, target: tuple[str, int], listen: str = "127.0.0.1"):
+        self.target, self.listen = target, listen
+        self.port = free_port(listen)
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -276,7 +292,7 @@ class TcpProxy:
     def start(self) -> None:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.bind((self.listen, self.port))
         listener.listen(64)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True,

@@ -65,7 +65,11 @@ def test_audit_log_search(app, client_as, users, published):
     assert "<td>Resultatet av en omgång skickades ut</td>" not in page
     page = admin.get("/admin/reports/audit?action=round.").get_data(as_text=True)
     assert "<td>Resultatet av en omgång skickades ut</td>" in page
-    assert "<td>Loggade in</td>" not in page and "round.published" not in page
+    events = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert "<td>Loggade in</td>" not in events and "round.published" not in events
+    assert "=" not in events.replace('class="data-pair"', ""), "details in words, not key=value"
+    assert "Omgången är nu: publicerad" in events
+    assert '<option selected value="round.">Allt om omgångar</option>' in page
     bad = admin.get("/admin/reports/audit?since=yesterday")
     assert bad.status_code == 200 and 'aria-invalid="true"' in bad.get_data(as_text=True)
 

@@ -53,3 +53,20 @@ def test_a_moved_choice_says_where_it_is_now_in_a_status_region(three_choices):
                        follow_redirects=True).get_data(as_text=True)
     assert '<p class="flash flash-success" role="status">Jobb Varv is now number 2 of 3.</p>' \
         in page
+
+
+def test_a_dragged_choice_says_where_it_landed(three_choices):
+    client, round_id, (park, kafe, varv) = three_choices
+    page = client.post(f"/youth/rounds/{round_id}/choices/order",
+                       data={"order": f"{kafe},{varv},{park}", "moved": str(park)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert '<p class="flash flash-success" role="status">Jobb Park is now number 3 of 3.</p>' \
+        in page
+    assert page.index("Jobb Kafé</a>") < page.index("Jobb Varv</a>") < page.index("Jobb Park</a>")
+    page = client.post(f"/youth/rounds/{round_id}/choices/order",
+                       data={"order": f"{park},{kafe},{varv}", "moved": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Your choices are saved." in page, "without a moved choice, the plain message"
+    refused = client.post(f"/youth/rounds/{round_id}/choices/order",
+                          data={"order": f"{park},{kafe},{varv}", "moved": "x"})
+    assert refused.status_code == 400

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import exports
+from .. import exports, paging
 from ..consent import services as consent
 from ..extensions import db
 from ..forms import ActionForm
@@ -24,12 +24,14 @@ def home():
 
 @bp.get("/messages")
 def messages():
-    return render_template("admin/messages.html", messages=services.recent_messages())
+    return render_template("admin/messages.html",
+                           messages=services.recent_messages(paging.page_number()))
 
 
 @bp.get("/organisations")
 def organisations():
-    return render_template("admin/organisations.html", organisations=services.organisations(),
+    return render_template("admin/organisations.html",
+                           organisations=services.organisations(paging.page_number()),
                            form=ActionForm())
 
 
@@ -45,7 +47,8 @@ def approve_organisation(organisation_id: int):
 
 @bp.get("/offers")
 def offers():
-    return render_template("admin/offers.html", offers=services.offers_to_review(),
+    return render_template("admin/offers.html",
+                           offers=services.offers_to_review(paging.page_number()),
                            form=ActionForm(), return_form=ReturnOfferForm)
 
 
@@ -71,7 +74,8 @@ def hours():
         count = services.approve_hours(ids, current_user.user)
         flash(_("Approved: %(count)d.", count=count), "success")
         return redirect(url_for("admin.hours"))
-    return render_template("admin/hours.html", rows=services.hours_waiting(), form=form)
+    return render_template("admin/hours.html", rows=services.hours_waiting(paging.page_number()),
+                           form=form)
 
 
 @bp.get("/hours/approved.<any(csv, xlsx):fmt>")
@@ -83,8 +87,10 @@ def export_hours(fmt: str):
 
 @bp.get("/consents")
 def consents():
-    rows = [(p, consent.state(p)) for p in services.consents()]
-    return render_template("admin/consents.html", rows=rows, form=PaperConsentForm())
+    page = services.consents(paging.page_number())
+    rows = [(p, consent.state(p)) for p in page]
+    return render_template("admin/consents.html", rows=rows, page=page,
+                           form=PaperConsentForm())
 
 
 @bp.post("/consents/<int:placement_id>")
@@ -98,4 +104,5 @@ def record_consent(placement_id: int):
         flash(_("Paper consent is recorded."), "success")
     else:
         flash(_("Write the name of the guardian who signed."), "error")
-    return redirect(url_for("admin.consents"))
+    page = paging.page_number()  # back to the page the form was on
+    return redirect(url_for("admin.consents", page=page if page > 1 else None))

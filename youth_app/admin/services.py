@@ -1,10 +1,13 @@
 """Administrators' read models."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext as _
+from sqlalchemy.orm import selectinload
 
-from .. import audit, links, mail
+from .. import audit, facts, links, mail, paging
 from ..extensions import db
 from ..models import (Attendance, DomainError, Offer, OfferStatus, Organisation,
                       OutgoingMessage, Placement, PlacementState, Role, Round, User,
@@ -28,19 +31,29 @@ def overview() -> dict[str, int]:
     }
 
 
-def recent_messages(limit: int = 100) -> list[OutgoingMessage]:
-    return list(db.session.scalars(
-        sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc()).limit(limit)))
+#: Rows on one page of the sent messages, of the offers to review, of the organisations
+#: and of the hours waiting for approval.
+MESSAGES_PAGE_SIZE = paging.PAGE_SIZE
+OFFERS_PAGE_SIZE = 20
+ORGANISATIONS_PAGE_SIZE = paging.PAGE_SIZE
+HOURS_PAGE_SIZE = paging.PAGE_SIZE
+
+
+def recent_messages(page: int = 1) -> paging.Page[OutgoingMessage]:
+    """Newest first; not counted (a season sends several messages to every youth)."""
+    return paging.of_query(sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc()),
+                           page, MESSAGES_PAGE_SIZE, counted=False)
 
 
 class AdminRuleError(DomainError):
     """``code`` says which rule (``messages``)."""
 
 
-def organisations() -> list[Organisation]:
+def organisations(page: int = 1) -> paging.Page[Organisation]:
     """Waiting for approval first, then by name."""
-    return sorted(db.session.scalars(sa.select(Organisation)),
-                  key=lambda o: (o.approved_at is not None, o.name.lower()))
+    return paging.of_query(sa.select(Organisation).order_by(
+        Organisation.approved_at.is_not(None), sa.func.lower(Organisation.name),
+        Organisation.id), page, ORGANISATIONS_PAGE_SIZE)
 
 
 def approve_organisation(organisation_id: int, admin: User) -> Organisation:
@@ -52,9 +65,11 @@ def approve_organisation(organisation_id: int, admin: User) -> Organisation:
     return organisation
 
 
-def offers_to_review() -> list[Offer]:
-    return list(db.session.scalars(sa.select(Offer).where(
-        Offer.status == OfferStatus.SUBMITTED).order_by(Offer.created_at)))
+def offers_to_review(page: int = 1) -> paging.Page[Offer]:
+    """Oldest first: the one waiting longest is reviewed first."""
+    return paging.of_query(sa.select(Offer).where(Offer.status == OfferStatus.SUBMITTED)
+                           .options(selectinload(Offer.organisation))
+                           .order_by(Offer.created_at, Offer.id), page, OFFERS_PAGE_SIZE)
 
 
 def review_offer(offer_id: int, publish: bool, admin: User, reason: str = "") -> Offer:
@@ -100,11 +115,12 @@ def _tell_provider(offer: Offer, published: bool) -> None:
               kind="offer.published" if published else "offer.returned", user=user)
 
 
-def hours_waiting() -> list[Attendance]:
-    """Job hours reported by supervisors and not yet approved."""
-    return list(db.session.scalars(sa.select(Attendance).join(Offer).where(
+def hours_waiting(page: int = 1) -> paging.Page[Attendance]:
+    """Job hours reported by supervisors and not yet approved, oldest day first."""
+    return paging.of_query(sa.select(Attendance).join(Offer).where(
         Offer.is_job, Attendance.approved_at.is_(None))
-        .order_by(Attendance.day, Attendance.id)))
+        .options(selectinload(Attendance.youth), selectinload(Attendance.offer))
+        .order_by(Attendance.day, Attendance.id), page, HOURS_PAGE_SIZE)
 
 
 def approve_hours(attendance_ids: list[int], admin: User) -> int:
@@ -131,11 +147,28 @@ def approved_hours_per_youth() -> list[tuple]:
             in db.session.execute(statement)]
 
 
-def consents() -> list[Placement]:
-    """Job places offered to or accepted by minors: their consent must be followed up."""
-    rows = db.session.scalars(sa.select(Placement).join(Offer).where(
-        Offer.is_job,
-        Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]))
-        .order_by(Placement.reply_by)).all()
-    from ..placements.services import needs_consent
-    return [p for p in rows if needs_consent(p)]
+#: Places waiting for a guardian's consent on one page.
+CONSENTS_PAGE_SIZE = 20
+
+
+def consents(page: int = 1, today: date | None = None) -> paging.Page[Placement]:
+    """Job places offered to or accepted by minors, soonest reply first: their consent
+    must be followed up. Minors are found in the query (``needs_consent``'s rule as a
+    birth date), so a page costs the same however many places there are."""
+    return paging.of_query(
+        sa.select(Placement).join(Offer).join(YouthProfile, YouthProfile.id == Placement.youth_id)
+        .where(Offer.is_job,
+               Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]),
+               YouthProfile.date_of_birth > _last_adult_birth_date(today or facts.today()))
+        .options(selectinload(Placement.youth), selectinload(Placement.offer))
+        .order_by(Placement.reply_by, Placement.id), page, CONSENTS_PAGE_SIZE)
+
+
+def _last_adult_birth_date(today: date) -> date:
+    """Born on this day or before: ``ADULT_AGE`` or older ``today`` (``age_on``: one born
+    on 29 February comes of age on 1 March in a year without one)."""
+    year = today.year - facts.ADULT_AGE
+    try:
+        return today.replace(year=year)
+    except ValueError:  # today is 29 February, that year has none
+        return date(year, 2, 28)

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import facts, paging
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import error_text
@@ -30,13 +31,27 @@ def home():
                            groups=services.groups(), counts=services.counts())
 
 
+@bp.get("/summer")
+def summer():
+    """Weeks × districts: where social services' young people have nothing this summer,
+    to plan activities where they are missing (counts only)."""
+    years = services.summer_years()
+    year = request.args.get("year", type=int)
+    if year not in years:
+        year = years[0] if years else facts.today().year
+    gaps = services.summer_gaps(year)
+    services.record_read("summer", _me(), year=year)
+    return render_template("caseworker/summer.html", gaps=gaps, years=years)
+
+
 @bp.get("/groups/<int:group_id>")
 def group(group_id: int):
     group = db.session.get(PriorityGroup, group_id)
     if group is None:
         abort(404)
-    members = services.members(group)
-    services.record_read("group", _me(), group=group.code, members=len(members))
+    members = services.members(group, paging.page_number())
+    services.record_read("group", _me(), group=group.code, members=len(members),
+                         page=members.number)
     return render_template("caseworker/group.html", group=group, members=members,
                            form=ActionForm())
 
@@ -178,8 +193,8 @@ def apart():
         else:
             flash(_("The group is saved."), "success")
             return redirect(url_for("caseworker.apart"))
-    groups = services.apart_groups()
-    services.record_read("apart", _me(), groups=len(groups))
+    groups = services.apart_groups(paging.page_number())
+    services.record_read("apart", _me(), groups=len(groups), page=groups.number)
     return render_template("caseworker/apart.html", form=form, groups=groups,
                            action_form=ActionForm())
 

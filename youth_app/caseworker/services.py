@@ -7,18 +7,24 @@ Administrators get counts per group, never names.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
-from .. import facts
-from .. import audit
+from sqlalchemy.orm import selectinload
+
+from .. import audit, facts, paging
 from ..extensions import db
 from ..identity import InvalidNumber, parse_personal_number
 from ..models import (ApartGroup, ApartMember, DomainError, PriorityGroup, PriorityMembership,
                       User, YouthProfile)
 
 MAX_RESULTS = 50
+#: Members of a priority group on one page of the group.
+MEMBERS_PAGE_SIZE = paging.PAGE_SIZE
+#: Groups of youths kept apart on one page.
+APART_PAGE_SIZE = paging.PAGE_SIZE
 #: Whose calendar decides when a day has passed.
 #: An expiry may lie at most this many years ahead.
 EXPIRY_YEARS = 5
@@ -49,7 +55,7 @@ def search(query: str) -> list[YouthProfile]:
     """By personal identity number (any form) or by a part of the name."""
     query = query.strip()
     statement = sa.select(YouthProfile).order_by(YouthProfile.last_name,
-                                                 YouthProfile.first_name)
+                                                 YouthProfile.first_name, YouthProfile.id)
     try:
         number = parse_personal_number(query)
         statement = statement.where(YouthProfile.personal_number == number.digits)
@@ -57,12 +63,14 @@ def search(query: str) -> list[YouthProfile]:
         words = [w for w in query.lower().split() if w]
         if not words:
             return []
-        for word in words:
-            pattern = f"%{word}%"
-            statement = statement.where(sa.or_(
-                sa.func.lower(YouthProfile.first_name).like(pattern),
-                sa.func.lower(YouthProfile.last_name).like(pattern)))
+        for word in words:  # each word in the name; the name's trigram index serves it
+            statement = statement.where(YouthProfile.name_text().ilike(
+                f"%{_like(word)}%", escape="\\"))
     return list(db.session.scalars(statement.limit(MAX_RESULTS)))
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def memberships(youth: YouthProfile) -> list[PriorityMembership]:
@@ -70,10 +78,13 @@ def memberships(youth: YouthProfile) -> list[PriorityMembership]:
         PriorityMembership.youth_id == youth.id).order_by(PriorityMembership.set_at)))
 
 
-def members(group: PriorityGroup) -> list[PriorityMembership]:
-    return list(db.session.scalars(sa.select(PriorityMembership).where(
+def members(group: PriorityGroup, page: int = 1) -> paging.Page[PriorityMembership]:
+    """One page of the group's members, by name (``MEMBERS_PAGE_SIZE`` at a time)."""
+    return paging.of_query(sa.select(PriorityMembership).where(
         PriorityMembership.group_id == group.id).join(YouthProfile)
-        .order_by(YouthProfile.last_name, YouthProfile.first_name)))
+        .options(selectinload(PriorityMembership.youth))
+        .order_by(YouthProfile.last_name, YouthProfile.first_name, PriorityMembership.id),
+        page, MEMBERS_PAGE_SIZE)
 
 
 def today() -> date:
@@ -177,8 +188,9 @@ def find(cell: str) -> tuple[YouthProfile | None, str | None]:
     return (youth, None) if youth else (None, "unknown")
 
 
-def apart_groups() -> list[ApartGroup]:
-    return list(db.session.scalars(sa.select(ApartGroup).order_by(ApartGroup.id)))
+def apart_groups(page: int = 1) -> paging.Page[ApartGroup]:
+    return paging.of_query(sa.select(ApartGroup).options(selectinload(ApartGroup.members))
+                           .order_by(ApartGroup.id), page, APART_PAGE_SIZE)
 
 
 def add_apart_group(numbers: list[str], caseworker: User) -> ApartGroup:
@@ -206,3 +218,65 @@ def remove_apart_group(group_id: int, caseworker: User) -> None:
     audit.record("apart.removed", group, actor=caseworker)
     db.session.delete(group)
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class SummerGaps:
+    """Where social services' young people have nothing in a summer: for each week of the
+    season and each district, how many of them have no place that week (neither a place
+    offered or accepted in a round nor a sign-up with a place). Counts only, each week's
+    column hidden below ``SMALL`` so that no count can be worked out from the others."""
+    year: int
+    weeks: list[str]
+    #: [(district name or None, [count or None per week])], districts by name
+    rows: list[tuple[str | None, list[int | None]]]
+    #: per week, every district together (``None`` below ``SMALL``)
+    totals: list[int | None]
+    #: the young people counted: in a group set by social services, unexpired that summer
+    youths: int
+
+
+def summer_years() -> list[int]:
+    """The summers the platform has rounds for, newest first."""
+    from ..models import Round
+
+    dates = db.session.scalars(sa.select(Round.reference_date).distinct())
+    return sorted({d.year for d in dates}, reverse=True)
+
+
+def summer_gaps(year: int) -> SummerGaps:
+    """The weeks × districts table of ``year``'s summer (``facts.season_weeks``). Four
+    queries, whatever the number of young people."""
+    from ..allocation.figures import shown, shown_column
+    from ..models import District, Offer, Placement, PlacementState, SignUp, YouthProfile
+
+    weeks = facts.season_weeks(year)
+    summer = date(year, 6, 15)
+    targeted = dict(db.session.execute(
+        sa.select(YouthProfile.id, YouthProfile.district_id).join(
+            PriorityMembership, PriorityMembership.youth_id == YouthProfile.id)
+        .join(PriorityGroup).where(
+            ~PriorityGroup.automatic,
+            sa.or_(PriorityMembership.expires_on.is_(None),
+                   PriorityMembership.expires_on >= summer))).all())
+    covered: dict[int, set[str]] = {}
+    held = (sa.select(Placement.youth_id, Offer.weeks).join(Offer).where(
+        Placement.state.in_((PlacementState.OFFERED, PlacementState.ACCEPTED)))
+        .union_all(sa.select(SignUp.youth_id, Offer.weeks).join(Offer).where(SignUp.has_place)))
+    for youth_id, offer_weeks in db.session.execute(held):
+        if youth_id in targeted:
+            covered.setdefault(youth_id, set()).update(offer_weeks or [])
+    names = dict(db.session.execute(sa.select(District.id, District.name)).all())
+    counts: dict[int | None, list[int]] = {}
+    for youth_id, district_id in targeted.items():
+        row = counts.setdefault(district_id if district_id in names else None, [0] * len(weeks))
+        have = covered.get(youth_id, set())
+        for index, week in enumerate(weeks):
+            if week not in have:
+                row[index] += 1
+    order = sorted(counts, key=lambda d: (d is None, names.get(d, "") if d else ""))
+    columns = [shown_column([counts[d][i] for d in order]) for i in range(len(weeks))]
+    rows = [(names.get(d) if d else None, [columns[i][r] for i in range(len(weeks))])
+            for r, d in enumerate(order)]
+    totals = [shown(sum(counts[d][i] for d in order)) for i in range(len(weeks))]
+    return SummerGaps(year, weeks, rows, totals, len(targeted))

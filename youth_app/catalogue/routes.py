@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_login import current_user
 
+from .. import paging
 from ..extensions import db
 from ..models import District, Offer, OfferKind, OfferStatus, SignUp
 from ..youth import services as youth_services
@@ -26,12 +27,11 @@ def index():
         age=_chosen(form.age), interest=_chosen(form.interest),
         has_places=bool(form.places.data), sort=services.Sort(sort) if sort else
         services.Sort.NEWEST, home_district_id=_home_district())
-    page = services.paged(services.catalogue(filters), _chosen(form.page) or 1)
-    kept = {key: value for key, value in request.args.items(multi=True) if key != "page"}
+    page = paging.of_list(services.catalogue(filters), _chosen(form.page) or 1,
+                          services.PAGE_SIZE)
     return render_template(
-        "catalogue/index.html", form=form, page=page, free=services.free_places(page.offers),
-        filtering=any(_chosen(form[name]) for name in form.FILTERS),
-        page_url=lambda number: url_for("catalogue.index", **kept, page=number))
+        "catalogue/index.html", form=form, page=page, free=services.free_places(page.items),
+        filtering=any(_chosen(form[name]) for name in form.FILTERS))
 
 
 def _home_district() -> int | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -50,29 +49,6 @@ class CatalogueFilter:
     sort: Sort = Sort.NEWEST
     #: The reader's own district, first when sorting by district.
     home_district_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    offers: list[Offer]
-    number: int
-    count: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
-
-
-def paged(offers: list[Offer], number: int, size: int = PAGE_SIZE) -> Page:
-    """One page of the list; a page past the end shows the last one."""
-    count = max(1, math.ceil(len(offers) / size))
-    number = min(max(1, number), count)
-    return Page(offers[(number - 1) * size:number * size], number, count, len(offers))
 
 
 def free_places(offers: list[Offer]) -> dict[int, int]:

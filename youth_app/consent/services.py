@@ -21,13 +21,15 @@ def given(placement: Placement) -> bool:
 
 
 def state(placement: Placement) -> ConsentState:
-    """Given, requested (waiting for a guardian) or missing (no guardian asked); given
-    exactly when ``given`` is true, which accepting the place requires."""
+    """Given, declined (a guardian said no), requested (waiting for a guardian) or missing
+    (no guardian asked); given exactly when ``given`` is true, which accepting requires."""
     if given(placement):
         return ConsentState.GIVEN
-    requested = db.session.scalar(sa.select(GuardianConsent.id).where(
-        GuardianConsent.placement_id == placement.id).limit(1))
-    return ConsentState.REQUESTED if requested else ConsentState.MISSING
+    asked = db.session.scalars(sa.select(GuardianConsent.declined_at).where(
+        GuardianConsent.placement_id == placement.id)).all()
+    if any(declined_at is not None for declined_at in asked):
+        return ConsentState.DECLINED
+    return ConsentState.REQUESTED if asked else ConsentState.MISSING
 
 
 def request(placement: Placement, only_new: bool = False) -> list[GuardianConsent]:

@@ -131,7 +131,19 @@ class Offer(db.Model):
 
     @property
     def can_close(self) -> bool:
-        return self.status is not OfferStatus.CLOSED
+        """Young people can see it: closing takes it out of the catalogue."""
+        return self.status is OfferStatus.PUBLISHED
+
+    @property
+    def can_delete(self) -> bool:
+        """Nobody but its provider and the municipality has seen it: a draft (or one
+        returned for changes) or one waiting for review may simply go."""
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def has_been_public(self) -> bool:
+        """Published now or before: participants, copies and closing belong to it."""
+        return self.status in (OfferStatus.PUBLISHED, OfferStatus.CLOSED)
 
 
 class SignUpStatus(enum.Enum):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, enum_type, utcnow
+from .base import UTCDateTime, create_extensions, enum_type, utcnow
 
 if TYPE_CHECKING:
     from .user import User
@@ -24,6 +24,13 @@ class District(db.Model):
 
 
 class YouthProfile(db.Model):
+    __table_args__ = (
+        #: Lists of youths are ordered by name, a page at a time.
+        sa.Index("ix_youth_profile_last_name", "last_name", "first_name", "id"),
+        # Searches by part of a name (``name_text``) use a trigram index on PostgreSQL,
+        # ``ix_youth_profile_name_text``, created with the table (``NAME_TEXT_INDEX``).
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), unique=True)
@@ -56,6 +63,13 @@ class YouthProfile(db.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @classmethod
+    def name_text(cls) -> sa.ColumnElement[str]:
+        """"First Last" in a query, for a search by part of a name (``ILIKE '%part%'``).
+        The space is written into the SQL, not bound, so that PostgreSQL's trigram index
+        on this very expression (``ix_youth_profile_name_text``) serves the search."""
+        return cls.first_name.op("||")(sa.literal_column("' '")).op("||")(cls.last_name)
+
     @property
     def masked_personal_number(self) -> str:
         """Birth date only, e.g. ``20100514-****``: enough to tell two youths apart."""
@@ -64,6 +78,16 @@ class YouthProfile(db.Model):
     def age_on(self, day: date) -> int:
         had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
         return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
+
+
+#: A trigram index (pg_trgm) on the expression of ``YouthProfile.name_text``, so a search
+#: by part of a name reads the index, not every youth. PostgreSQL only (SQLite scans);
+#: not in the metadata, since Alembic cannot compare it (``models.base.EXPRESSION_INDEXES``).
+NAME_TEXT_INDEX = ("CREATE INDEX ix_youth_profile_name_text ON youth_profile "
+                   "USING gin ((first_name || ' ' || last_name) gin_trgm_ops)")
+sa.event.listen(YouthProfile.__table__, "before_create", create_extensions)
+sa.event.listen(YouthProfile.__table__, "after_create",
+                sa.DDL(NAME_TEXT_INDEX).execute_if(dialect="postgresql"))
 
 
 class Guardian(db.Model):
@@ -93,6 +117,8 @@ class ConsentState(enum.Enum):
     REQUESTED = "requested"
     #: No guardian with an e-mail address has been asked: paper consent is needed.
     MISSING = "missing"
+    #: A guardian said no through their link: the place went back to the round.
+    DECLINED = "declined"
 
     @property
     def given(self) -> bool:
@@ -102,6 +128,10 @@ class ConsentState(enum.Enum):
     def missing(self) -> bool:
         """No guardian could be asked: the youth must add one or call the municipality."""
         return self is ConsentState.MISSING
+
+    @property
+    def declined(self) -> bool:
+        return self is ConsentState.DECLINED
 
 
 class GuardianConsent(db.Model):

@@ -35,6 +35,16 @@ class OfferForm(Form):
     district = SelectField(_l("District"), coerce=int, validators=[Optional()])
     capacity = IntegerField(_l("Number of places"),
                             validators=[DataRequired(), NumberRange(min=1, max=500)])
+    hours_per_day = IntegerField(
+        _l("Working hours per day (summer jobs)"), validators=[Optional(), NumberRange(
+            min=1, max=facts.YOUNG_WORKER_MAX_HOURS)],
+        description=_l("At most %(max)d: the most a young person under %(age)d may work in a "
+                       "day in the holidays.", max=facts.YOUNG_WORKER_MAX_HOURS,
+                       age=facts.ADULT_AGE))
+    hourly_pay = IntegerField(
+        _l("Pay per hour in kronor (summer jobs)"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+        description=_l("Write 0 if the job is unpaid. Guardians read it before they consent."))
     min_age = IntegerField(_l("Lowest age"), default=13,
                            validators=[DataRequired(), NumberRange(min=13, max=19)])
     max_age = IntegerField(_l("Highest age"), default=19,

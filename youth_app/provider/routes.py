@@ -9,8 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import facts
-from .. import exports
+from .. import exports, facts, paging
 from ..auth import services as auth_services
 from ..extensions import db
 from ..forms import ActionForm
@@ -81,6 +80,10 @@ def _offer_fields(form: OfferForm) -> dict:
         "weeks": form.chosen_weeks(), "place": form.place.data,
         "district_id": form.district.data or None, "capacity": form.capacity.data,
         "min_age": form.min_age.data, "max_age": form.max_age.data,
+        # Hours and pay are a job's (the consent page shows them); an activity has neither.
+        **({"hours_per_day": form.hours_per_day.data, "hourly_pay": form.hourly_pay.data}
+           if OfferKind(form.kind.data) is OfferKind.JOB
+           else {"hours_per_day": None, "hourly_pay": None}),
         "requirements": form.requirements.data or "",
         "supervisor_name": form.supervisor_name.data,
         "supervisor_phone": form.supervisor_phone.data,
@@ -96,8 +99,10 @@ def _offer_fields(form: OfferForm) -> dict:
 @bp.get("/offers/<int:offer_id>")
 def offer(offer_id: int):
     offer = _own(offer_id)
+    participants = paging.of_list(services.participants(offer), paging.page_number(),
+                                  services.PARTICIPANTS_PAGE_SIZE)
     return render_template("provider/offer.html", offer=offer, form=ActionForm(),
-                           participants=services.participants(offer),
+                           participants=participants,
                            rounds=services.rounds_for_offers())
 
 
@@ -112,6 +117,29 @@ def change_offer(offer_id: int, action: str):
         flash(_("The offer is sent to the municipality for review.") if action == "submit"
               else _("The offer is closed."), "success")
     return redirect(url_for("provider.offer", offer_id=offer_id))
+
+
+@bp.get("/offers/<int:offer_id>/delete")
+def confirm_delete(offer_id: int):
+    """Deleting cannot be undone: say what goes, and ask once more."""
+    offer = _own(offer_id)
+    if not offer.can_delete:
+        flash(error_text(OfferRuleError("offer_not_deletable")), "error")
+        return redirect(url_for("provider.offer", offer_id=offer_id))
+    return render_template("provider/delete_offer.html", offer=offer, form=ActionForm())
+
+
+@bp.post("/offers/<int:offer_id>/delete")
+def delete_offer(offer_id: int):
+    offer = _own(offer_id)
+    title = offer.title
+    try:
+        attempt(lambda: services.delete(offer))
+    except OfferRuleError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("provider.offer", offer_id=offer_id))
+    flash(_("%(title)s is deleted.", title=title), "success")
+    return redirect(url_for("provider.home"))
 
 
 @bp.post("/offers/<int:offer_id>/copy")

@@ -80,11 +80,20 @@ def submit(offer: Offer) -> None:
 
 
 def close(offer: Offer) -> None:
-    """Close the offer; closing a closed offer changes nothing."""
+    """Close a published offer; closing any other changes nothing (a draft is deleted)."""
     if not offer.can_close:
         return
     offer.status = OfferStatus.CLOSED
     audit.record("offer.closed", offer)
+
+
+def delete(offer: Offer) -> None:
+    """Delete an offer no young person has seen (``Offer.can_delete``). The audit row
+    keeps that it was, not what it said."""
+    if not offer.can_delete:
+        raise OfferRuleError("offer_not_deletable")
+    audit.record("offer.deleted", offer)
+    db.session.delete(offer)
 
 
 def copy(offer: Offer, round_: Round | None) -> Offer:
@@ -96,7 +105,7 @@ def copy(offer: Offer, round_: Round | None) -> Offer:
     for name in ("kind", "title", "description", "place", "district_id", "capacity", "min_age",
                  "max_age", "allocation_mode", "interests", "requirements", "supervisor_name",
                  "supervisor_phone", "meeting_point", "what_to_bring", "accessibility",
-                 "languages"):
+                 "languages", "hours_per_day", "hourly_pay"):
         setattr(new, name, getattr(offer, name))
     db.session.add(new)
     db.session.flush()
@@ -116,6 +125,10 @@ class Participant:
     guardians: tuple[tuple[str, str, str], ...]
     shared_notes: str
     start_confirmed: bool
+
+
+#: Participants on one page of an offer (the download and the printable list hold all).
+PARTICIPANTS_PAGE_SIZE = 50
 
 
 def participants(offer: Offer, today: date | None = None) -> list[Participant]:

@@ -23,8 +23,3 @@ def report_table_row(row, fewer: str, dimension: str) -> tuple:
     share = "–" if row.accepted_share is None else f"{row.accepted_share} %"
     return (group_label(row.group, dimension), cell(row.applied), cell(row.offered),
             cell(row.accepted), share)
-
-
-@bp.app_template_filter("reject_key")
-def reject_key(mapping: dict, key: str) -> dict:
-    return {k: v for k, v in mapping.items() if k != key}

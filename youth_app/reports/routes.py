@@ -3,20 +3,15 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 
-from .. import exports
+from .. import exports, paging
 from ..allocation import figures
 from ..allocation import services as allocation
 from ..extensions import db
 from ..facts import SMALL
 from ..models import Round
 from ..rounds import group_label, services as rounds
-from ..untrusted import whole_number
 from . import bp, services
 from .forms import AuditFilterForm
-
-#: The last page of the audit log anyone can ask for (an offset the database can use).
-MAX_PAGE = 1_000_000
-
 
 @bp.get("/")
 def index():
@@ -59,14 +54,14 @@ def export(round_id: int, fmt: str):
 def audit():
     form = AuditFilterForm(formdata=request.args)
     form.validate()
-    page = request.args.get("page", 1, type=whole_number(1, MAX_PAGE))
+    page = paging.page_number()
     filters = services.AuditFilter(
         action=_valid(form.action) or "", actor=_valid(form.actor) or "",
         since=_valid(form.since), until=_valid(form.until))
-    events, more = services.audit_events(filters, page)
-    return render_template("reports/audit.html", form=form, events=events, more=more,
-                           page=page, actors=services.actors(events),
-                           objects=services.object_names(events),
+    events = services.audit_events(filters, page)
+    return render_template("reports/audit.html", form=form, events=events,
+                           actors=services.actors(events.items),
+                           objects=services.object_names(events.items),
                            shown_details=services.shown_details)
 
 

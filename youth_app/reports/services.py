@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from .. import facts
+from .. import facts, paging
 
 from ..extensions import db
 from .. import models
@@ -27,8 +27,9 @@ class AuditFilter:
     until: date | None = None
 
 
-def audit_events(filters: AuditFilter, page: int = 1) -> tuple[list[AuditEvent], bool]:
-    """Newest first, ``PAGE_SIZE`` per page; the flag says whether there are more."""
+def audit_events(filters: AuditFilter, page: int = 1) -> paging.Page[AuditEvent]:
+    """Newest first, ``PAGE_SIZE`` per page. Not counted: the log grows by rows for every
+    youth, and counting it on every page would cost more than the page."""
     statement = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     if filters.action:
         statement = statement.where(AuditEvent.action.like(f"{filters.action.strip()}%"))
@@ -39,8 +40,7 @@ def audit_events(filters: AuditFilter, page: int = 1) -> tuple[list[AuditEvent],
         statement = statement.where(AuditEvent.at >= _start(filters.since))
     if filters.until:
         statement = statement.where(AuditEvent.at < _start(filters.until, next_day=True))
-    rows = db.session.scalars(statement.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+    return paging.of_query(statement, page, PAGE_SIZE, counted=False)
 
 
 def _start(day: date, next_day: bool = False) -> datetime:

@@ -7,7 +7,7 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from .. import audit, background, facts, jobs, labels
+from .. import audit, background, facts, jobs, labels, paging
 from ..allocation import explain, figures
 from ..allocation.problem import staff_reference, staff_reference_id
 from ..allocation import public as public_view
@@ -65,6 +65,7 @@ def _fill(form: RoundForm, round_: Round) -> None:
     form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
     form.priority_tiers.data = form.tier_text(policy.get("priority_tiers", []))
     form.priority_ranks.data = "yes" if policy.get("priority_ranks", True) else "no"
+    form.method.data = round_.method
     form.periods.data = "\n".join(
         f"{p['name']}: {int(p['weeks'][0][-2:])}-{int(p['weeks'][-1][-2:])}"
         for p in round_.periods if p["weeks"])
@@ -81,7 +82,8 @@ def _fields(form: RoundForm) -> dict:
         "policy": {"max_places_per_youth": form.max_places_per_youth.data,
                    "max_jobs_per_youth": form.max_jobs_per_youth.data or 0,
                    "priority_tiers": form.tiers(),
-                   "priority_ranks": form.priority_ranks.data == "yes"},
+                   "priority_ranks": form.priority_ranks.data == "yes",
+                   "method": form.method.data},
         "periods": form.parsed_periods(form.reference_date.data.year),
     }
 
@@ -96,14 +98,24 @@ def show(round_id: int):
     round_ = _round(round_id)
     _fail_stale_runs(round_)
     return render_template("rounds/show.html", round=round_, runs=services.runs(round_),
-                           overrides=services.overrides(round_), form=ActionForm(),
-                           override_form=OverrideForm(), manual_form=ManualOfferForm(),
-                           round_offers=services.offers_of(round_),
+                           overrides=services.overrides(round_, paging.page_number("decisions")),
+                           form=ActionForm(), override_form=OverrideForm(),
+                           manual_form=ManualOfferForm(),
+                           round_offers=services.offer_suggestions(round_),
                            unsent=allocation.has_unsent_run(round_),
                            freed=allocation.freed_places(round_),
                            closing=allocation.closing(round_),
                            close_job=jobs.latest(JobKind.CLOSE, round_.id),
                            publish_job=jobs.latest(JobKind.PUBLISH, round_.id))
+
+
+@bp.get("/admin/rounds/<int:round_id>/offers.json")
+def offer_suggestions(round_id: int):
+    """The decision forms' suggestions for what has been typed (``?q=``), a few at a time."""
+    round_ = _round(round_id)
+    offers = services.offer_suggestions(round_, request.args.get("q", "")[:200])
+    return jsonify(offers=[{"title": o.title, "organisation": o.organisation.name}
+                           for o in offers])
 
 
 @bp.get("/admin/rounds/<int:round_id>/publish")
@@ -209,7 +221,7 @@ def resume_job(job_id: int):
 def start_run(round_id: int):
     round_ = _round(round_id)
     try:
-        run = attempt(lambda: allocation.start_run(round_, _admin()))
+        run = attempt(lambda: allocation.start_run(round_, _admin(), method=round_.method))
     except allocation.RunError as error:
         flash(error_text(error), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
@@ -239,9 +251,12 @@ def run(run_id: int):
                                     reference=staff_reference(matches[0].id)))
     review = figures.run_review(run, figures.Viewer.of(current_user),
                                 unknown=_("(account removed)")) if run.succeeded else None
+    pages = services.review_pages(
+        review, unplaced=paging.page_number("unplaced"),
+        changes=paging.page_number("changes"), free=paging.page_number("free")) if review else None
     return render_template("rounds/run.html", run=run, form=ActionForm(), review=review,
-                           wanted=wanted, matches=matches, staff_reference=staff_reference,
-                           search_limit=services.SEARCH_LIMIT)
+                           pages=pages, wanted=wanted, matches=matches,
+                           staff_reference=staff_reference, search_limit=services.SEARCH_LIMIT)
 
 
 def _is_reference(text: str) -> bool:

@@ -5,11 +5,13 @@ audit log; views turn ``TransitionError`` and ``RoundRuleError`` into messages.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, paging
+from ..allocation import figures
 from ..allocation import problem as problems
 from ..allocation import publishing
 from ..allocation import services as allocation
@@ -76,6 +78,33 @@ def step(round_: Round, action: str, admin: User) -> BackgroundJob | None:
 
 #: Matches a search of a round's applicants lists at most.
 SEARCH_LIMIT = 20
+#: Youths placed nowhere on one page of a run's review (short references, in columns).
+UNPLACED_PAGE_SIZE = 100
+#: Places a re-run gave or took away, on one page of its review.
+CHANGES_PAGE_SIZE = paging.PAGE_SIZE
+#: Offers with free places on one page of a run's review (a chart and a table).
+FREE_OFFERS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ReviewPages:
+    """The long lists of a run's review, a page each, so the page is as large at any size."""
+    unplaced: paging.Page[str]
+    #: [("+" or "−", staff reference, offer key)]: given first, then taken away
+    changes: paging.Page[tuple[str, str, str]]
+    #: [(offer key, capacity, filled)]
+    free_offers: paging.Page[tuple[str, int, int]]
+
+
+def review_pages(review: figures.RunReview, unplaced: int = 1, changes: int = 1,
+                 free: int = 1) -> ReviewPages:
+    """The pages asked for (``?unplaced=``, ``?changes=``, ``?free=``) of ``review``."""
+    changed = ([("+", youth, offer) for youth, offer in review.added]
+               + [("−", youth, offer) for youth, offer in review.removed])
+    return ReviewPages(
+        unplaced=paging.of_list(review.unplaced, unplaced, UNPLACED_PAGE_SIZE),
+        changes=paging.of_list(changed, changes, CHANGES_PAGE_SIZE),
+        free_offers=paging.of_list(review.figures.unfilled_offers, free, FREE_OFFERS_PAGE_SIZE))
 
 
 def find_applicants(round_: Round, query: str, staff: User) -> list[YouthProfile]:
@@ -95,7 +124,7 @@ def _applicants_matching(round_: Round, query: str) -> list[YouthProfile]:
         return []
     in_round = YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
         RoundPseudonym.round_id == round_.id))
-    full_name = YouthProfile.first_name + " " + YouthProfile.last_name
+    full_name = YouthProfile.name_text()  # the expression of its trigram index
     try:
         wanted = sa.or_(YouthProfile.personal_number == parse_personal_number(query).digits,
                         sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words)))
@@ -153,11 +182,19 @@ def _offer_named(round_: Round, text: str) -> Offer:
     return offer
 
 
-def offers_of(round_: Round) -> list[Offer]:
-    """The round's offers by title: the suggestions of the decision forms."""
-    return list(db.session.scalars(sa.select(Offer).where(Offer.round_id == round_.id)
-                                   .options(selectinload(Offer.organisation))
-                                   .order_by(Offer.title, Offer.id)))
+#: Offers the decision forms suggest at once (the page loads more as one types).
+OFFER_SUGGESTIONS = 20
+
+
+def offer_suggestions(round_: Round, text: str = "") -> list[Offer]:
+    """The round's offers whose title holds ``text`` (any case), by title; at most
+    ``OFFER_SUGGESTIONS``, so the forms' suggestions stay short with a city's offers."""
+    statement = sa.select(Offer).where(Offer.round_id == round_.id)
+    if text.strip():
+        statement = statement.where(
+            Offer.title.ilike(f"%{_like(text.strip()[:200])}%", escape="\\"))
+    return list(db.session.scalars(statement.options(selectinload(Offer.organisation))
+                                   .order_by(Offer.title, Offer.id).limit(OFFER_SUGGESTIONS)))
 
 
 def add_override(round_: Round, youth_key: str, offer_key: str, kind: str, reason: str,
@@ -171,9 +208,14 @@ def add_override(round_: Round, youth_key: str, offer_key: str, kind: str, reaso
     return override
 
 
-def overrides(round_: Round) -> list[Override]:
-    return list(db.session.scalars(sa.select(Override).where(
-        Override.round_id == round_.id, Override.removed_at.is_(None)).order_by(Override.id)))
+#: Decisions on one page of the round.
+OVERRIDES_PAGE_SIZE = paging.PAGE_SIZE
+
+
+def overrides(round_: Round, page: int = 1) -> paging.Page[Override]:
+    return paging.of_query(sa.select(Override).where(
+        Override.round_id == round_.id, Override.removed_at.is_(None)).order_by(Override.id),
+        page, OVERRIDES_PAGE_SIZE)
 
 
 def remove_override(round_: Round, override_id: int, admin: User) -> None:

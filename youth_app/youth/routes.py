@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 
+from .. import paging
 from ..allocation import explain
 from ..auth.sessions import sign_out
 from ..security import local_target
@@ -39,9 +40,7 @@ def home():
         SignUp.youth_id == youth.id, SignUp.active)).all()
     offered = [(p, placements.needs_consent(p), consent.state(p))
                for p in placements.for_youth(youth)]
-    messages = db.session.scalars(sa.select(OutgoingMessage).where(
-        OutgoingMessage.user_id == current_user.id)
-        .order_by(OutgoingMessage.id.desc()).limit(20)).all()
+    messages = services.messages(current_user.id, paging.page_number("messages"))
     return render_template("youth/home.html", profile=youth, rounds=rounds,
                            sign_ups=[(s, services.waiting_position(s)) for s in sign_ups],
                            placements=offered, messages=messages, results=results,
@@ -143,6 +142,7 @@ def reorder_choices(round_id: int):
     youth = _youth()
     try:
         order = [record_id(part) for part in request.form.get("order", "").split(",") if part]
+        moved = record_id(request.form["moved"]) if request.form.get("moved") else None
     except ValueError:
         abort(400)
     if sorted(order) != sorted(a.offer_id for a in services.choices(youth, round_)):
@@ -151,8 +151,9 @@ def reorder_choices(round_id: int):
         attempt(lambda: services.save_choices(youth, round_, order))
     except ChoiceError as error:
         flash(error_text(error), "error")
-    else:
-        flash(_("Your choices are saved."), "success")
+    else:  # where the dragged choice is now, as after "Move up"/"Move down"
+        flash(_moved_text(youth, round_, "down", moved) if moved in order
+              else _("Your choices are saved."), "success")
     return redirect(url_for("youth.choices", round_id=round_id))
 
 

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import facts
-from .. import audit, i18n, links, mail
+from .. import audit, i18n, links, mail, paging
 from ..extensions import db
-from ..models import (Application, DomainError, Offer, OfferStatus, Round, RoundState, SignUp,
+from ..models import (Application, DomainError, Offer, OfferStatus, OutgoingMessage, Round,
+                      RoundState, SignUp,
                       SignUpStatus, YouthProfile, utcnow)
 
 
@@ -272,3 +273,13 @@ def position_of(youth: YouthProfile, round_: Round, offer_id: int) -> tuple[int,
     if offer_id not in ranked:
         return None
     return ranked.index(offer_id) + 1, len(ranked)
+
+
+#: Messages on one page of My page, newest first.
+MESSAGES_PAGE_SIZE = 10
+
+
+def messages(user_id: int, page: int = 1) -> paging.Page[OutgoingMessage]:
+    """The e-mail sent to the user, newest first, a page at a time."""
+    return paging.of_query(sa.select(OutgoingMessage).where(OutgoingMessage.user_id == user_id)
+                           .order_by(OutgoingMessage.id.desc()), page, MESSAGES_PAGE_SIZE)
