@@ -203,7 +203,13 @@ def test_a_double_close_draws_one_seed(site, admin):
 
 
 def _assert_one_seed(site, round_id: int) -> None:
+    def frozen() -> bool:  # the closing job writes the round.closed row with the problem
+        with site.reading() as session:
+            return session.get(Round, round_id).problem_fingerprint is not None
+    wait_until(frozen, 30, f"round {round_id}'s closing job to freeze its problem")
     with site.reading() as session:
+        assert len(session.scalars(sa.select(BackgroundJob.id).where(
+            BackgroundJob.round_id == round_id, BackgroundJob.kind == JobKind.CLOSE)).all()) == 1
         round_ = session.get(Round, round_id)
         closed = _round_audit(session, "round.closed", round_id)
         state, seed, shown = round_.state, round_.lottery_seed, round_.seed_fingerprint
