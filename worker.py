@@ -39,3 +39,10 @@ def deliver_mail(message_ids: list[int]) -> None:
     with _app_context():
         mail.deliver(message_ids)
         mail.deliver_due()
+
+
+def run_job(job_id: int) -> None:
+    from youth_app import background
+
+    with _app_context() as app:
+        background.run(app, "job", job_id)

@@ -3,7 +3,8 @@ depends on a cron line someone has to remember.
 
 Every task is safe to run twice and from two machines at once, because each claims its
 rows with a conditional update (a reminder's ``reminded_at``, an offer's state, a
-message's ``sending`` state, a stale run's status): a second clock only finds nothing
+message's ``sending`` state, a stale run's status, a stale job's
+attempt): a second clock only finds nothing
 left to do. So the clock needs no lock, and one per installation is enough (a second one
 is harmless). Each task runs in its own transaction; one that fails is logged (without
 personal data) and tried again at its next turn, and the others go on.
@@ -44,6 +45,19 @@ def _fail_stale_runs() -> int:
     return services.fail_stale_runs()
 
 
+def _resume_stale_jobs() -> int:
+    """Take up again the background jobs whose worker died (a publishing stopped half-way
+    goes on by itself), each started once this task's update is committed."""
+    from . import background, jobs
+
+    resumed = jobs.resume_stale()
+    db.session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    for job_id in resumed:
+        background.start(app, "job", job_id)
+    return len(resumed)
+
+
 def _remind() -> int:
     from .placements import services
 
@@ -61,6 +75,7 @@ def tasks(app: Flask) -> list[Task]:
     config = app.config
     return [Task("mail", config["CLOCK_MAIL_EVERY"], _deliver_mail),
             Task("stale_runs", config["CLOCK_RUNS_EVERY"], _fail_stale_runs),
+            Task("stale_jobs", config["CLOCK_RUNS_EVERY"], _resume_stale_jobs),
             Task("reminders", config["CLOCK_PLACEMENTS_EVERY"], _remind),
             Task("expiry", config["CLOCK_PLACEMENTS_EVERY"], _expire)]
 

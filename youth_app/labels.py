@@ -13,7 +13,7 @@ from datetime import date
 
 from flask import Flask
 from babel.dates import format_interval
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from .i18n import decimal as format_decimal, format_date, native_digits
 from .messages import ROUND_STATES
@@ -141,14 +141,15 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(placement_outcome, "placement_outcome")
     app.add_template_filter(consent_hint, "consent_hint")
     app.add_template_filter(week_rows, "week_rows")
-    for function in (message_status, ineligible_text, todo_text, progress_text, week_text,
-                     audit_action, audit_details):
+    for function in (message_status, ineligible_text, todo_text, progress_text,
+                     job_progress_text, week_text, audit_action, audit_details):
         app.add_template_global(function)
 
 
 #: What a stored run progress code says (``AllocationRun.progress_message``).
 PROGRESS: dict[str, str] = {
     "queued": _l("Waiting to start"),
+    "building": _l("Collecting the applications"),
     "encoding": _l("Preparing the data"),
     "done": _l("Done"),
 }
@@ -162,6 +163,18 @@ STEPS: dict[str, str] = {
     "rank sum": _l("giving everyone choices as high as possible"),
     "lottery score": _l("settling ties by the lottery"),
 }
+
+
+def job_progress_text(job) -> str:
+    """Where a background job is, in words (``BackgroundJob.message`` holds a code)."""
+    if job.message == "queued":
+        return str(PROGRESS["queued"])
+    if job.succeeded:
+        return str(PROGRESS["done"])
+    if job.failed:
+        return _("Stopped by an error. What was done is kept: continue it.")
+    return ngettext("%(num)d of %(total)d done", "%(num)d of %(total)d done", job.done,
+                    total=job.total)
 
 
 def progress_text(code: str) -> str:
@@ -223,6 +236,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "consent.question": _l("A guardian asked a question"),
     "consent.requested": _l("A guardian was asked for consent"),
     "hours.approved": _l("Hours were approved"),
+    "job.failed": _l("A background job stopped with an error"),
+    "job.resumed": _l("A background job was continued"),
     "main.accessibility_report": _l("Someone reported an accessibility problem"),
     "offer.closed": _l("An offer was closed"),
     "offer.copied": _l("An offer was copied"),

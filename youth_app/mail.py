@@ -17,6 +17,8 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Callable, Iterable
@@ -42,13 +44,28 @@ _OUTBOX = "youth_app.mail.outbox"
 _SAVEPOINTS = "youth_app.mail.savepoints"
 
 
+#: The background job whose work is writing messages now (``for_job``).
+_job: ContextVar[int | None] = ContextVar("youth_app.mail.job", default=None)
+
+
+@contextmanager
+def for_job(job_id: int):
+    """Messages written inside are marked as the job's, so its page counts them."""
+    token = _job.set(job_id)
+    try:
+        yield
+    finally:
+        _job.reset(token)
+
+
 def send(recipient: str, subject: str, body: str, kind: str,
          user: User | None = None) -> OutgoingMessage:
     """Queue a message in the current transaction; it goes out after the commit."""
     status = MessageStatus.PENDING if current_app.config.get("MAIL_SERVER") \
         else MessageStatus.KEPT
     message = OutgoingMessage(recipient=recipient, subject=subject, body=body, kind=kind,
-                              user_id=user.id if user else None, status=status)
+                              user_id=user.id if user else None, status=status,
+                              job_id=_job.get())
     db.session.add(message)
     return message
 

@@ -98,6 +98,11 @@ MESSAGES = {
     "round_not_closed": _l("Close the round before running the allocation."),
     "already_running": _l("A run of this round is already going on: wait for it, or stop it."),
     "not_running": _l("The run has already ended."),
+    "still_closing": _l("The round's problem is still being frozen after closing: wait a "
+                        "moment, then run the allocation."),
+    "job_running": _l("This is already being done: follow its progress on its page."),
+    "job_not_resumable": _l("This is still going on or already done: there is nothing to "
+                            "continue."),
     "unknown_youth": _l("No young person in this round has that name, number or reference."),
     "several_youths": _l("Several young people in this round match: write more of the name, "
                          "or the personal identity number."),

@@ -284,6 +284,11 @@ def _changes(site: Site, app) -> tuple[list[str], list[str]]:
     return added, removed
 
 
+def _sent(site: Site) -> None:
+    """The publishing job's page, once the job has finished."""
+    site.page.wait_for_selector("#job-done", timeout=30_000)
+
+
 def _publish(site: Site, app, round_id: int, fingerprints: dict,
              offers: int | None = None) -> tuple[str, dict]:
     """Send the offers from the confirmation page, which counts them first (``offers``:
@@ -299,7 +304,8 @@ def _publish(site: Site, app, round_id: int, fingerprints: dict,
                                      "as soon as you press the button.") in main_text(site)
     if offers is None:
         site.submit("main form[action$='/publish']")
-        assert said(app, "sv", "The offers are sent.") in flashes(site)
+        _sent(site)  # a job sends them; its page follows it and reloads when it is done
+        assert said(app, "sv", "The offers are sent.") in main_text(site)
     else:
         with app.test_request_context(), force_locale("sv"):
             assert ngettext("%(num)d offer will be made.", "%(num)d offers will be made.",
@@ -307,7 +313,8 @@ def _publish(site: Site, app, round_id: int, fingerprints: dict,
             done = ngettext("%(num)d new offer is sent. Nobody else got an e-mail.",
                             "%(num)d new offers are sent. Nobody else got an e-mail.", offers)
         site.submit("main form[action$='/publish']")
-        assert done in flashes(site)
+        _sent(site)
+        assert done in main_text(site)
     open_link(site, app, "The round's public page")
     page = site.page
     seed = detail(site, said(app, "sv", "Seed"))

@@ -25,11 +25,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from youth_app import jobs
 from youth_app.allocation import problem as problems
 from youth_app.allocation import services as allocation
 from youth_app.extensions import db
-from youth_app.models import (ApartGroup, ApartMember, Application, AuditEvent, OfferKind,
-                              OutgoingMessage, Placement, PlacementState, PriorityGroup, Role,
+from youth_app.models import (ApartGroup, ApartMember, Application, AuditEvent, JobKind,
+                              OfferKind, OutgoingMessage, Placement, PlacementState, PriorityGroup, Role,
                               RoundState, User)
 
 from .. import factories
@@ -86,7 +87,7 @@ def world(app, users):
         key = problems.key_of(round_.id, canary.id)
         return {
             "round_id": round_.id, "run_id": run.id, "offer_id": offer.id,
-            "group_id": group.id, "canary_id": canary.id, "partner_id": partner.id,
+            "job_id": jobs.latest(JobKind.PUBLISH, round_.id).id, "group_id": group.id, "canary_id": canary.id, "partner_id": partner.id,
             "placement_id": placement.id, "key": key, "partner_key": problems.key_of(round_.id, partner.id),
             "identity": [canary.full_name, canary.personal_number, key,
                          problems.staff_reference(canary.id)],
@@ -112,6 +113,7 @@ def _viewers(app, client, client_as, world) -> dict:
 def _urls(app, world) -> list[tuple[str, str]]:
     """Every GET route, with the world's objects (and both formats of each export)."""
     values = {"round_id": [world["round_id"]], "run_id": [world["run_id"]],
+              "job_id": [world["job_id"]],
               "offer_id": [world["offer_id"]], "group_id": [world["group_id"]],
               "placement_id": [world["placement_id"]], "youth_id": [world["canary_id"], world["partner_id"]],
               "reference": [problems.staff_reference(world["canary_id"]),

@@ -173,7 +173,8 @@ def allocated(app):
         return round_.id
 
 
-def test_a_double_publish_sends_the_offers_once(app, allocated):
+def test_a_double_publish_sends_the_offers_once(app, allocated, monkeypatch):
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)  # the job, in the winner
     admins = _admins(app, 5)
     responses = at_once([lambda c=c: c.post(f"/admin/rounds/{allocated}/publish")
                          for c in admins])

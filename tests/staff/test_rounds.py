@@ -134,10 +134,21 @@ def test_each_step_of_the_season_writes_one_audit_row(app, client_as, season, mo
     assert rounds_rows[0][1]["offers"] == 2 and rounds_rows[0][1]["state"] == "published"
 
 
+def _close_and_wait(app, admin, round_id: int) -> None:
+    """Close from the round's page; the problem is frozen by a background job."""
+    admin.post(f"/admin/rounds/{round_id}/close")
+    for _ in range(100):
+        with app.app_context():
+            if db.session.get(Round, round_id).problem_fingerprint:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the closing job never froze the problem")
+
+
 def test_a_run_in_the_background_thread_reports_progress(app, client_as, season):
     round_id, _job = season
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
+    _close_and_wait(app, admin, round_id)
     location = admin.post(f"/admin/rounds/{round_id}/runs").headers["Location"]
     run_id = int(location.rstrip("/").split("/")[-1])
     for _ in range(100):
@@ -347,7 +358,7 @@ def test_decisions_name_the_youth_and_the_offer_as_people_do(app, client_as, sea
         title, sara = db.session.get(Offer, job_id).title, youths[2].id
         db.session.commit()
     admin = client_as(Role.ADMINISTRATOR)
-    admin.post(f"/admin/rounds/{round_id}/close")
+    _close_and_wait(app, admin, round_id)  # the applicants' codes are drawn by then
     page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
     assert f'<option value="{escape(title)}">' in page and 'list="round-offers"' in page
 
@@ -366,3 +377,46 @@ def test_decisions_name_the_youth_and_the_offer_as_people_do(app, client_as, sea
     with app.app_context():
         (override,) = db.session.scalars(sa.select(Override)).all()
         assert (override.youth_id, override.offer_id) == (sara, job_id)
+
+
+def test_closing_returns_at_once_and_no_run_starts_before_the_problem_is_frozen(
+        app, client_as, season, monkeypatch):
+    """Closing draws the seed in the request; a job freezes the problem (seconds at a
+    city's size). Until it has, the round says so and no run can start."""
+    from html import unescape
+
+    from youth_app import background
+    from youth_app.models import BackgroundJob
+
+    started: list[int] = []
+    monkeypatch.setattr(background, "start", lambda _app, task, row: started.append(row))
+    round_id, _job = season
+    admin = client_as(Role.ADMINISTRATOR)
+    assert admin.post(f"/admin/rounds/{round_id}/close").status_code == 302
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_.state is RoundState.CLOSED and round_.seed_fingerprint
+        assert round_.problem_fingerprint is None
+        assert started == db.session.scalars(sa.select(BackgroundJob.id)).all() != []
+    with app.test_request_context(), force_locale("sv"):
+        closing = gettext("Closing: the applications are being frozen into the round's "
+                          "problem. The allocation can be run when this is done.")
+        refused = gettext("The round's problem is still being frozen after closing: wait "
+                          "a moment, then run the allocation.")
+    page = unescape(admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True))
+    assert closing in page
+    assert f'action="/admin/rounds/{round_id}/runs"' not in page
+    tried = admin.post(f"/admin/rounds/{round_id}/runs", follow_redirects=True)
+    assert refused in unescape(tried.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AllocationRun.id))) == 0
+        background.run(app, "job", started[0])
+        round_ = db.session.get(Round, round_id)
+        assert round_.problem_fingerprint == matching.fingerprint(round_.closing_problem)
+        closed = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "round.closed")).all()
+        assert len(closed) == 1 and closed[0].details["youths"] == 3
+        assert closed[0].actor_id is not None, "the closer is named, not the worker"
+    page = unescape(admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True))
+    assert closing not in page
+    assert f'action="/admin/rounds/{round_id}/runs"' in page

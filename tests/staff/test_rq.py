@@ -59,3 +59,35 @@ def test_a_run_is_queued_on_redis_and_done_by_a_worker(app, database_url, redis_
         finished = db.session.get(AllocationRun, run_id)
         assert finished.status is RunStatus.SUCCEEDED
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AllocationRun)) == 1
+
+
+def test_a_publishing_job_is_queued_on_redis_and_done_by_a_worker(
+        app, database_url, redis_connection, monkeypatch):
+    """Runs and jobs share one dispatcher and one queue (``rq worker allocation mail``)."""
+    from rq import Queue, SimpleWorker
+
+    from youth_app import background
+    from youth_app.allocation import publishing
+    from youth_app.models import BackgroundJob, JobStatus, Placement, PlacementState
+
+    with app.app_context(), app.test_request_context():
+        round_ = factories.round_()
+        offer = factories.offer(round=round_, min_age=13, max_age=19)
+        youth = factories.youth_profile()
+        db.session.add(Application(round=round_, youth=youth, offer=offer, rank=1))
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        job = publishing.start(round_)
+        db.session.commit()
+        monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+        background.start(app, "job", job.id)
+        job_id = job.id
+    queue = Queue("allocation", connection=redis_connection)
+    assert queue.count == 1
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    SimpleWorker([queue], connection=redis_connection).work(burst=True)
+    with app.app_context():
+        assert db.session.get(BackgroundJob, job_id).status is JobStatus.SUCCEEDED
+        assert db.session.scalar(sa.select(Placement.state)) is PlacementState.OFFERED

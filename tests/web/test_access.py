@@ -88,6 +88,9 @@ EXPECTED: dict[str, object] = {
     "rounds.offer_suggestions": {A},
     "rounds.step": {A},
     "rounds.confirm_publish": {A},
+    "rounds.job": {A},
+    "rounds.job_progress": {A},
+    "rounds.resume_job": {A},
     "rounds.start_run": {A},
     "rounds.stop_run": {A},
     "rounds.run": {C, A},
@@ -120,7 +123,7 @@ ARGUMENTS = {"filename": "css/app.css", "token": "not-a-valid-token", "round_id"
              "fmt": "csv", "organisation_id": 1, "decision": "publish",
              "run_id": 1, "override_id": 1, "what": "problem",
              "group_id": 1, "youth_id": 1, "membership_id": 1,
-             "reference": "Y1"}
+             "reference": "Y1", "job_id": 1}
 
 
 def test_every_route_is_in_the_table(app):

@@ -19,12 +19,12 @@ from flask import Flask, current_app
 
 import matching
 
-from .. import audit, logs
+from .. import audit, background, jobs
 from ..db_retry import run_and_commit
 from ..extensions import db
-from ..models import (AllocationMode, AllocationRun, DomainError, Offer, Placement,
-                      PlacementState, Round, RoundPseudonym, RoundState, RunStatus,
-                      TransitionError, YouthProfile, transition, utcnow)
+from ..models import (AllocationMode, AllocationRun, BackgroundJob, DomainError, JobKind,
+                      JobStatus, Offer, Placement, PlacementState, Round, RoundState,
+                      RunStatus, User, transition, utcnow)
 from ..placements import services as placements
 from . import figures
 from . import problem as problems
@@ -52,35 +52,69 @@ def draw_seed(round_: Round) -> bool:
 
 
 def close(round_: Round, user=None) -> None:
-    """Close the window: draw the seed, and freeze the problem as it stands now, with
-    every applicant's pseudonym. Both fingerprints go on the public page, so nobody can
-    change the seed or the applicants afterwards unseen. One audit row holds both."""
+    """Close the window and freeze the problem here, in the caller's transaction (the
+    demo, the CLI); a request uses ``begin_closing``."""
+    job = begin_closing(round_, user, status=JobStatus.RUNNING)
+    jobs.run_now(job)
+
+
+def begin_closing(round_: Round, user=None, *,
+                  status: JobStatus = JobStatus.QUEUED) -> BackgroundJob:
+    """Close the window: the round is closed and the seed drawn in this transaction; the
+    problem, as it stands then, is frozen by a job (``freeze_closing_problem``) that the
+    caller starts after its commit.
+
+    Why the fingerprints still mean what they say: applications cannot change once the
+    round is closed, no run can start until the problem is frozen (``start_run``), and
+    the seed is revealed only at publishing, long after both fingerprints are on the
+    public page. The round's page shows "closing" while the job works."""
     round_.move_to(RoundState.CLOSED)
     draw_seed(round_)
-    round_.closing_problem = problems.build(round_, round_.lottery_seed)
-    round_.problem_fingerprint = problems.fingerprint(round_.closing_problem)
-    audit.record("round.closed", round_, actor=user, state=round_.state.value,
-                 seed_fingerprint=round_.seed_fingerprint,
-                 problem_fingerprint=round_.problem_fingerprint,
-                 youths=len(round_.closing_problem["youths"]))
+    round_.closing_problem, round_.problem_fingerprint = None, None  # reopened: anew
+    return jobs.create(JobKind.CLOSE, round_.id, user, total=1, status=status)
+
+
+def freeze_closing_problem(job: BackgroundJob, batches: jobs.Batches) -> None:
+    """The closing job's work: freeze the problem with every applicant's pseudonym.
+    Both fingerprints go on the public page, so nobody can change the seed or the
+    applicants afterwards unseen. One audit row holds both, with who closed."""
+    round_ = db.session.get(Round, job.round_id)
+    if round_.state is RoundState.CLOSED and round_.problem_fingerprint is None:
+        # (a job taken up again may find it done; a round opened again is left alone)
+        round_.closing_problem = problems.build(round_, round_.lottery_seed)
+        round_.problem_fingerprint = problems.fingerprint(round_.closing_problem)
+        closer = db.session.get(User, job.started_by_id) if job.started_by_id else None
+        audit.record("round.closed", round_, actor=closer, state=round_.state.value,
+                     seed_fingerprint=round_.seed_fingerprint,
+                     problem_fingerprint=round_.problem_fingerprint,
+                     youths=len(round_.closing_problem["youths"]))
+    batches.done(1, "done")
+
+
+def closing(round_: Round) -> bool:
+    """Closed, with its problem not frozen yet: no run may start."""
+    return round_.state is RoundState.CLOSED and round_.problem_fingerprint is None \
+        and round_.lottery_seed is not None and jobs.latest(JobKind.CLOSE, round_.id) is not None
 
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 def start_run(round_: Round, user=None, method: str = "optimal") -> AllocationRun:
-    """Queue a run of the round's current problem (built now, so later edits to the
-    round do not change what this run solves). One run at a time per round: the
-    database refuses a second active run (``uq_allocation_run_one_active``)."""
+    """Queue a run of the round's problem as it stands when the worker takes it up (it
+    builds it first, ``execute``: at a city's size that takes seconds, too long for a
+    request). One run at a time per round: the database refuses a second active run
+    (``uq_allocation_run_one_active``); none while the closing problem is being frozen."""
     if not round_.can_run:
         raise RunError("round_not_closed")
+    if closing(round_):
+        raise RunError("still_closing")
     fail_stale_runs(round_)
     if active_run(round_) is not None:
         raise RunError("already_running")
     drawn = draw_seed(round_)  # a round closed before seeds were drawn at closing
     run = AllocationRun(round_id=round_.id, started_by_id=getattr(user, "id", None),
                         method=method, seed=round_.lottery_seed,
-                        problem=problems.build(round_, round_.lottery_seed),
                         versions=_versions(), progress_message="queued",
                         heartbeat_at=utcnow())
     db.session.add(run)
@@ -137,12 +171,12 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
     run = db.session.get(AllocationRun, run_id)
     if run is None or not run_and_commit(lambda: transition(
             run, AllocationRun.status == RunStatus.QUEUED, status=RunStatus.RUNNING,
-            progress_message="encoding", heartbeat_at=utcnow())):
+            progress_message="building", heartbeat_at=utcnow())):
         return run  # stopped before a worker took it
-    problem_data, method = run.problem, run.method
-    db.session.commit()
     try:
         with _heartbeat(run_id):
+            problem_data, method = _problem_of(run), run.method
+            db.session.commit()
             problem = matching.load_problem(problem_data)
             result = matching.solve(problem, solver=solver, method=method,
                                     progress=_progress_writer(run_id))
@@ -160,6 +194,15 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
     return run
 
 
+def _problem_of(run: AllocationRun) -> dict:
+    """The run's problem, built (and stored with it) when the worker first takes it up."""
+    if run.problem is None:
+        round_ = db.session.get(Round, run.round_id)
+        run.problem = problems.build(round_, run.seed)
+        run.progress_message = "encoding"
+    return run.problem
+
+
 @contextmanager
 def _heartbeat(run_id: int):
     """A thread that tells, every few seconds, that this run's worker is alive (the
@@ -170,10 +213,13 @@ def _heartbeat(run_id: int):
 
     def beat() -> None:
         while not stopped.wait(every):
-            with engine.begin() as connection:
-                connection.execute(sa.update(AllocationRun).where(
-                    AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING)
-                    .values(heartbeat_at=utcnow()))
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sa.update(AllocationRun).where(
+                        AllocationRun.id == run_id, AllocationRun.status == RunStatus.RUNNING)
+                        .values(heartbeat_at=utcnow()))
+            except sa.exc.OperationalError:  # SQLite busy while the worker builds: next beat
+                continue
 
     thread = threading.Thread(target=beat, daemon=True, name=f"run-{run_id}-heartbeat")
     thread.start()
@@ -247,33 +293,8 @@ def _fail(run_id: int, error: Exception) -> None:
 
 
 def start_in_background(app: Flask, run_id: int) -> None:
-    """RQ on Redis when ``REDIS_URL`` is set; a worker thread otherwise (``make run``)."""
-    if app.config.get("ALLOCATION_INLINE"):  # tests: run now, in this request
-        try:
-            execute(run_id)
-        except Exception:
-            logs.exception(current_app.logger, "Allocation run %s failed", run_id)
-        return
-    if app.config.get("REDIS_URL"):
-        from redis import Redis
-        from rq import Queue
-
-        Queue("allocation", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            "worker.run_allocation", run_id, job_timeout=3600)
-        return
-    thread = threading.Thread(target=_thread_main, args=(app, run_id), daemon=True,
-                              name=f"allocation-run-{run_id}")
-    thread.start()
-
-
-def _thread_main(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        try:
-            execute(run_id)
-        except Exception:
-            logs.exception(current_app.logger, "Allocation run %s failed", run_id)
-        finally:
-            db.session.remove()
+    """Solve the committed run outside the request (``background.start``)."""
+    background.start(app, "allocation_run", run_id)
 
 
 def latest_successful_run(round_: Round) -> AllocationRun | None:
@@ -283,31 +304,20 @@ def latest_successful_run(round_: Round) -> AllocationRun | None:
 
 
 def publish(round_: Round, user=None) -> int:
-    """Send the new offers of the latest run; returns how many went out (0 when that run
-    was sent already: nothing is sent twice). A published round stays published."""
-    run = latest_successful_run(round_)
-    if run is None:
-        raise RunError("no_run")
-    first = not published_runs(round_)
-    if round_.state is RoundState.ALLOCATED:
-        round_.move_to(RoundState.PUBLISHED)  # first: a second click waits here, then loses
-    elif round_.state is not RoundState.PUBLISHED:
-        raise TransitionError(state=round_.state)
-    # The run is claimed by one conditional update: of two clicks, one sends.
-    if not transition(run, AllocationRun.published_at.is_(None), published_at=utcnow()):
-        return 0
-    offered = sum(placements.make_offer(p, round_.reply_days) for p in _proposals(run))
-    if first:
-        _tell_unplaced(run, round_)
-    audit.record("round.published", round_, actor=user, state=round_.state.value,
-                 run_id=run.id, offers=offered)
-    return offered
+    """Send the new offers of the latest run here, in the caller's transaction (the demo,
+    the CLI); returns how many were made (0 when that run was sent already: nothing is
+    sent twice). A request queues a job instead (``publishing.start``)."""
+    from . import publishing
+
+    return publishing.publish_now(round_, user)
 
 
 def _proposals(run: AllocationRun) -> list[Placement]:
+    """With their youths and offers (the confirmation page counts consents from them)."""
     return list(db.session.scalars(sa.select(Placement).where(
         Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)
-        .order_by(Placement.id)))
+        .order_by(Placement.id)
+        .options(sa.orm.selectinload(Placement.youth), sa.orm.selectinload(Placement.offer))))
 
 
 @dataclass(frozen=True)
@@ -333,7 +343,7 @@ def publish_summary(round_: Round) -> PublishSummary | None:
         return None
     proposals = [] if run.published_at else _proposals(run)
     second = bool(published_runs(round_))
-    told = 0 if second or run.published_at else len(_unplaced_ids(run, round_))
+    told = 0 if second or run.published_at else len(unplaced_ids(run, round_))
     return PublishSummary(run=run, offers=len(proposals),
                           youths_offered=len({p.youth_id for p in proposals}),
                           youths_told_no_place=told,
@@ -341,7 +351,7 @@ def publish_summary(round_: Round) -> PublishSummary | None:
                           second_round=second)
 
 
-def _unplaced_ids(run: AllocationRun, round_: Round) -> set[int]:
+def unplaced_ids(run: AllocationRun, round_: Round) -> set[int]:
     """The youths of the round (still with an account) the run gave nothing."""
     youth_ids = problems.youth_ids_by_key(round_.id)
     unplaced = {youth_ids.get(entry["youth"]) for entry in run.result["unplaced"]}
@@ -365,17 +375,6 @@ def freed_places(round_: Round) -> int:
         sa.exists().where(Placement.offer_id == Offer.id, Placement.state.in_(
             (PlacementState.DECLINED, PlacementState.EXPIRED))))).all()
     return sum(max(capacity - count, 0) for capacity, count in rows)
-
-
-def _tell_unplaced(run: AllocationRun, round_: Round) -> None:
-    """At the round's first publishing, youths who got nothing hear that too (later runs
-    only fill freed places: those youths have been told already; ``publish``)."""
-    unplaced = _unplaced_ids(run, round_)
-    for youth in db.session.scalars(sa.select(YouthProfile).where(
-            YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
-                RoundPseudonym.round_id == round_.id)))):
-        if youth.id in unplaced:
-            placements.tell_no_place(youth, round_)
 
 
 def published_runs(round_: Round) -> list[AllocationRun]:

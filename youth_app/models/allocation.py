@@ -37,7 +37,8 @@ class AllocationRun(db.Model):
     status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED)
     method: Mapped[str] = mapped_column(sa.String(20), default="optimal")
     seed: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
-    #: The problem and result in the shared youth-allocation/1 format.
+    #: The problem and result in the shared youth-allocation/1 format (the problem is
+    #: built by the run's worker: ``allocation.services.execute``).
     problem: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
     result: Mapped[Optional[dict]] = mapped_column(sa.JSON, deferred=True)
     #: The figures of the result and of the lottery baseline, counted once when the run
@@ -88,7 +89,8 @@ class AllocationRun(db.Model):
 
     @property
     def solved_problem(self) -> dict:
-        """The problem it solves (stored when it is queued, so every run has one)."""
+        """The problem it solves (built and stored by its worker before it solves, so
+        every run that got that far has one)."""
         if self.problem is None:
             raise LookupError(f"allocation run {self.id} holds no problem")
         return self.problem

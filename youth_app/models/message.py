@@ -43,3 +43,6 @@ class OutgoingMessage(db.Model):
     #: Set when the SMTP server accepted it; stays empty when no server is configured.
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The background job that wrote it (publishing counts its e-mails by this).
+    job_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("background_job.id", ondelete="SET NULL"), index=True)

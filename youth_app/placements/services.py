@@ -137,13 +137,21 @@ def send_reminders(now: datetime | None = None) -> list[Placement]:
     return due
 
 
+#: Ids bound into one ``IN (...)``: PostgreSQL takes at most 65,535 parameters in a
+#: statement, and a city's offers all reach their deadline on the same day.
+CLAIM_CHUNK = 10_000
+
+
 def _claim(update) -> list[Placement]:
-    """Run a conditional update and load the placements it changed."""
-    ids = db.session.scalars(update.returning(Placement.id)
-                             .execution_options(synchronize_session=False)).all()
-    return list(db.session.scalars(sa.select(Placement).where(Placement.id.in_(ids))
-                                   .order_by(Placement.id)
-                                   .execution_options(populate_existing=True)))
+    """Run a conditional update and load the placements it changed (in chunks of ids)."""
+    ids = sorted(db.session.scalars(update.returning(Placement.id)
+                                    .execution_options(synchronize_session=False)).all())
+    claimed: list[Placement] = []
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        claimed.extend(db.session.scalars(
+            sa.select(Placement).where(Placement.id.in_(ids[start:start + CLAIM_CHUNK]))
+            .order_by(Placement.id).execution_options(populate_existing=True)))
+    return claimed
 
 
 def _tell(placement: Placement, kind: str) -> None:

@@ -7,16 +7,19 @@ from flask import (Response, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
-from .. import audit, facts, labels, paging
+from .. import audit, background, facts, jobs, labels, paging
 from ..allocation import explain, figures
 from ..allocation.problem import staff_reference, staff_reference_id
 from ..allocation import public as public_view
+from ..allocation import publishing
 from ..allocation import services as allocation
 from ..caseworker import services as priority
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import error_text
-from ..models import AllocationRun, Round, RoundState, TransitionError
+from ..jobs import JobError
+from ..models import (AllocationRun, BackgroundJob, JobKind, Round, RoundState,
+                      TransitionError)
 from ..unit_of_work import after_commit, attempt
 from . import bp, services
 from .forms import ManualOfferForm, OverrideForm, RoundForm
@@ -100,7 +103,10 @@ def show(round_id: int):
                            manual_form=ManualOfferForm(),
                            round_offers=services.offer_suggestions(round_),
                            unsent=allocation.has_unsent_run(round_),
-                           freed=allocation.freed_places(round_))
+                           freed=allocation.freed_places(round_),
+                           closing=allocation.closing(round_),
+                           close_job=jobs.latest(JobKind.CLOSE, round_.id),
+                           publish_job=jobs.latest(JobKind.PUBLISH, round_.id))
 
 
 @bp.get("/admin/rounds/<int:round_id>/offers.json")
@@ -134,16 +140,32 @@ STEP_DONE = {"open": _l("The round is open for applications."),
 
 @bp.post("/admin/rounds/<int:round_id>/<any(open, reopen, close, publish, finish):action>")
 def step(round_id: int, action: str):
+    """A lifecycle step. Closing and publishing return at once: a job freezes the problem
+    or sends the offers, and publishing leads to that job's progress page."""
     round_ = _round(round_id)
-    second = bool(allocation.published_runs(round_))
     try:
-        sent = attempt(lambda: services.step(round_, action, _admin()))
-    except (TransitionError, allocation.RunError) as error:
+        job = attempt(lambda: services.step(round_, action, _admin()))
+    except (TransitionError, allocation.RunError, JobError) as error:
         flash(error_text(error, state=db.session.get(Round, round_id).state), "error")
+        return redirect(url_for("rounds.show", round_id=round_id))
+    if job is not None:
+        _start_after_commit(job.id)
+        if action == "publish":
+            return redirect(url_for("rounds.job", job_id=job.id))
+    if action == "publish":
+        running = jobs.active(JobKind.PUBLISH, round_id)
+        if running is not None:  # a second click while the first one's job works
+            flash(_("The offers are already being sent."), "error")
+            return redirect(url_for("rounds.job", job_id=running.id))
+        flash(_published_text(0, second=True), "success")  # the latest run was sent
     else:
-        flash(_published_text(sent or 0, second) if action == "publish"
-              else str(STEP_DONE[action]), "success")
+        flash(str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
+
+
+def _start_after_commit(job_id: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    after_commit(lambda: background.start(app, "job", job_id))
 
 
 def _published_text(sent: int, second: bool) -> str:
@@ -153,6 +175,46 @@ def _published_text(sent: int, second: bool) -> str:
         return ngettext("%(num)d new offer is sent. Nobody else got an e-mail.",
                         "%(num)d new offers are sent. Nobody else got an e-mail.", sent)
     return _("The offers are sent.")
+
+
+def _job(job_id: int) -> BackgroundJob:
+    return db.get_or_404(BackgroundJob, job_id)
+
+
+@bp.get("/admin/jobs/<int:job_id>")
+def job(job_id: int):
+    """A job's progress (polled, like a run's) and, once done, its result."""
+    job = _job(job_id)
+    publish = job.kind is JobKind.PUBLISH
+    made = publishing.offers_made(job) if publish else 0
+    done_text = _published_text(made, not job.options.get("tell_unplaced")) \
+        if publish and job.succeeded else ""
+    return render_template("rounds/job.html", job=job, form=ActionForm(), publish=publish,
+                           stale=job in jobs.stale_jobs(), done_text=done_text,
+                           offers_made=made,
+                           offers_to_make=publishing.offers_to_make(job) if publish else 0,
+                           mail=publishing.mail_counts(job))
+
+
+@bp.get("/admin/jobs/<int:job_id>/progress.json")
+def job_progress(job_id: int):
+    """What the job page polls: the same keys as a run's progress."""
+    job = _job(job_id)
+    return jsonify(status=job.status.value, progress=job.progress,
+                   message=labels.job_progress_text(job))
+
+
+@bp.post("/admin/jobs/<int:job_id>/resume")
+def resume_job(job_id: int):
+    """Continue a job that failed or whose worker stopped: it goes on from its last batch."""
+    job = _job(job_id)
+    try:
+        attempt(lambda: jobs.resume(job, _admin()))
+    except JobError as error:
+        flash(error_text(error), "error")
+    else:
+        _start_after_commit(job.id)
+    return redirect(url_for("rounds.job", job_id=job_id))
 
 
 @bp.post("/admin/rounds/<int:round_id>/runs")

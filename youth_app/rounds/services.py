@@ -13,9 +13,10 @@ from sqlalchemy.orm import selectinload
 from .. import audit, paging
 from ..allocation import figures
 from ..allocation import problem as problems
+from ..allocation import publishing
 from ..allocation import services as allocation
 from ..extensions import db
-from ..models import (AllocationRun, DomainError, Offer, Override, OverrideKind, Placement,
+from ..models import (AllocationRun, BackgroundJob, DomainError, Offer, Override, OverrideKind, Placement,
                       PlacementState, PriorityGroup, Round, RoundPseudonym, RoundState, User,
                       YouthProfile, utcnow)
 from ..placements import services as placements
@@ -56,15 +57,16 @@ def save(round_: Round | None, admin: User, **fields) -> Round:
     return round_
 
 
-def step(round_: Round, action: str, admin: User) -> int | None:
+def step(round_: Round, action: str, admin: User) -> BackgroundJob | None:
     """One lifecycle step: ``open``, ``close``, ``reopen``, ``publish`` or ``finish``;
-    one audit row each (closing and publishing write their own, with what they drew and
-    sent). ``publish`` returns how many offers went out (0: none new)."""
+    one audit row each (closing and publishing write theirs when their job is done, with
+    what they drew and sent). ``close`` and ``publish`` return the job that does the rest,
+    for the caller to start after its commit (``publish``: ``None`` when the latest run
+    was sent already)."""
     if action == "publish":
-        return allocation.publish(round_, admin)
+        return publishing.start(round_, admin)
     if action == "close":
-        allocation.close(round_, admin)
-        return None
+        return allocation.begin_closing(round_, admin)
     states = {"open": RoundState.OPEN, "reopen": RoundState.OPEN,
               "finish": RoundState.FINISHED}
     if action not in states:
