@@ -169,7 +169,8 @@ def interpolate(text: str, variables: dict) -> str:
             values[name] = native_digits(f"%{spec}" % value)
     pattern = NUMBER.sub(r"%(\1)s", str(text))
     # Markup % values escapes the values, as the template's own gettext would.
-    return (Markup(pattern) if isinstance(text, Markup) else pattern) % values
+    # The pattern is the catalogue's own text (already Markup when it was), never data.
+    return (Markup(pattern) if isinstance(text, Markup) else pattern) % values  # nosec B704
 
 
 # --- catalogues -----------------------------------------------------------------------
@@ -240,8 +241,8 @@ def install_template_gettext(app) -> None:
     fallback catalogue and the reader's digits (``interpolate``)."""
 
     def text(context, value, variables):
-        if context.eval_ctx.autoescape:
-            value = Markup(value)
+        if context.eval_ctx.autoescape:  # a catalogue text, as Jinja's own i18n does;
+            value = Markup(value)  # nosec B704  (the variables are escaped by Markup's %)
         return interpolate(value, variables)
 
     @pass_context

@@ -170,7 +170,7 @@ def test_attendance_written_as_a_superscript_approves_nothing(app, client_as):
 def test_hours_in_other_digits_are_a_message(app, we, world):
     monday = date.fromisocalendar(2027, 25, 1)
     url = f"/provider/offers/{world.ours}/attendance?day={monday}"
-    for hours in ["²", "6.555", "NaN", "1e1", "-0", "٦"]:
+    for hours in ["²", "6.555", "NaN", "1e1", "-0", "٦٫٥٥٥"]:
         page = we.post(url, data={f"present-{world.youth_id}": "y",
                                   f"hours-{world.youth_id}": hours}).get_data(as_text=True)
         assert 'role="alert"' in page, hours
@@ -178,6 +178,11 @@ def test_hours_in_other_digits_are_a_message(app, we, world):
         assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
     assert we.post(url, data={f"present-{world.youth_id}": "y",
                               f"hours-{world.youth_id}": "6,25"}).status_code == 302
+    # Arabic-Indic and Persian digits are digits: "٦" is six hours, as a phone types it.
+    assert we.post(url, data={f"present-{world.youth_id}": "y",
+                              f"hours-{world.youth_id}": "٦"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Attendance.hours)) == 6
 
 
 def _round_form(**changes) -> dict:

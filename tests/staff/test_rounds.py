@@ -9,7 +9,7 @@ from datetime import date
 import matching
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, pgettext
 from markupsafe import escape
 
 from youth_app.allocation.problem import youth_ids_by_key
@@ -189,7 +189,7 @@ def test_steps_out_of_order_are_refused_with_a_message(app, client_as, season):
                                               follow_redirects=True).get_data(as_text=True)
     with app.test_request_context(), force_locale("sv"):
         message = gettext("That step is not possible now (the round is %(state)s).",
-                          state=gettext("open"))
+                          state=pgettext("round state", "open"))
     assert 'role="alert"' in page and str(escape(message)) in page
     with app.app_context():
         assert db.session.get(Round, round_id).state is RoundState.OPEN
