@@ -204,16 +204,42 @@ def _deliver_batch(ids: list[int]) -> int:
     claimed = _claim(ids)
     if not claimed:
         return 0
-    sent = 0
+    sent: list[OutgoingMessage] = []
     try:
         with _smtp() as smtp:
             for message in claimed:
-                sent += _send_one(smtp, message)
-    except (OSError, smtplib.SMTPException) as error:  # no connection at all
+                if _send_one(smtp, message, record=False):
+                    sent.append(message)
+                    if len(sent) % RECORD_EVERY == 0:
+                        _record_sent(sent[-RECORD_EVERY:])
+    except (OSError, smtplib.SMTPException) as error:  # no connection (any more)
+        _record_sent(sent[len(sent) - len(sent) % RECORD_EVERY:])
+        done = {m.id for m in sent}
         for message in claimed:
-            if message.status is MessageStatus.SENDING:
+            if message.status is MessageStatus.SENDING and message.id not in done:
                 _record_failure(message, error)
-    return sent
+        return len(sent)
+    _record_sent(sent[len(sent) - len(sent) % RECORD_EVERY:])
+    return len(sent)
+
+
+#: Sent messages are noted in the database this many at a time (one transaction each):
+#: a transaction per message took half of the delivery time (measured: 3.5 of 7.3 s for
+#: 1,000 messages). A deliverer that dies between sending and noting leaves at most these
+#: in ``sending``; they go again after ``MAIL_STUCK_AFTER`` with the same Message-ID.
+RECORD_EVERY = 25
+
+
+def _record_sent(messages: list[OutgoingMessage]) -> None:
+    if not messages:
+        return
+    now = utcnow()
+    with Session(db.engine) as session, session.begin():
+        session.execute(sa.update(OutgoingMessage).where(
+            OutgoingMessage.id.in_([m.id for m in messages])).values(
+            status=MessageStatus.SENT, sent_at=now, error=""))
+    for message in messages:
+        message.status, message.sent_at, message.error = MessageStatus.SENT, now, ""
 
 
 def _deliver_paced(ids: list[int], pace: Pace) -> int:
@@ -352,7 +378,9 @@ def _smtp() -> smtplib.SMTP:
     return smtp
 
 
-def _send_one(smtp: smtplib.SMTP, message: OutgoingMessage) -> int:
+def _send_one(smtp: smtplib.SMTP, message: OutgoingMessage, record: bool = True) -> int:
+    """Send one message: 1 if the server took it (noted now, or by the caller with
+    ``record=False``), 0 if it refused this one (noted as a failure now)."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
@@ -366,7 +394,8 @@ def _send_one(smtp: smtplib.SMTP, message: OutgoingMessage) -> int:
     except smtplib.SMTPException as error:  # this message refused, the others go on
         _record_failure(message, error)
         return 0
-    _record(message, status=MessageStatus.SENT, sent_at=utcnow(), error="")
+    if record:
+        _record(message, status=MessageStatus.SENT, sent_at=utcnow(), error="")
     return 1
 
 

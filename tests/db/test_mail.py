@@ -277,3 +277,40 @@ def test_without_a_rate_nothing_waits(mail_app, smtp_server, monkeypatch):
             mail.send(f"youth{number}@example.se", "Hej", "Erbjudande", kind="test")
         db.session.commit()
     assert len(smtp_server.messages) == 3 and waits == []
+
+
+def test_a_connection_lost_mid_batch_keeps_what_was_sent_and_retries_the_rest(app_factory):
+    """Sent messages are noted a few at a time (``RECORD_EVERY``): when the server hangs
+    up after 30, those 30 are noted as sent (none goes twice) and the other 30 wait."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    arrived: list[str] = []
+
+    class HangsUpAfterThirty:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            if len(arrived) >= 30:
+                server.transport.close()
+                return "421 going away"
+            arrived.extend(envelope.rcpt_tos)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(HangsUpAfterThirty(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+                          MAIL_DELIVERY="command")
+        with app.app_context():
+            for n in range(60):
+                mail.send(f"y{n}@example.se", "Hej", "Text", kind="test")
+            db.session.commit()
+            assert mail.deliver_due() == 30
+            statuses = [m.status for m in _messages()]
+    finally:
+        controller.stop()
+    assert statuses == [MessageStatus.SENT] * 30 + [MessageStatus.PENDING] * 30
+    assert len(arrived) == len(set(arrived)) == 30
