@@ -183,6 +183,34 @@ class RoundPseudonym(db.Model):
                       sa.UniqueConstraint("round_id", "key"))
 
 
+class RunYouthResult(db.Model):
+    """One youth's outcome in one succeeded run, written with the run's result
+    (``allocation.explain.store_per_youth``): what the youth's pages read, so that they
+    cost the same at any size instead of loading the whole run.
+
+    Keyed by the youth, so it holds nothing the youth may not be told except the codes
+    of every reason, ``kept_apart`` included; the pages tell them through
+    ``explain.told_reason``, like the whole run's explanation did. Never the priority tier.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_run.id", ondelete="CASCADE"))
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youth_profile.id", ondelete="CASCADE"), index=True)
+    #: The youth's pseudonym in the run's problem (``RoundPseudonym.key``).
+    key: Mapped[str] = mapped_column(sa.String(16))
+    #: The youth's place in the lottery (1 = drawn first), and how many were drawn.
+    lottery_number: Mapped[Optional[int]]
+    lottery_size: Mapped[int]
+    #: ``[{"offer": offer id, "rank": rank or null (locked)}]``, the run's places.
+    placements: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: ``[{"offer": offer id, "rank": rank, "got": bool, "reasons": [code, ...]}]``, the
+    #: youth's choices best first; ``reasons`` as ``matching.explain`` gives them.
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    __table_args__ = (sa.UniqueConstraint("run_id", "youth_id"),)
+
+
 class OverrideKind(enum.Enum):
     LOCK = "lock"
     FORBID = "forbid"
