@@ -18,10 +18,12 @@ def upgrade():
         "run_youth_result",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("youth_id", sa.Integer(), nullable=False),
+        sa.Column("youth_id", sa.Integer(), nullable=True),
         sa.Column("key", sa.String(length=16), nullable=False),
         sa.Column("lottery_number", sa.Integer(), nullable=True),
         sa.Column("lottery_size", sa.Integer(), nullable=False),
+        sa.Column("unplaced", sa.Boolean(), nullable=False),
+        sa.Column("tier", sa.String(length=50), nullable=True),
         sa.Column("placements", sa.JSON(), nullable=False),
         sa.Column("choices", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["allocation_run.id"],
@@ -29,10 +31,11 @@ def upgrade():
                                 ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["youth_id"], ["youth_profile.id"],
                                 name=op.f("fk_run_youth_result_youth_id_youth_profile"),
-                                ondelete="CASCADE"),
+                                ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_run_youth_result")),
         sa.UniqueConstraint("run_id", "youth_id",
                             name=op.f("uq_run_youth_result_run_id_youth_id")),
+        sa.UniqueConstraint("run_id", "key", name=op.f("uq_run_youth_result_run_id_key")),
     )
     op.create_index(op.f("ix_run_youth_result_youth_id"), "run_youth_result", ["youth_id"])
 

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 import matching
-from youth_app.allocation import explain, outcomes
+from youth_app.allocation import explain, figures, outcomes
 from youth_app.allocation import services as allocation
 from youth_app.extensions import db
 from youth_app.models import (AllocationRun, ApartGroup, ApartMember, Application, OfferKind,
-                              Override, OverrideKind, PriorityGroup, PriorityMembership, Role,
+                              Override, OverrideKind, Placement, PlacementState,
+                              PriorityGroup, PriorityMembership, Role,
                               RoundPseudonym, RunYouthResult, User, YouthProfile)
 
 from .. import factories
@@ -90,7 +91,9 @@ def test_stored_outcomes_tell_what_the_whole_run_tells(app, app_context):
                                       for a in told.placements]
             assert row.choices == [{"offer": int(c.offer[1:]), "rank": c.rank, "got": c.got,
                                     "reasons": list(c.reasons)} for c in told.choices]
+            assert row.tier == told.tier
             seen.update(r for c in told.choices for r in c.reasons)
+        assert {k for k, r in rows.items() if r.unplaced} == {u.youth for u in result.unplaced}
         assert {"full", "too_young", "week_conflict", "forbidden"} <= seen
         youths = db.session.scalars(sa.select(YouthProfile).join(
             RoundPseudonym, RoundPseudonym.youth_id == YouthProfile.id).where(
@@ -98,6 +101,43 @@ def test_stored_outcomes_tell_what_the_whole_run_tells(app, app_context):
         assert len(youths) == 80
         for youth in youths:
             assert explain.for_youth(youth, round_) == explain._from_whole_run(youth, round_, run)
+
+
+def test_staff_pages_tell_from_stored_outcomes_what_the_whole_run_tells(app, app_context):
+    """A youth's explanation for staff, and the run review with its unplaced youths and
+    the places a second run gave and took, are the same read from the stored outcomes
+    as counted from the whole runs (which is how runs stored before them are read)."""
+    with app.test_request_context():
+        round_ = generated_round(60, seed=5)
+        first = run_and_publish(round_)
+        db.session.execute(sa.update(Placement).where(Placement.id.in_(
+            sa.select(Placement.id).where(Placement.run_id == first.id).limit(6))).values(
+            state=PlacementState.DECLINED))
+        second = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(second.id)
+        gone = db.session.scalar(sa.select(Placement.youth_id).where(
+            Placement.run_id == first.id).order_by(Placement.id.desc()).limit(1))
+        db.session.execute(sa.delete(YouthProfile).where(YouthProfile.id == gone))  # cascades
+        db.session.expire_all()
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            RunYouthResult.youth_id.is_(None))) == 2  # one row in each run names nobody
+        references = [f"Y{i}" for i in db.session.scalars(sa.select(RoundPseudonym.youth_id))]
+        runs = [first, db.session.get(AllocationRun, second.id)]
+
+        def everything():
+            return ([figures.run_review(run, viewer, unknown="?") for run in runs
+                     for viewer in figures.Viewer],
+                    [explain.for_staff(run, ref, social_services=ss) for run in runs
+                     for ref in references for ss in (True, False)])
+
+        stored = everything()
+        db.session.execute(sa.delete(RunYouthResult))
+        assert not outcomes.stored(first.id)
+        whole = everything()
+        assert stored == whole
+        assert any(review.unplaced for review in whole[0])
+        assert any(review.added or review.removed for review in whole[0])
 
 
 def test_a_run_stored_before_outcomes_were_kept_is_read_whole(app, app_context):

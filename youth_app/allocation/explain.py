@@ -120,12 +120,24 @@ def for_staff(run: AllocationRun, reference: str, social_services: bool) -> Staf
     key = problems.key_of(run.round_id, youth.id)
     if key is None:
         return None
-    problem = matching.load_problem(run.solved_problem)
-    try:
-        told = matching.explain(problem, matching.load_result(run.solved_result), key)
-    except KeyError:
+    row = outcomes.of(run.id, youth.id)
+    if row is not None:
+        told = outcomes.explanation(row)
+    elif outcomes.stored(run.id):
         return None
+    else:  # a run stored before outcomes were kept per youth
+        try:
+            told = _whole_run_explanation(run, key)
+        except KeyError:
+            return None
     reasons = {c.offer: told_reason(c.reasons, confidential_ok=social_services)
                for c in told.choices if not c.got}
     return StaffExplanation(youth, problems.staff_reference(youth.id), told, reasons,
                             told.tier if social_services else None)
+
+
+def _whole_run_explanation(run: AllocationRun, key: str) -> matching.Explanation:
+    """``matching.explain`` on the run's whole problem and result; KeyError for a youth
+    not in it."""
+    problem = matching.load_problem(run.solved_problem)
+    return matching.explain(problem, matching.load_result(run.solved_result), key)

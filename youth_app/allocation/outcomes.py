@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import AllocationRun, RunYouthResult
 from . import problem as problems
 
-#: Rows per INSERT: 5,000 rows of 7 values stay far under PostgreSQL's 65,535 bind
+#: Rows per INSERT: 5,000 rows of 9 values stay far under PostgreSQL's 65,535 bind
 #: parameters (and SQLite's 32,766), and keep each statement's memory small.
 CHUNK = 5000
 
@@ -22,7 +22,8 @@ def store(run: AllocationRun, problem: matching.Problem, result: matching.Result
           youth_ids: dict[str, int]) -> int:
     """Write every youth's outcome of ``run`` (in the transaction that stores its
     result); ``youth_ids`` maps pseudonyms to youths, as ``problem.youth_ids_by_key``.
-    A youth who removed their account while it solved gets no row. Returns the rows."""
+    A youth who removed their account while it solved gets a row naming nobody, so that
+    the rows hold what the result holds. Returns how many rows were written."""
     written, rows = 0, []
     for row in _rows(run.id, problem, result, youth_ids):
         rows.append(row)
@@ -41,11 +42,9 @@ def _rows(run_id: int, problem: matching.Problem, result: matching.Result,
           youth_ids: dict[str, int]) -> Iterator[dict]:
     size = len(result.lottery)
     for told in matching.explain_each(problem, result):
-        youth_id = youth_ids.get(told.youth)
-        if youth_id is None:
-            continue
-        yield {"run_id": run_id, "youth_id": youth_id, "key": told.youth,
-               "lottery_number": told.lottery, "lottery_size": size,
+        yield {"run_id": run_id, "youth_id": youth_ids.get(told.youth), "key": told.youth,
+               "lottery_number": told.lottery, "lottery_size": size, "tier": told.tier,
+               "unplaced": bool(told.choices) and not told.placements,
                "placements": [{"offer": problems.offer_id_of(a.offer), "rank": a.rank}
                               for a in told.placements],
                "choices": [{"offer": problems.offer_id_of(c.offer), "rank": c.rank,
@@ -62,3 +61,29 @@ def stored(run_id: int) -> bool:
     """The run's outcomes were stored per youth (runs stored before were not)."""
     return db.session.scalar(sa.select(sa.exists().where(
         RunYouthResult.run_id == run_id))) or False
+
+
+def explanation(row: RunYouthResult) -> matching.Explanation:
+    """The row as ``matching.explain`` tells it (pseudonym and offer keys)."""
+    return matching.Explanation(
+        row.key, row.lottery_number, row.tier,
+        tuple(matching.Assignment(row.key, problems.offer_key(p["offer"]), p["rank"])
+              for p in row.placements),
+        tuple(matching.ChoiceOutcome(problems.offer_key(c["offer"]), c["rank"], c["got"],
+                                     tuple(c["reasons"])) for c in row.choices))
+
+
+def unplaced_youth_ids(run_id: int) -> list[int]:
+    """The youths (still with an account) who applied and got nothing in the run."""
+    return list(db.session.scalars(sa.select(RunYouthResult.youth_id).where(
+        RunYouthResult.run_id == run_id, RunYouthResult.unplaced,
+        RunYouthResult.youth_id.is_not(None))))
+
+
+def places(run_id: int) -> Iterator[tuple[int | None, str]]:
+    """Every place of the run as (youth id, or ``None`` for a removed account; offer key)."""
+    for youth_id, placed in db.session.execute(sa.select(
+            RunYouthResult.youth_id, RunYouthResult.placements).where(
+            RunYouthResult.run_id == run_id, RunYouthResult.unplaced.is_(False))):
+        for place in placed:
+            yield youth_id, problems.offer_key(place["offer"])
