@@ -45,19 +45,21 @@ class Board:
         for group in problem.apart:
             for member in group:
                 self.apart_of[member].update(m for m in group if m != member)
+        self.weeks = {o.id: frozenset(o.weeks) for o in problem.offers}
 
     def reasons(self, youth_id: str, offer_id: str) -> list[str]:
         youth, offer, policy = self.problem.youth(youth_id), self.problem.offer(offer_id), self.problem.policy
-        held = [self.problem.offer(o) for o in self.held[youth_id] if o != offer_id]
+        held = [self.problem.offer(o) for o in self.held.get(youth_id, ()) if o != offer_id]
+        weeks, taken = self.weeks[offer_id], self.on_offer.get(offer_id, set())
         checks = {
             "forbidden": (youth_id, offer_id) in self.forbidden,
             "too_young": youth.age < offer.min_age,
             "too_old": youth.age > offer.max_age,
-            "week_conflict": any(set(h.weeks) & set(offer.weeks) for h in held),
+            "week_conflict": any(not weeks.isdisjoint(self.weeks[h.id]) for h in held),
             "job_limit": offer.is_job and sum(h.is_job for h in held) >= policy.max_jobs_per_youth,
             "place_limit": len(held) >= policy.max_places_per_youth,
-            "full": len(self.on_offer[offer_id] - {youth_id}) >= offer.capacity,
-            "kept_apart": bool(self.on_offer[offer_id] & self.apart_of[youth_id]),
+            "full": len(taken) - (youth_id in taken) >= offer.capacity,
+            "kept_apart": any(m in taken for m in self.apart_of.get(youth_id, ())),
         }
         return [code for code in REASON_ORDER if checks[code]]
 
