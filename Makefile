@@ -21,10 +21,12 @@ install: $(STAMP)
 translations: install
 	$(BIN)/pybabel compile -d translations --statistics
 
-# Refresh the catalogues after changing texts: extract, then update every language.
+# Refresh the catalogues after changing texts: extract, then update every language
+# (every folder of translations/, easy Swedish's sv@ll too). `# Translators:` comments
+# (`{# Translators: ... #}` in templates) go to the translators with the text.
 # (tests/web/test_i18n.py extracts with the same options and names any text missing.)
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.*' --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 --add-comments=Translators: --ignore-dirs '.*' --sort-by-file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 
 migrate: install

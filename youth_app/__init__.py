@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from flask_babel import format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, facts, i18n, logs, paging, security, unit_of_work, untrusted
@@ -52,6 +51,7 @@ def register_extensions(app: Flask) -> None:
                      compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     login_manager.init_app(app)
     from .auth.sessions import init_login_manager
 
@@ -94,7 +94,8 @@ def register_hooks(app: Flask) -> None:
     app.add_template_filter(i18n.weeks_label, "weeks")
     app.add_template_filter(i18n.moment, "moment")
     app.add_template_filter(i18n.deadline, "deadline")
-    app.add_template_filter(format_decimal, "decimal")
+    app.add_template_filter(i18n.decimal, "decimal")
+    app.add_template_filter(i18n.native_digits, "digits")
     app.add_template_global(access.home_endpoint)
     labels.init_app(app)
     paging.init_app(app)

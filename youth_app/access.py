@@ -78,6 +78,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "provider.invite": PROVIDER,
     "caseworker.home": CASEWORKER,
     "caseworker.group": CASEWORKER,
+    "caseworker.summer": CASEWORKER,
     "caseworker.youth": CASEWORKER,
     "caseworker.remove_membership": CASEWORKER,
     "caseworker.import_csv": CASEWORKER,

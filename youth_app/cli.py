@@ -168,7 +168,63 @@ def _request_context():
     return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
 
 
+translations_cli = AppGroup("translations", help="Catalogues for translators.")
+
+
+def _language(value: str) -> str:
+    from flask import current_app
+
+    if value not in current_app.config["LANGUAGES"]:
+        raise click.BadParameter(f"not one of {', '.join(current_app.config['LANGUAGES'])}")
+    return value
+
+
+@translations_cli.command("export")
+@click.option("--language", required=True, help="e.g. so, or sv@ll for easy Swedish")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="a .po or .csv file")
+def translations_export(language: str, out: Path) -> None:
+    """The texts a language still needs (untranslated or fuzzy), for a translator."""
+    from . import catalogues
+
+    count = catalogues.export(_language(language), out)
+    click.echo(f"{count} texts to translate into {language} written to {out}")
+
+
+@translations_cli.command("import")
+@click.option("--language", required=True)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def translations_import(language: str, file: Path) -> None:
+    """Translations from a .po, .csv (as exported) or .json file into the catalogue;
+    run `pybabel compile -d translations` (or `make translations`) afterwards."""
+    from . import catalogues
+
+    try:
+        taken, unknown = catalogues.import_(_language(language), file)
+    except catalogues.ImportProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    left = catalogues.missing(language)
+    click.echo(f"{taken} texts taken into {language}; {len(unknown)} not in the catalogue; "
+               f"{len(left)} still missing")
+    for message in left[:20]:
+        click.echo(f"  missing: {catalogues.key(message)[:100]!r}")
+
+
+@translations_cli.command("status")
+def translations_status() -> None:
+    """Each language: how many of its required texts are missing, and whether a person
+    has reviewed it."""
+    from flask import current_app
+
+    from . import catalogues
+
+    for language in current_app.config["LANGUAGES"]:
+        state = "reviewed" if catalogues.reviewed(language) else "machine-assisted"
+        click.echo(f"{language:6} {len(catalogues.missing(language)):4} missing  {state}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(translations_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(placements_cli)
     app.cli.add_command(mail_cli)

@@ -97,7 +97,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
-        "LANGUAGES": ("sv", "en", "ar"),
+        #: The languages offered, in the menu's order (names: ``i18n.LANGUAGE_NAMES``).
+        "LANGUAGES": ("sv", "sv@ll", "en", "ar", "fa", "so", "ti", "uk"),
         "MUNICIPALITY_NAME": os.environ.get("MUNICIPALITY_NAME", "Lysekils kommun"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

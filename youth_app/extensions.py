@@ -1,11 +1,12 @@
 """Flask extensions, created unbound so any module can import them without a cycle."""
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .i18n import CatalogueBabel
 
 #: Stable constraint names, so Alembic migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -24,5 +25,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-babel = Babel()
+babel = CatalogueBabel()
 csrf = CSRFProtect()

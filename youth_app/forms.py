@@ -19,6 +19,11 @@ every field's own validators, so a new form or field cannot forget them:
 - **Whole numbers** fit the database's INTEGER unless the field has its own ``NumberRange``.
 - **Dates and times** lie from 1900 to 2100 unless the field has its own ``DateRange``:
   year 1 never reaches the database, nor ``astimezone``.
+- **Digits.** Numbers may be typed in Persian or Arabic-Indic digits (a phone's Persian
+  or Arabic keyboard gives them): every numeric field (whole and decimal numbers, dates,
+  times, phone numbers, and text fields with ``inputmode`` numeric, decimal or tel: the
+  personnummer, e-mailed codes) reads them as ASCII digits before its own parsing
+  (``i18n.latin_digits``), so ``۱۵`` is 15 and ``٢٠١٠٠٥١٤-١٢٣٤`` a personnummer.
 - **JSON bodies** are not a way to send a form: only form posts (and the query string,
   where a view passes it) are read.
 
@@ -35,10 +40,12 @@ from flask import request
 from flask_babel import format_date, gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import DateTimeField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (DateField, DateTimeField, DecimalField, FloatField, IntegerField,
+                     PasswordField, StringField, TelField, TextAreaField, TimeField)
 from wtforms.validators import NumberRange, StopValidation
 
 from . import facts
+from .i18n import latin_digits
 from .untrusted import INTEGER_MAX
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -134,6 +141,29 @@ def guards(field) -> list:
     return []
 
 
+NUMERIC_FIELDS = (IntegerField, DecimalField, FloatField, DateField, DateTimeField,
+                  TimeField, TelField)
+NUMERIC_INPUT_MODES = frozenset({"numeric", "decimal", "tel"})
+
+
+def is_numeric(field) -> bool:
+    """Whether people type a number into ``field`` (its digits are normalised)."""
+    render_kw = getattr(field, "render_kw", None) or {}
+    return isinstance(field, NUMERIC_FIELDS) or \
+        render_kw.get("inputmode") in NUMERIC_INPUT_MODES
+
+
+def read_native_digits(field) -> None:
+    """Make ``field`` parse Persian and Arabic-Indic digits as ASCII ones. What was
+    typed (``raw_data``) stays as it was, so a page that shows it again shows it so."""
+    parse = field.process_formdata
+
+    def process_formdata(valuelist):
+        parse([latin_digits(value) if isinstance(value, str) else value
+               for value in valuelist])
+    field.process_formdata = process_formdata
+
+
 class Form(FlaskForm):
     """The base of every form in the app (see the module's docstring)."""
 
@@ -141,6 +171,8 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             field.validators = [*guards(field), *field.validators]
+            if is_numeric(field):
+                read_native_digits(field)
             return field
 
         def wrap_formdata(self, form, formdata):

@@ -13,8 +13,9 @@ from datetime import date
 
 from flask import Flask
 from babel.dates import format_interval
-from flask_babel import format_date, format_decimal, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
+from .i18n import decimal as format_decimal, format_date, native_digits
 from .messages import ROUND_STATES
 from .models import (ConsentState, MessageStatus, OfferKind, OfferStatus, OutgoingMessage,
                      OverrideKind, PlacementState, Role, Round, RoundState, RunStatus,
@@ -27,6 +28,7 @@ NAMES: dict[enum.Enum, str] = {
     OfferStatus.DRAFT: _l("Draft"),
     OfferStatus.SUBMITTED: _l("Waiting for review"),
     OfferStatus.PUBLISHED: _l("Published"),
+    # Translators: an offer that takes no more applications or sign-ups.
     OfferStatus.CLOSED: _l("Closed"),
     OfferKind.JOB: _l("Summer job"),
     OfferKind.ACTIVITY: _l("Leisure activity"),
@@ -183,7 +185,7 @@ def week_text(iso_week: str) -> str:
     year, number = (int(part) for part in iso_week.split("-W"))
     monday = date.fromisocalendar(year, number, 1)
     friday = date.fromisocalendar(year, number, 5)
-    days = format_interval(monday, friday, "MMMd", locale=str(get_locale()))
+    days = native_digits(format_interval(monday, friday, "MMMd", locale=get_locale()))
     return _("week %(number)d (%(days)s)", number=number, days=days)
 
 

@@ -54,8 +54,13 @@ def send(recipient: str, subject: str, body: str, kind: str,
 
 
 def user_language(user: User | None) -> str:
-    return (user.preferred_language if user else None) or \
-        current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language to write to ``user`` in: their choice on the language menu while it
+    is one the platform offers, else Swedish. (Every e-mail's text is in the catalogue of
+    each language: ``catalogues.public_messages`` counts e-mails as public.)"""
+    chosen = user.preferred_language if user else None
+    if chosen not in current_app.config["LANGUAGES"]:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(chosen)
 
 
 def send_to_youth(youth: YouthProfile, kind: str,

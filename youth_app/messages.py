@@ -15,7 +15,7 @@ code itself.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 
 from .models import DomainError, RoundState
 
@@ -24,8 +24,12 @@ UNKNOWN = _l("That could not be done. Reload the page and try again; if it still
              "not work, contact us.")
 
 #: A round's state inside a sentence: "the round is %(state)s".
-ROUND_STATES = {RoundState.DRAFT: _l("a draft"), RoundState.OPEN: _l("open"),
-                RoundState.CLOSED: _l("closed"), RoundState.ALLOCATED: _l("allocated"),
+ROUND_STATES = {RoundState.DRAFT: _l("a draft"),
+                # Translators: a round's state in "the round is %(state)s": open for
+                # applications (not an offer's open sign-up).
+                RoundState.OPEN: lazy_pgettext("round state", "open"),
+                # Translators: a round's state: closed to new applications.
+                RoundState.CLOSED: lazy_pgettext("round state", "closed"), RoundState.ALLOCATED: _l("allocated"),
                 RoundState.PUBLISHED: _l("published"), RoundState.FINISHED: _l("finished")}
 
 _STEP_NOT_POSSIBLE = _l("That step is not possible now (the round is %(state)s).")

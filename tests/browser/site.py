@@ -27,7 +27,7 @@ RUN_AXE = """async options => {
   }));
 }"""
 
-LANGUAGE_BUTTONS = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+from youth_app.i18n import LANGUAGE_NAMES as LANGUAGE_BUTTONS, RTL, html_lang  # noqa: E402
 
 
 def describe(violations: list[dict]) -> str:
@@ -112,13 +112,13 @@ class Site:
 
         Selected by ``lang`` rather than by its text, so the same call works whatever
         language the page is in now."""
-        button = self.page.locator(f".language-switch button[lang={code}]")
+        button = self.page.locator(f'.language-switch button[data-language="{code}"]')
         assert button.inner_text() == LANGUAGE_BUTTONS[code]
         with self.page.expect_navigation() as navigation:
             button.click()
         assert navigation.value.status == 200, navigation.value.url
         self.check()
-        assert self.html_lang_dir() == (code, "rtl" if code == "ar" else "ltr")
+        assert self.html_lang_dir() == (html_lang(code), "rtl" if code in RTL else "ltr")
 
     def log_in(self, email: str, password: str, totp_secret: str | None = None) -> None:
         """Log in through the form; staff then give their authenticator code (the demo

@@ -247,6 +247,8 @@ def _publish(admin: Site, app) -> None:
 def _paper_consent(admin: Site, app, minor: Person) -> None:
     """The guardian signed on paper; the administrator records it."""
     visit(admin, "/admin/consents")
+    admin.page.locator("#name").fill(minor.name)  # a city has many pages of them
+    admin.submit("form[role=search]")
     card = admin.page.locator("section", has=admin.page.get_by_role(
         "heading", name=f"{minor.name}: {JOB['title']}"))
     card.get_by_label(said(app, "sv", "Guardian who signed")).fill(minor.guardian[0])

@@ -227,7 +227,11 @@ def _run(site: Site, app, round_id: int) -> int:
 def _review_first_run(site: Site, app, applicants: int) -> list[str]:
     """Charts with their tables, the lottery baseline; the keys of those not placed."""
     page = site.page
-    assert every_chart_has_its_table(site) == 6, "all places filled: no free-week chart"
+    assert every_chart_has_its_table(site) == 7, "all places filled: no free-week chart"
+    rules = table_rows(site, "rules-table-caption")  # both rules, the same lottery
+    assert rules[said(app, "sv", "Placed")] == [str(2 * CAPACITY)] * 2, \
+        "two offers with two places each: both rules fill them"
+    assert said(app, "sv", "Young people with justified envy") in rules
     header = page.locator("table:has(#compare-table-caption) thead").inner_text()
     assert said(app, "sv", "Lottery order (baseline)") in header
     compare = table_rows(site, "compare-table-caption")

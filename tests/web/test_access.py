@@ -70,6 +70,7 @@ EXPECTED: dict[str, object] = {
     "provider.invite": {P},
     "caseworker.home": {C},
     "caseworker.group": {C},
+    "caseworker.summer": {C},
     "caseworker.youth": {C},
     "caseworker.remove_membership": {C},
     "caseworker.import_csv": {C},

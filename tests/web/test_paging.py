@@ -393,3 +393,42 @@ def test_an_offers_participants_are_paged(app, client_as, users):
         offer_id = activity.id
     walk(client_as(Role.PROVIDER), f"/provider/offers/{offer_id}",
          lambda page: len(re.findall(r"<td>Deltagare\d{3} Test</td>", page)), size, size + 4)
+
+
+def test_the_consents_page_lists_only_places_still_waiting_for_an_answer(app, client_as):
+    """Last summer's accepted places had their consent: listed first (by their old reply
+    date) they pushed this summer's off the first page."""
+    with app.app_context():
+        old, new = (factories.round_(state=RoundState.PUBLISHED) for _ in range(2))
+        for round_, state, name, days in ((old, PlacementState.ACCEPTED, "Förra", -300),
+                                          (old, PlacementState.DECLINED, "Nej", -300),
+                                          (new, PlacementState.OFFERED, "Väntar", 5)):
+            job = factories.offer(round=round_, kind=OfferKind.JOB, capacity=5)
+            youth = factories.youth_profile(born=date(2012, 1, 1), first_name=name)
+            db.session.add(Placement(round=round_, youth=youth, offer=job, state=state,
+                                     reply_by=utcnow() + timedelta(days=days)))
+        db.session.commit()
+    page = client_as(Role.ADMINISTRATOR).get("/admin/consents").get_data(as_text=True)
+    assert "Väntar" in page and "Förra" not in page and "Nej" not in page
+
+
+def test_the_consents_page_finds_a_young_person_by_name_and_keeps_the_search(app, client_as):
+    with app.app_context():
+        round_ = factories.round_(state=RoundState.PUBLISHED)
+        job = factories.offer(round=round_, kind=OfferKind.JOB, capacity=50)
+        for number in range(admin_services.CONSENTS_PAGE_SIZE + 3):
+            youth = factories.youth_profile(born=date(2012, 1, 1),
+                                            first_name="Saga" if number == 0 else f"Elev{number}")
+            db.session.add(Placement(round=round_, youth=youth, offer=job,
+                                     state=PlacementState.OFFERED,
+                                     reply_by=utcnow() + timedelta(hours=-number)))
+        db.session.commit()
+    admin = client_as(Role.ADMINISTRATOR)
+    assert "Saga" not in admin.get("/admin/consents").get_data(as_text=True), "the last page"
+    found = admin.get("/admin/consents?name=saga").get_data(as_text=True)
+    assert found.count('<section class="card"') == 1 and "Saga" in found
+    action = re.search(r'action="(/admin/consents/\d+\?name=saga)"', found).group(1)
+    response = admin.post(action, data={"guardian_name": "Gun Förälder"})
+    assert response.headers["Location"].endswith("/admin/consents?name=saga")
+    none = admin.get("/admin/consents?name=zzz").get_data(as_text=True)
+    assert "Ingen plats som väntar på samtycke matchar namnet." in none

@@ -258,3 +258,19 @@ def test_button_form_styles(app, style, classes):
     assert "class" not in form
     assert button.get("class") == classes
     assert "".join(page.text).strip() == "Logga ut"
+
+
+def test_every_button_style_a_template_names_is_in_the_style_sheet():
+    """``class="button button-secondary"``: a misspelt style leaves two buttons that look
+    alike (the catalogue's "Register" beside "Log in to apply" once did)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    css = (root / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    defined = set(re.findall(r"\.([a-z][a-z0-9-]*)", css))
+    named = {(path.name, name)
+             for path in (root / "templates").rglob("*.html")
+             for classes in re.findall(r'class="(button[^"{]*)"', path.read_text(encoding="utf-8"))
+             for name in classes.split()}
+    assert sorted((path, name) for path, name in named if name not in defined) == []

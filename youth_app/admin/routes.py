@@ -87,9 +87,10 @@ def export_hours(fmt: str):
 
 @bp.get("/consents")
 def consents():
-    page = services.consents(paging.page_number())
+    name = request.args.get("name", "").strip()[:100]
+    page = services.consents(paging.page_number(), name=name)
     rows = [(p, consent.state(p)) for p in page]
-    return render_template("admin/consents.html", rows=rows, page=page,
+    return render_template("admin/consents.html", rows=rows, page=page, name=name,
                            form=PaperConsentForm())
 
 
@@ -104,5 +105,6 @@ def record_consent(placement_id: int):
         flash(_("Paper consent is recorded."), "success")
     else:
         flash(_("Write the name of the guardian who signed."), "error")
-    page = paging.page_number()  # back to the page the form was on
-    return redirect(url_for("admin.consents", page=page if page > 1 else None))
+    page = paging.page_number()  # back to the page (and the search) the form was on
+    name = request.args.get("name", "").strip()[:100] or None
+    return redirect(url_for("admin.consents", page=page if page > 1 else None, name=name))

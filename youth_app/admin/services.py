@@ -151,17 +151,26 @@ def approved_hours_per_youth() -> list[tuple]:
 CONSENTS_PAGE_SIZE = 20
 
 
-def consents(page: int = 1, today: date | None = None) -> paging.Page[Placement]:
-    """Job places offered to or accepted by minors, soonest reply first: their consent
-    must be followed up. Minors are found in the query (``needs_consent``'s rule as a
-    birth date), so a page costs the same however many places there are."""
+def consents(page: int = 1, today: date | None = None,
+             name: str = "") -> paging.Page[Placement]:
+    """Job places offered to minors and not yet answered, soonest reply first: their
+    consent must be followed up (an accepted place had its consent; an answered one needs
+    none), those of a young person whose name holds every word of ``name`` if given.
+    Minors are found in the query (``needs_consent``'s rule as a birth date), so a page
+    costs the same however many places there are."""
     return paging.of_query(
         sa.select(Placement).join(Offer).join(YouthProfile, YouthProfile.id == Placement.youth_id)
-        .where(Offer.is_job,
-               Placement.state.in_([PlacementState.OFFERED, PlacementState.ACCEPTED]),
+        .where(Offer.is_job, Placement.state == PlacementState.OFFERED,
                YouthProfile.date_of_birth > _last_adult_birth_date(today or facts.today()))
+        .where(_named(name))
         .options(selectinload(Placement.youth), selectinload(Placement.offer))
         .order_by(Placement.reply_by, Placement.id), page, CONSENTS_PAGE_SIZE)
+
+
+def _named(name: str) -> sa.ColumnElement[bool]:
+    """Every word of ``name`` in the young person's name; any young person for none."""
+    named = YouthProfile.name_contains(name)
+    return sa.true() if named is None else named
 
 
 def _last_adult_birth_date(today: date) -> date:

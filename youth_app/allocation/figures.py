@@ -174,13 +174,79 @@ def _unfilled(problem: matching.Problem, result: matching.Result):
     return offers, sorted(free_by_week.items())
 
 
+#: The two rules a round can share its places out by (``Round.method``): coverage first
+#: (the optimiser, ``optimal``) and deferred acceptance (``stable``).
+METHODS = ("optimal", "stable")
+
+
 def review_of(problem: matching.Problem, result: matching.Result) -> dict:
     """What a run stores for its review: its figures and the lottery baseline's, the
-    same problem allocated by random serial dictatorship on the same lottery."""
+    same problem allocated by random serial dictatorship on the same lottery; and both
+    rules side by side on the same problem and lottery (the run's own, and the other one
+    solved here), each with its justified envy counted exactly (``matching.envy``)."""
     baseline = matching.solve(problem, solver="highs", method="rsd")
+    method = result.stats.get("method", "optimal")
+    by_method = {method: result}
+    for other in METHODS:
+        if other not in by_method:
+            by_method[other] = matching.solve(problem, solver="highs", method=other)
     return {"figures": count(problem, result).to_dict(),
             "baseline": count(problem, baseline).to_dict(),
-            "proven": result.status is matching.Status.OPTIMAL}
+            "proven": result.status is matching.Status.OPTIMAL,
+            "methods": {name: {"figures": count(problem, solved).to_dict(),
+                               "envy": matching.justified_envy(problem, solved).to_dict()}
+                        for name, solved in by_method.items()}}
+
+
+@dataclass(frozen=True)
+class RuleFigures:
+    """One rule's allocation of the run's problem, as the review compares them."""
+    figures: Figures
+    #: young people with justified envy: someone with lower priority holds a place
+    #: they asked for and would take
+    envious: int
+    envious_unplaced: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Coverage first and stable, side by side, and what coverage first costs."""
+    coverage: RuleFigures
+    stable: RuleFigures
+
+    @property
+    def more_placed(self) -> int | None:
+        """How many more youths coverage first places (``None``: a count is hidden)."""
+        if self.coverage.figures.placed is None or self.stable.figures.placed is None:
+            return None
+        return self.coverage.figures.placed - self.stable.figures.placed
+
+    @property
+    def more_in_tiers(self) -> int | None:
+        """Of them, in a priority group; ``None`` where a tier's count is hidden."""
+        both = zip(self.coverage.figures.groups["tier"], self.stable.figures.groups["tier"])
+        total = 0
+        for (group, _a, placed), (_g, _b, placed_stable) in both:
+            if group == NO_TIER:
+                continue
+            if placed is None or placed_stable is None:
+                return None
+            total += placed - placed_stable
+        return total
+
+
+def rules(run: AllocationRun, viewer: Viewer) -> Rules | None:
+    """The two rules' figures for ``viewer``, if the run's review holds them (runs
+    stored before the comparison have none)."""
+    methods = (run.review or {}).get("methods")
+    if not methods or set(methods) != set(METHODS):
+        return None
+
+    def rule(name: str) -> RuleFigures:
+        envy = methods[name]["envy"]
+        return RuleFigures(Figures.from_dict(methods[name]["figures"]).for_viewer(viewer),
+                           envy["youths"], envy["unplaced"])
+    return Rules(coverage=rule("optimal"), stable=rule("stable"))
 
 
 @dataclass(frozen=True)
@@ -216,6 +282,8 @@ class RunReview:
     removed: list[tuple[str, str]]
     #: offer key -> title
     offers: dict[str, str]
+    #: coverage first and stable side by side (``None`` for runs stored before)
+    rules: Rules | None = None
 
 
 def run_review(run: AllocationRun, viewer: Viewer, unknown: str) -> RunReview:
@@ -229,7 +297,7 @@ def run_review(run: AllocationRun, viewer: Viewer, unknown: str) -> RunReview:
         figures=stored.figures.for_viewer(viewer), baseline=stored.baseline.for_viewer(viewer),
         previous=stored_review(previous).figures.for_viewer(viewer) if previous else None,
         unplaced=_unplaced(run, names), added=added, removed=removed,
-        offers=offer_titles(run.round_id))
+        offers=offer_titles(run.round_id), rules=rules(run, viewer))
 
 
 class _References:

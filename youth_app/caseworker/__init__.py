@@ -13,3 +13,17 @@ def youth_name(youth_id: int) -> str:
 
     youth = db.session.get(YouthProfile, youth_id)
     return youth.full_name if youth else "–"
+
+
+@bp.app_template_filter("week_number")
+def week_number(iso_week: str) -> str:
+    """``2027-W25`` as a short column heading: "week 25"."""
+    from flask_babel import gettext as _
+
+    return _("week %(number)d", number=int(iso_week.split("-W")[1]))
+
+
+@bp.app_template_filter("or_fewer")
+def or_fewer(count: int | None, fewer: str):
+    """A count, or the words for a hidden one."""
+    return fewer if count is None else count

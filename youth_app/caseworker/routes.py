@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import paging
+from .. import facts, paging
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import error_text
@@ -29,6 +29,19 @@ def home():
         services.record_read("search", _me(), results=len(results))
     return render_template("caseworker/home.html", form=form, results=results,
                            groups=services.groups(), counts=services.counts())
+
+
+@bp.get("/summer")
+def summer():
+    """Weeks × districts: where social services' young people have nothing this summer,
+    to plan activities where they are missing (counts only)."""
+    years = services.summer_years()
+    year = request.args.get("year", type=int)
+    if year not in years:
+        year = years[0] if years else facts.today().year
+    gaps = services.summer_gaps(year)
+    services.record_read("summer", _me(), year=year)
+    return render_template("caseworker/summer.html", gaps=gaps, years=years)
 
 
 @bp.get("/groups/<int:group_id>")

@@ -7,6 +7,7 @@ Administrators get counts per group, never names.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -59,17 +60,11 @@ def search(query: str) -> list[YouthProfile]:
         number = parse_personal_number(query)
         statement = statement.where(YouthProfile.personal_number == number.digits)
     except InvalidNumber:
-        words = [w for w in query.lower().split() if w]
-        if not words:
+        named = YouthProfile.name_contains(query)  # each word; the trigram index serves it
+        if named is None:
             return []
-        for word in words:  # each word in the name; the name's trigram index serves it
-            statement = statement.where(YouthProfile.name_text().ilike(
-                f"%{_like(word)}%", escape="\\"))
+        statement = statement.where(named)
     return list(db.session.scalars(statement.limit(MAX_RESULTS)))
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def memberships(youth: YouthProfile) -> list[PriorityMembership]:
@@ -217,3 +212,65 @@ def remove_apart_group(group_id: int, caseworker: User) -> None:
     audit.record("apart.removed", group, actor=caseworker)
     db.session.delete(group)
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class SummerGaps:
+    """Where social services' young people have nothing in a summer: for each week of the
+    season and each district, how many of them have no place that week (neither a place
+    offered or accepted in a round nor a sign-up with a place). Counts only, each week's
+    column hidden below ``SMALL`` so that no count can be worked out from the others."""
+    year: int
+    weeks: list[str]
+    #: [(district name or None, [count or None per week])], districts by name
+    rows: list[tuple[str | None, list[int | None]]]
+    #: per week, every district together (``None`` below ``SMALL``)
+    totals: list[int | None]
+    #: the young people counted: in a group set by social services, unexpired that summer
+    youths: int
+
+
+def summer_years() -> list[int]:
+    """The summers the platform has rounds for, newest first."""
+    from ..models import Round
+
+    dates = db.session.scalars(sa.select(Round.reference_date).distinct())
+    return sorted({d.year for d in dates}, reverse=True)
+
+
+def summer_gaps(year: int) -> SummerGaps:
+    """The weeks × districts table of ``year``'s summer (``facts.season_weeks``). Four
+    queries, whatever the number of young people."""
+    from ..allocation.figures import shown, shown_column
+    from ..models import District, Offer, Placement, PlacementState, SignUp, YouthProfile
+
+    weeks = facts.season_weeks(year)
+    summer = date(year, 6, 15)
+    targeted = dict(db.session.execute(
+        sa.select(YouthProfile.id, YouthProfile.district_id).join(
+            PriorityMembership, PriorityMembership.youth_id == YouthProfile.id)
+        .join(PriorityGroup).where(
+            ~PriorityGroup.automatic,
+            sa.or_(PriorityMembership.expires_on.is_(None),
+                   PriorityMembership.expires_on >= summer))).all())
+    covered: dict[int, set[str]] = {}
+    held = (sa.select(Placement.youth_id, Offer.weeks).join(Offer).where(
+        Placement.state.in_((PlacementState.OFFERED, PlacementState.ACCEPTED)))
+        .union_all(sa.select(SignUp.youth_id, Offer.weeks).join(Offer).where(SignUp.has_place)))
+    for youth_id, offer_weeks in db.session.execute(held):
+        if youth_id in targeted:
+            covered.setdefault(youth_id, set()).update(offer_weeks or [])
+    names = dict(db.session.execute(sa.select(District.id, District.name)).all())
+    counts: dict[int | None, list[int]] = {}
+    for youth_id, district_id in targeted.items():
+        row = counts.setdefault(district_id if district_id in names else None, [0] * len(weeks))
+        have = covered.get(youth_id, set())
+        for index, week in enumerate(weeks):
+            if week not in have:
+                row[index] += 1
+    order = sorted(counts, key=lambda d: (d is None, names.get(d, "") if d else ""))
+    columns = [shown_column([counts[d][i] for d in order]) for i in range(len(weeks))]
+    rows = [(names.get(d) if d else None, [columns[i][r] for i in range(len(weeks))])
+            for r, d in enumerate(order)]
+    totals = [shown(sum(counts[d][i] for d in order)) for i in range(len(weeks))]
+    return SummerGaps(year, weeks, rows, totals, len(targeted))

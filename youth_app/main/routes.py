@@ -4,6 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import catalogues
 from ..security import local_target
 from . import bp, services
 from .forms import AccessibilityReportForm, LanguageForm
@@ -22,7 +23,9 @@ def accessibility():
                                               form.email.data or "")
         flash(_("Thank you. Your report has been sent to us."), "success")
         return redirect(url_for("main.accessibility"))
-    return render_template("main/accessibility.html", form=form)
+    return render_template("main/accessibility.html", form=form,
+                           machine_assisted=catalogues.machine_assisted(
+                               current_app.config["LANGUAGES"]))
 
 
 @bp.get("/privacy")

@@ -97,6 +97,13 @@ class Round(db.Model):
     )
 
     @property
+    def method(self) -> str:
+        """The rule the round shares its places out by: ``optimal`` (coverage first, the
+        default) or ``stable`` (deferred acceptance); kept in the policy, never sent to
+        the optimiser as part of the problem (``allocation.problem._policy``)."""
+        return (self.policy or {}).get("method", "optimal")
+
+    @property
     def editable(self) -> bool:
         """Its settings may still be changed: it has not been allocated."""
         return self.state in EDITABLE_STATES

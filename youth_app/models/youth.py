@@ -70,6 +70,16 @@ class YouthProfile(db.Model):
         on this very expression (``ix_youth_profile_name_text``) serves the search."""
         return cls.first_name.op("||")(sa.literal_column("' '")).op("||")(cls.last_name)
 
+    @classmethod
+    def name_contains(cls, query: str) -> sa.ColumnElement[bool] | None:
+        """Every word of ``query`` (up to four) is part of the name, any case; ``None``
+        for a query without a word. Served by the name's trigram index on PostgreSQL."""
+        words = query.split()[:4]
+        if not words:
+            return None
+        name = cls.name_text()
+        return sa.and_(*(name.ilike(f"%{_like(word)}%", escape="\\") for word in words))
+
     @property
     def masked_personal_number(self) -> str:
         """Birth date only, e.g. ``20100514-****``: enough to tell two youths apart."""
@@ -169,3 +179,8 @@ class GuardianConsent(db.Model):
     def answered(self) -> bool:
         """Consent was given or declined: the link no longer works."""
         return self.given_at is not None or self.declined_at is not None
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal part of a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

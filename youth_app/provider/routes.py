@@ -13,6 +13,7 @@ from .. import exports, facts, paging
 from ..auth import services as auth_services
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import latin_digits
 from ..messages import error_text
 from ..models import AllocationMode, District, OfferKind, Round
 from ..unit_of_work import attempt
@@ -239,8 +240,9 @@ HOURS = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 
 
 def _hours(text: str) -> Decimal:
-    """From 0 to 12 with at most two decimals (the column's precision), else ValueError."""
-    text = text.strip().replace(",", ".")
+    """From 0 to 12 with at most two decimals (the column's precision), else ValueError.
+    Persian and Arabic-Indic digits and decimal separators are read too ("۷٫۵")."""
+    text = latin_digits(text).strip().replace(",", ".").replace("\u066b", ".")
     if not HOURS.fullmatch(text) or not Decimal(0) <= Decimal(text) <= facts.MAX_HOURS_PER_DAY:
         raise ValueError("not hours in a day")
     return Decimal(text)

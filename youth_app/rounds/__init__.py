@@ -47,6 +47,29 @@ def group_label(value: str, dimension: str) -> str:
     return _("Unknown") if value == "unknown" else value
 
 
+@bp.app_template_global()
+def method_name(method: str) -> str:
+    """A round's rule for sharing out places, as people say it."""
+    from flask_babel import gettext as _
+
+    return {"optimal": _("Coverage first"), "stable": _("Stable")}.get(method, _("Coverage first"))
+
+
+@bp.app_template_global()
+def rule_tier_rows(rules, fewer: str) -> list[tuple]:
+    """Placed per priority group under each rule, for the two rules' table; a hidden
+    count reads ``fewer``."""
+    from flask_babel import gettext as _
+
+    rows = []
+    for (group, _a, placed), (_g, _b, placed_stable) in zip(
+            rules.coverage.figures.groups["tier"], rules.stable.figures.groups["tier"]):
+        rows.append((_("Placed: %(group)s", group=group_label(group, "tier")),
+                     fewer if placed is None else placed,
+                     fewer if placed_stable is None else placed_stable))
+    return rows
+
+
 @bp.app_template_filter("label_rows")
 def label_rows(rows: list[tuple], dimension: str) -> list[tuple]:
     return [(group_label(row[0], dimension), *row[1:]) for row in rows]

@@ -41,6 +41,14 @@ class RoundForm(Form):
                                       validators=[Optional(), NumberRange(0, 10)])
     priority_tiers = StringField(
         _l("Priority groups, highest first"), validators=[Optional(), Length(max=500)])
+    method = SelectField(
+        _l("How places are shared out"), default="optimal",
+        choices=[SelectChoice("optimal", _l("Coverage first: as many young people as possible "
+                                            "get a place, priority groups first")),
+                 SelectChoice("stable", _l("Stable: priority and the lottery decide at each "
+                                           "offer; nobody gains by choosing fewer"))],
+        description=_l("The run's page shows both side by side for the same lottery, with "
+                       "what each costs, before any offer goes out."))
     priority_ranks = SelectField(_l("Within priority groups, also favour their first choices"),
                                  choices=[SelectChoice("yes", _l("Yes")),
                                           SelectChoice("no", _l("No"))])

@@ -62,6 +62,7 @@ def _fill(form: RoundForm, round_: Round) -> None:
     form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
     form.priority_tiers.data = form.tier_text(policy.get("priority_tiers", []))
     form.priority_ranks.data = "yes" if policy.get("priority_ranks", True) else "no"
+    form.method.data = round_.method
     form.periods.data = "\n".join(
         f"{p['name']}: {int(p['weeks'][0][-2:])}-{int(p['weeks'][-1][-2:])}"
         for p in round_.periods if p["weeks"])
@@ -78,7 +79,8 @@ def _fields(form: RoundForm) -> dict:
         "policy": {"max_places_per_youth": form.max_places_per_youth.data,
                    "max_jobs_per_youth": form.max_jobs_per_youth.data or 0,
                    "priority_tiers": form.tiers(),
-                   "priority_ranks": form.priority_ranks.data == "yes"},
+                   "priority_ranks": form.priority_ranks.data == "yes",
+                   "method": form.method.data},
         "periods": form.parsed_periods(form.reference_date.data.year),
     }
 
@@ -157,7 +159,7 @@ def _published_text(sent: int, second: bool) -> str:
 def start_run(round_id: int):
     round_ = _round(round_id)
     try:
-        run = attempt(lambda: allocation.start_run(round_, _admin()))
+        run = attempt(lambda: allocation.start_run(round_, _admin(), method=round_.method))
     except allocation.RunError as error:
         flash(error_text(error), "error")
         return redirect(url_for("rounds.show", round_id=round_id))

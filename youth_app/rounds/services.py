@@ -117,17 +117,16 @@ def find_applicants(round_: Round, query: str, staff: User) -> list[YouthProfile
 def _applicants_matching(round_: Round, query: str) -> list[YouthProfile]:
     from ..identity import InvalidNumber, parse_personal_number
 
-    words = [word for word in query.split() if word][:4]
-    if not words:
+    named = YouthProfile.name_contains(query)
+    if named is None:
         return []
     in_round = YouthProfile.id.in_(sa.select(RoundPseudonym.youth_id).where(
         RoundPseudonym.round_id == round_.id))
-    full_name = YouthProfile.name_text()  # the expression of its trigram index
     try:
         wanted = sa.or_(YouthProfile.personal_number == parse_personal_number(query).digits,
-                        sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words)))
+                        named)
     except InvalidNumber:
-        wanted = sa.and_(*(full_name.ilike(f"%{_like(w)}%", escape="\\") for w in words))
+        wanted = named
     return list(db.session.scalars(sa.select(YouthProfile).where(in_round, wanted).order_by(
         YouthProfile.last_name, YouthProfile.first_name, YouthProfile.id).limit(SEARCH_LIMIT)))
 

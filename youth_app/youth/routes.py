@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import paging
@@ -15,6 +15,7 @@ from ..security import local_target
 from ..consent import services as consent
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import format_date
 from ..messages import error_text
 from ..models import District, Offer, OutgoingMessage, Round, SignUp
 from ..placements import services as placements
