@@ -291,44 +291,13 @@ def run_review(run: AllocationRun, viewer: Viewer, unknown: str) -> RunReview:
     named ``unknown``."""
     stored = stored_review(run)
     previous = previous_run(run)
-    names = _References(run.round_id, unknown)
-    added, removed = _difference(previous, run, names, unknown)
+    names = outcomes.References(run.round_id, unknown)
+    added, removed = _difference(previous, run, names)
     return RunReview(
         figures=stored.figures.for_viewer(viewer), baseline=stored.baseline.for_viewer(viewer),
         previous=stored_review(previous).figures.for_viewer(viewer) if previous else None,
-        unplaced=_unplaced(run, names), added=added, removed=removed,
+        unplaced=outcomes.unplaced_references(run, names), added=added, removed=removed,
         offers=offer_titles(run.round_id), rules=rules(run, viewer))
-
-
-class _References:
-    """Pseudonym -> staff reference (``unknown`` for an account gone), read only when a
-    run stored before the per-youth outcomes is reviewed (every pseudonym of the round)."""
-
-    def __init__(self, round_id: int, unknown: str) -> None:
-        self.round_id, self.unknown = round_id, unknown
-        self.known: dict[str, str] | None = None
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._known()
-
-    def __call__(self, key: str) -> str:
-        return self._known().get(key, self.unknown)
-
-    def _known(self) -> dict[str, str]:
-        if self.known is None:
-            self.known = {key: problems.staff_reference(youth_id) for key, youth_id
-                          in problems.youth_ids_by_key(self.round_id).items()}
-        return self.known
-
-
-def _unplaced(run: AllocationRun, names: _References) -> list[str]:
-    """Staff references of the youths placed nowhere, in order: from the youths' stored
-    outcomes (``outcomes``), or the whole result for a run stored before them."""
-    if outcomes.stored(run.id):
-        return sorted(problems.staff_reference(youth_id)
-                      for youth_id in outcomes.unplaced_youth_ids(run.id))
-    result = matching.load_result(run.solved_result)
-    return sorted(names(u.youth) for u in result.unplaced if u.youth in names)
 
 
 def previous_run(run: AllocationRun) -> AllocationRun | None:
@@ -337,23 +306,14 @@ def previous_run(run: AllocationRun) -> AllocationRun | None:
         AllocationRun.status == RunStatus.SUCCEEDED).order_by(AllocationRun.id.desc()).limit(1))
 
 
-def _difference(before: AllocationRun | None, after: AllocationRun, names, unknown: str):
+def _difference(before: AllocationRun | None, after: AllocationRun,
+                names: outcomes.References):
     """Which places a re-run gave and took away, with each youth as ``names`` calls them
     (staff references: never the pseudonyms)."""
     if before is None:
         return [], []
-    old, new = _places(before, names, unknown), _places(after, names, unknown)
+    old, new = outcomes.place_pairs(before, names), outcomes.place_pairs(after, names)
     return sorted(new - old), sorted(old - new)
-
-
-def _places(run: AllocationRun, names, unknown: str) -> set[tuple[str, str]]:
-    """The run's places as (staff reference, offer key): from the stored outcomes, or
-    the whole result for a run stored before them."""
-    if outcomes.stored(run.id):
-        return {(problems.staff_reference(youth_id) if youth_id is not None else unknown, offer)
-                for youth_id, offer in outcomes.places(run.id)}
-    return {(names(a.youth), a.offer)
-            for a in matching.load_result(run.solved_result).assignments}
 
 
 def offer_titles(round_id: int) -> dict[str, str]:

@@ -89,3 +89,44 @@ def places(run_id: int) -> Iterator[tuple[int | None, str]]:
             RunYouthResult.run_id == run_id, RunYouthResult.unplaced.is_(False))):
         for place in placed:
             yield youth_id, problems.offer_key(place["offer"])
+
+
+class References:
+    """Pseudonym -> staff reference (``unknown`` for an account gone), for the run
+    review; the round's pseudonyms are read only if a run stored before the per-youth
+    outcomes is reviewed (the only case that needs them)."""
+
+    def __init__(self, round_id: int, unknown: str) -> None:
+        self.round_id, self.unknown = round_id, unknown
+        self.known: dict[str, str] | None = None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._known()
+
+    def __call__(self, key: str) -> str:
+        return self._known().get(key, self.unknown)
+
+    def _known(self) -> dict[str, str]:
+        if self.known is None:
+            self.known = {key: problems.staff_reference(youth_id) for key, youth_id
+                          in problems.youth_ids_by_key(self.round_id).items()}
+        return self.known
+
+
+def unplaced_references(run: AllocationRun, names: References) -> list[str]:
+    """Staff references of the youths the run placed nowhere, in order: from the stored
+    outcomes, or the whole result for a run stored before them."""
+    if stored(run.id):
+        return sorted(problems.staff_reference(youth_id) for youth_id in unplaced_youth_ids(run.id))
+    result = matching.load_result(run.solved_result)
+    return sorted(names(u.youth) for u in result.unplaced if u.youth in names)
+
+
+def place_pairs(run: AllocationRun, names: References) -> set[tuple[str, str]]:
+    """The run's places as (staff reference, offer key): from the stored outcomes, or
+    the whole result for a run stored before them."""
+    if stored(run.id):
+        return {(problems.staff_reference(youth_id) if youth_id is not None else names.unknown,
+                 offer) for youth_id, offer in places(run.id)}
+    return {(names(a.youth), a.offer)
+            for a in matching.load_result(run.solved_result).assignments}
