@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 import matching
 
 from ..extensions import db
 from ..models import AllocationRun, Offer, Round, YouthProfile
+from . import outcomes
 from . import problem as problems
 from .services import published_runs
 
@@ -48,23 +51,45 @@ def told_reason(reasons, confidential_ok: bool = False) -> str:
 
 
 def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
-    """The latest published run's explanation, or ``None`` before anything is published."""
-    runs = published_runs(round_)
-    if not runs:
+    """The latest published run's explanation, or ``None`` before anything is published.
+    Read from the youth's own stored outcome (``outcomes``): a few small queries at any
+    size; only a run stored before outcomes were kept per youth is read whole."""
+    run_id = db.session.scalar(sa.select(AllocationRun.id).where(
+        AllocationRun.round_id == round_.id, AllocationRun.published_at.is_not(None))
+        .order_by(AllocationRun.id.desc()).limit(1))
+    if run_id is None:
         return None
-    run = runs[0]
+    row = outcomes.of(run_id, youth.id)
+    if row is None:
+        return None if outcomes.stored(run_id) else _from_whole_run(
+            youth, round_, db.session.get_one(AllocationRun, run_id))
+    offers = _offers([c["offer"] for c in row.choices])
+    choices = [ChoiceWhy(offers[c["offer"]], c["rank"], c["got"],
+                         None if c["got"] else told_reason(c["reasons"]))
+               for c in row.choices]
+    # A published run means the seed is public (see the round's public page).
+    return YouthResult(round_, row.key, row.lottery_number, row.lottery_size,
+                       round_.lottery_seed, choices)
+
+
+def _offers(offer_ids: list[int]) -> dict[int, Offer]:
+    return {o.id: o for o in db.session.scalars(db.select(Offer).where(Offer.id.in_(offer_ids)))}
+
+
+def _from_whole_run(youth: YouthProfile, round_: Round, run: AllocationRun) -> YouthResult | None:
+    """The explanation counted from the run's whole problem and result (seconds at
+    100,000 youths): for runs stored before outcomes were kept per youth, and the
+    reference the stored outcomes are tested against."""
     key = problems.key_of(round_.id, youth.id)
     problem = matching.load_problem(run.solved_problem)
     if key is None or key not in {y.id for y in problem.youths}:
         return None
     result = matching.load_result(run.solved_result)
     told = matching.explain(problem, result, key)
-    offers = {o.id: o for o in db.session.scalars(db.select(Offer).where(
-        Offer.id.in_([problems.offer_id_of(c.offer) for c in told.choices])))}
+    offers = _offers([problems.offer_id_of(c.offer) for c in told.choices])
     choices = [ChoiceWhy(offers[problems.offer_id_of(c.offer)], c.rank, c.got,
                          None if c.got else told_reason(c.reasons))
                for c in told.choices]
-    # A published run means the seed is public (see the round's public page).
     return YouthResult(round_, key, told.lottery, len(result.lottery), round_.lottery_seed,
                        choices)
 
@@ -95,12 +120,24 @@ def for_staff(run: AllocationRun, reference: str, social_services: bool) -> Staf
     key = problems.key_of(run.round_id, youth.id)
     if key is None:
         return None
-    problem = matching.load_problem(run.solved_problem)
-    try:
-        told = matching.explain(problem, matching.load_result(run.solved_result), key)
-    except KeyError:
+    row = outcomes.of(run.id, youth.id)
+    if row is not None:
+        told = outcomes.explanation(row)
+    elif outcomes.stored(run.id):
         return None
+    else:  # a run stored before outcomes were kept per youth
+        try:
+            told = _whole_run_explanation(run, key)
+        except KeyError:
+            return None
     reasons = {c.offer: told_reason(c.reasons, confidential_ok=social_services)
                for c in told.choices if not c.got}
     return StaffExplanation(youth, problems.staff_reference(youth.id), told, reasons,
                             told.tier if social_services else None)
+
+
+def _whole_run_explanation(run: AllocationRun, key: str) -> matching.Explanation:
+    """``matching.explain`` on the run's whole problem and result; KeyError for a youth
+    not in it."""
+    problem = matching.load_problem(run.solved_problem)
+    return matching.explain(problem, matching.load_result(run.solved_result), key)

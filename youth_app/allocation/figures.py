@@ -31,6 +31,7 @@ import matching
 from ..extensions import db
 from ..facts import SMALL
 from ..models import AllocationRun, Offer, Placement, PlacementState, Role, Round, RunStatus
+from . import outcomes
 from . import problem as problems
 
 DIMENSIONS = matching.DIMENSIONS
@@ -290,17 +291,13 @@ def run_review(run: AllocationRun, viewer: Viewer, unknown: str) -> RunReview:
     named ``unknown``."""
     stored = stored_review(run)
     previous = previous_run(run)
-    references: defaultdict[str, str] = defaultdict(lambda: unknown)
-    references.update({key: problems.staff_reference(youth_id)
-                       for key, youth_id in problems.youth_ids_by_key(run.round_id).items()})
-    result = matching.load_result(run.solved_result)
-    added, removed = _difference(previous, result, references)
+    names = outcomes.References(run.round_id, unknown)
+    added, removed = _difference(previous, run, names)
     return RunReview(
         figures=stored.figures.for_viewer(viewer), baseline=stored.baseline.for_viewer(viewer),
         previous=stored_review(previous).figures.for_viewer(viewer) if previous else None,
-        unplaced=sorted(references[u.youth] for u in result.unplaced if u.youth in references),
-        added=added, removed=removed, offers=offer_titles(run.round_id),
-        rules=rules(run, viewer))
+        unplaced=outcomes.unplaced_references(run, names), added=added, removed=removed,
+        offers=offer_titles(run.round_id), rules=rules(run, viewer))
 
 
 def previous_run(run: AllocationRun) -> AllocationRun | None:
@@ -309,13 +306,13 @@ def previous_run(run: AllocationRun) -> AllocationRun | None:
         AllocationRun.status == RunStatus.SUCCEEDED).order_by(AllocationRun.id.desc()).limit(1))
 
 
-def _difference(before: AllocationRun | None, after: matching.Result, names):
+def _difference(before: AllocationRun | None, after: AllocationRun,
+                names: outcomes.References):
     """Which places a re-run gave and took away, with each youth as ``names`` calls them
     (staff references: never the pseudonyms)."""
     if before is None:
         return [], []
-    old = {(names[a.youth], a.offer) for a in matching.load_result(before.solved_result).assignments}
-    new = {(names[a.youth], a.offer) for a in after.assignments}
+    old, new = outcomes.place_pairs(before, names), outcomes.place_pairs(after, names)
     return sorted(new - old), sorted(old - new)
 
 

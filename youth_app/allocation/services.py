@@ -26,7 +26,7 @@ from ..models import (AllocationMode, AllocationRun, BackgroundJob, DomainError,
                       JobStatus, Offer, Placement, PlacementState, Round, RoundState,
                       RunStatus, User, transition, utcnow)
 from ..placements import services as placements
-from . import figures
+from . import figures, outcomes
 from . import problem as problems
 
 
@@ -186,7 +186,8 @@ def execute(run_id: int, solver: str = "highs") -> AllocationRun:
             review = figures.review_of(problem, result) \
                 if result.status is not matching.Status.INFEASIBLE else None
         # False (nothing kept) if it was stopped, or given up for dead, while solving.
-        run_and_commit(lambda: _store(db.session.get(AllocationRun, run_id), result, review))
+        run_and_commit(lambda: _store(db.session.get(AllocationRun, run_id), result, review,
+                                      problem))
     except Exception as error:  # the run fails; nothing published changes
         db.session.rollback()
         _fail(run_id, error)
@@ -253,8 +254,10 @@ def _progress_writer(run_id: int):
     return write
 
 
-def _store(run: AllocationRun, result: matching.Result, review: dict | None) -> bool:
-    """Keep the result and its review, if the run is still running; False if it was not."""
+def _store(run: AllocationRun, result: matching.Result, review: dict | None,
+           problem: matching.Problem) -> bool:
+    """Keep the result, its review and each youth's outcome (``outcomes``), if the run
+    is still running; False if it was not."""
     done = {"result": result.to_dict(), "timings": dict(result.stats.get("timings", {})),
             "review": review, "finished_at": utcnow()}
     if result.status is matching.Status.INFEASIBLE:
@@ -275,6 +278,7 @@ def _store(run: AllocationRun, result: matching.Result, review: dict | None) -> 
            and (row["youth_id"], row["offer_id"]) not in kept]
     for start in range(0, len(new), 5000):  # a place given in an earlier run stays as it is
         db.session.execute(sa.insert(Placement), new[start:start + 5000])
+    outcomes.store(run, problem, result, youth_ids)
     round_ = db.session.get(Round, run.round_id)
     if round_.state is RoundState.CLOSED:  # a published round stays published
         round_.move_to(RoundState.ALLOCATED)

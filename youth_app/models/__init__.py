@@ -1,6 +1,6 @@
 """The domain model, one module per aggregate; import from here."""
 from .allocation import (AllocationRun, Override, OverrideKind, Placement, PlacementState,
-                         RoundPseudonym, RunStatus)
+                         RoundPseudonym, RunStatus, RunYouthResult)
 from .application import Application
 from .attendance import Attendance
 from .audit import AuditEvent
@@ -22,6 +22,6 @@ __all__ = [
     "MessageStatus", "Offer", "OfferKind", "OfferStatus", "Organisation", "OrganisationKind",
     "OutgoingMessage", "Override", "OverrideKind", "Placement", "PlacementState",
     "PriorityGroup", "PriorityMembership", "Role", "Round", "RoundPseudonym", "RoundState",
-    "RunStatus", "SignUp", "SignUpStatus", "TransitionError", "User", "YouthProfile",
+    "RunStatus", "RunYouthResult", "SignUp", "SignUpStatus", "TransitionError", "User", "YouthProfile",
     "transition", "utcnow",
 ]

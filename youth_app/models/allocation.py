@@ -185,6 +185,42 @@ class RoundPseudonym(db.Model):
                       sa.UniqueConstraint("round_id", "key"))
 
 
+class RunYouthResult(db.Model):
+    """One youth's outcome in one succeeded run, written with the run's result
+    (``allocation.outcomes.store``): what the youth's pages and the staff pages of one
+    youth or of the run read, so that they cost the same at any size instead of loading
+    the whole run. One row for every youth of the run's problem, as its result holds them.
+
+    Holds every reason's code, ``kept_apart`` included, and the priority tier: readers
+    tell them through ``explain.told_reason`` and ``for_staff``, as they told the whole
+    run's explanation; the youth's pages never read ``tier``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_run.id", ondelete="CASCADE"))
+    #: Null once the youth's account is removed (or if it was removed while the run
+    #: solved): the row stays, like the run's result, naming nobody.
+    youth_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("youth_profile.id", ondelete="SET NULL"), index=True)
+    #: The youth's pseudonym in the run's problem (``RoundPseudonym.key``).
+    key: Mapped[str] = mapped_column(sa.String(16))
+    #: The youth's place in the lottery (1 = drawn first), and how many were drawn.
+    lottery_number: Mapped[Optional[int]]
+    lottery_size: Mapped[int]
+    #: Applied and got nothing (the result's ``unplaced``).
+    unplaced: Mapped[bool] = mapped_column(default=False)
+    #: The youth's priority tier in the run: for social services only (``for_staff``).
+    tier: Mapped[Optional[str]] = mapped_column(sa.String(50))
+    #: ``[{"offer": offer id, "rank": rank or null (locked)}]``, the run's places.
+    placements: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: ``[{"offer": offer id, "rank": rank, "got": bool, "reasons": [code, ...]}]``, the
+    #: youth's choices best first; ``reasons`` as ``matching.explain`` gives them.
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    __table_args__ = (sa.UniqueConstraint("run_id", "youth_id"),
+                      sa.UniqueConstraint("run_id", "key"))
+
+
 class OverrideKind(enum.Enum):
     LOCK = "lock"
     FORBID = "forbid"
