@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5e8a2c4f1d67"
-down_revision = "7d3f1a2b9c55"
+down_revision = "e1063ca65ff5"
 branch_labels = None
 depends_on = None
 

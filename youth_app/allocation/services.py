@@ -356,7 +356,10 @@ def publish_summary(round_: Round) -> PublishSummary | None:
 
 
 def unplaced_ids(run: AllocationRun, round_: Round) -> set[int]:
-    """The youths of the round (still with an account) the run gave nothing."""
+    """The youths of the round (still with an account) the run gave nothing: from the
+    run's rows per youth (one indexed read), or for a run stored before those, its result."""
+    if outcomes.stored(run.id):
+        return set(outcomes.unplaced_youth_ids(run.id))
     youth_ids = problems.youth_ids_by_key(round_.id)
     unplaced = {youth_ids.get(entry["youth"]) for entry in run.result["unplaced"]}
     return unplaced - {None}
