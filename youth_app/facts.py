@@ -92,3 +92,13 @@ def last_day(deadline: datetime) -> tuple[date, time | None]:
     if local.time() == time():
         return (local - timedelta(days=1)).date(), None
     return local.date(), local.time()
+
+
+def last_adult_birth_date(today: date) -> date:
+    """Born on this day or before: ``ADULT_AGE`` or older ``today`` (``age_on``: one born
+    on 29 February comes of age on 1 March in a year without one)."""
+    year = today.year - ADULT_AGE
+    try:
+        return today.replace(year=year)
+    except ValueError:  # today is 29 February, that year has none
+        return date(year, 2, 28)

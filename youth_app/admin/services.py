@@ -161,7 +161,7 @@ def consents(page: int = 1, today: date | None = None,
     return paging.of_query(
         sa.select(Placement).join(Offer).join(YouthProfile, YouthProfile.id == Placement.youth_id)
         .where(Offer.is_job, Placement.state == PlacementState.OFFERED,
-               YouthProfile.date_of_birth > _last_adult_birth_date(today or facts.today()))
+               YouthProfile.date_of_birth > facts.last_adult_birth_date(today or facts.today()))
         .where(_named(name))
         .options(selectinload(Placement.youth), selectinload(Placement.offer))
         .order_by(Placement.reply_by, Placement.id), page, CONSENTS_PAGE_SIZE)
@@ -171,13 +171,3 @@ def _named(name: str) -> sa.ColumnElement[bool]:
     """Every word of ``name`` in the young person's name; any young person for none."""
     named = YouthProfile.name_contains(name)
     return sa.true() if named is None else named
-
-
-def _last_adult_birth_date(today: date) -> date:
-    """Born on this day or before: ``ADULT_AGE`` or older ``today`` (``age_on``: one born
-    on 29 February comes of age on 1 March in a year without one)."""
-    year = today.year - facts.ADULT_AGE
-    try:
-        return today.replace(year=year)
-    except ValueError:  # today is 29 February, that year has none
-        return date(year, 2, 28)

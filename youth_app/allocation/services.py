@@ -19,13 +19,12 @@ from flask import Flask, current_app
 
 import matching
 
-from .. import audit, background, jobs
+from .. import audit, background, facts, jobs
 from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import (AllocationMode, AllocationRun, BackgroundJob, DomainError, JobKind,
-                      JobStatus, Offer, Placement, PlacementState, Round, RoundState,
-                      RunStatus, User, transition, utcnow)
-from ..placements import services as placements
+                      JobStatus, Offer, OfferKind, Placement, PlacementState, Round,
+                      RoundState, RunStatus, User, YouthProfile, transition, utcnow)
 from . import figures, outcomes
 from . import problem as problems
 
@@ -345,14 +344,23 @@ def publish_summary(round_: Round) -> PublishSummary | None:
     run = latest_successful_run(round_)
     if run is None:
         return None
-    proposals = [] if run.published_at else _proposals(run)
     second = bool(published_runs(round_))
-    told = 0 if second or run.published_at else len(unplaced_ids(run, round_))
-    return PublishSummary(run=run, offers=len(proposals),
-                          youths_offered=len({p.youth_id for p in proposals}),
-                          youths_told_no_place=told,
-                          consents=sum(placements.needs_consent(p) for p in proposals),
-                          second_round=second)
+    if run.published_at:
+        return PublishSummary(run=run, offers=0, youths_offered=0, youths_told_no_place=0,
+                              consents=0, second_round=second)
+    # Counted by the database (a city's proposals are not loaded to be counted); a
+    # consent is a job for someone under ADULT_AGE today (``placements.needs_consent``).
+    minor_job = sa.and_(Offer.kind == OfferKind.JOB, YouthProfile.date_of_birth
+                        > facts.last_adult_birth_date(facts.today()))
+    offers, youths, consents = db.session.execute(
+        sa.select(sa.func.count(Placement.id), sa.func.count(sa.distinct(Placement.youth_id)),
+                  sa.func.count(Placement.id).filter(minor_job))
+        .join(Offer, Offer.id == Placement.offer_id)
+        .join(YouthProfile, YouthProfile.id == Placement.youth_id)
+        .where(Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)).one()
+    told = 0 if second else len(unplaced_ids(run, round_))
+    return PublishSummary(run=run, offers=offers, youths_offered=youths,
+                          youths_told_no_place=told, consents=consents, second_round=second)
 
 
 def unplaced_ids(run: AllocationRun, round_: Round) -> set[int]:
