@@ -26,6 +26,7 @@ def upgrade():
         sa.Column("tier", sa.String(length=50), nullable=True),
         sa.Column("placements", sa.JSON(), nullable=False),
         sa.Column("choices", sa.JSON(), nullable=False),
+        sa.Column("groups", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["run_id"], ["allocation_run.id"],
                                 name=op.f("fk_run_youth_result_run_id_allocation_run"),
                                 ondelete="CASCADE"),

@@ -339,18 +339,26 @@ class SeasonRow:
 def season(round_: Round, run: AllocationRun) -> dict[str, list[SeasonRow]]:
     """The season by dimension, from ``run`` (the latest published) and what youths
     answered since: applied, offered a place, accepted one; small counts hidden."""
-    problem = matching.load_problem(run.solved_problem)
-    tiers = list(problem.policy.priority_tiers)
     states = _states(round_)
-    youth_ids = problems.youth_ids_by_key(round_.id)
+    stored_groups = outcomes.groups(run.id)  # one row per youth, not the whole problem
+    if stored_groups is not None:
+        tiers = [group for group, *_counts in stored_review(run).figures.groups["tier"]
+                 if group != NO_TIER]
+        youths = stored_groups
+    else:  # a run stored before its rows held the groups
+        problem = matching.load_problem(run.solved_problem)
+        tiers = list(problem.policy.priority_tiers)
+        youth_ids = problems.youth_ids_by_key(round_.id)
+        youths = [(youth_ids.get(youth.id),
+                   {d: matching.group_of(problem, youth, d) for d in DIMENSIONS})
+                  for youth in problem.youths]
     report = {}
     for dimension in DIMENSIONS:
         applied: Counter[str] = Counter()
         offered: Counter[str] = Counter()
         accepted: Counter[str] = Counter()
-        for youth in problem.youths:
-            value = matching.group_of(problem, youth, dimension)
-            youth_id = youth_ids.get(youth.id)  # None: the youth has been removed since
+        for youth_id, their_groups in youths:  # youth_id None: removed since
+            value = their_groups[dimension]
             youth_states = states.get(youth_id, set()) if youth_id is not None else set()
             applied[value] += 1
             offered[value] += bool(youth_states)

@@ -43,8 +43,11 @@ def _insert(rows: list[dict]) -> int:
 def _rows(run_id: int, problem: matching.Problem, result: matching.Result,
           youth_ids: dict[str, int]) -> Iterator[dict]:
     size = len(result.lottery)
+    youths = {youth.id: youth for youth in problem.youths}
     for told in matching.explain_each(problem, result):
+        youth = youths[told.youth]
         yield {"run_id": run_id, "youth_id": youth_ids.get(told.youth), "key": told.youth,
+               "groups": {d: matching.group_of(problem, youth, d) for d in matching.DIMENSIONS},
                "lottery_number": told.lottery, "lottery_size": size, "tier": told.tier,
                "unplaced": bool(told.choices) and not told.placements,
                "placements": [{"offer": problems.offer_id_of(a.offer), "rank": a.rank}
@@ -130,3 +133,13 @@ def place_pairs(run: AllocationRun, names: References) -> set[tuple[str, str]]:
                  offer) for youth_id, offer in places(run.id)}
     return {(names(a.youth), a.offer)
             for a in matching.load_result(run.solved_result).assignments}
+
+
+def groups(run_id: int) -> list[tuple[int | None, dict]] | None:
+    """Every youth of the run with their group per dimension, or ``None`` for a run whose
+    rows were stored without them (the caller then reads the run's problem)."""
+    rows = db.session.execute(sa.select(RunYouthResult.youth_id, RunYouthResult.groups).where(
+        RunYouthResult.run_id == run_id)).all()
+    if not rows or any(g is None for _y, g in rows):
+        return None
+    return [(youth_id, g) for youth_id, g in rows]

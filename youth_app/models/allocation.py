@@ -216,6 +216,10 @@ class RunYouthResult(db.Model):
     #: ``[{"offer": offer id, "rank": rank, "got": bool, "reasons": [code, ...]}]``, the
     #: youth's choices best first; ``reasons`` as ``matching.explain`` gives them.
     choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: The youth's group in each dimension of the figures (``matching.DIMENSIONS``:
+    #: tier, district, gender, age), as ``matching.group_of`` gives it: what the season
+    #: report counts, without loading the run's problem.
+    groups: Mapped[Optional[dict]] = mapped_column(sa.JSON)
 
     __table_args__ = (sa.UniqueConstraint("run_id", "youth_id"),
                       sa.UniqueConstraint("run_id", "key"))
