@@ -3,10 +3,11 @@ them. Each can be set by an environment variable; a command-line flag wins over 
 import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
-#: Sync workers: the app is CPU-bound per request (templates, password hashing).
 workers = int(os.environ.get("WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 threads = int(os.environ.get("WEB_THREADS", "1"))
-worker_class = "gthread" if threads > 1 else "sync"
+#: gunicorn's threaded worker, stamping each request's arrival so that the app answers
+#: 503 at once to what waited longer than WEB_MAX_QUEUE_WAIT (youth_app.shedding).
+worker_class = "youth_app.web_worker.QueueTimedWorker"
 #: A request still running after this is killed (the app's bulk work runs in workers).
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "20"))
