@@ -31,6 +31,8 @@ ARRIVED = "youth_app.arrived_at"
 #: Endpoints never shed: the load balancer's checks touch nothing and must keep answering.
 NEVER_SHED = frozenset({"health.alive", "health.ready", "static"})
 
+#: The proxy's header, as WSGI names it (``X-Request-Start``).
+REQUEST_START = "HTTP_X_REQUEST_START"
 _REQUEST_START = re.compile(r"^\s*(?:t=)?(\d+(?:\.\d+)?)\s*$")
 
 
@@ -41,7 +43,7 @@ def arrival(environ: dict, trust_header: bool) -> float | None:
     if isinstance(stamped, float):
         times.append(stamped)
     if trust_header:
-        header = _REQUEST_START.match(environ.get("HTTP_X_REQUEST_START", ""))
+        header = _REQUEST_START.match(environ.get(REQUEST_START, ""))
         if header:
             value = float(header.group(1))
             # nginx sends seconds with milliseconds; others milli- or microseconds.
