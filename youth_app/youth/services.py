@@ -11,6 +11,7 @@ from datetime import date
 from functools import partial
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from .. import facts
@@ -82,7 +83,9 @@ def choices(youth: YouthProfile, round_: Round) -> list[Application]:
     return list(db.session.scalars(
         sa.select(Application).where(Application.youth_id == youth.id,
                                      Application.round_id == round_.id)
-        .order_by(Application.rank)))
+        .order_by(Application.rank)
+        # The choice list shows each offer and its district: loaded with the choices.
+        .options(joinedload(Application.offer).joinedload(Offer.district))))
 
 
 def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=None) -> None:
