@@ -14,8 +14,9 @@ hash, OWASP's minimum parameters as the app uses them). It starts ``gunicorn wsg
 from the project folder, so ``gunicorn.conf.py`` applies (``WEB_WORKERS``, ``WEB_THREADS``
 and ``WEB_MAX_QUEUE_WAIT`` pass through from the environment). Plain HTTP on 127.0.0.1
 stands for the reverse proxy that ends TLS: the app trusts one proxy (``PROXY_X_FOR=1``,
-``PROXY_X_PROTO=1``) and each youth sends ``X-Forwarded-Proto: https`` and an address of
-their own in ``X-Forwarded-For``, as nginx would.
+``PROXY_X_PROTO=1``) and each youth sends ``X-Forwarded-Proto: https``, an address of
+their own in ``X-Forwarded-For`` and the moment of sending in ``X-Request-Start``, as
+nginx would (its time of passing the request on).
 
 Then, with locust (``pip install -e .[bench]``) in a process of its own:
 1. the ceiling: ``/healthz`` (answers JSON, touches nothing) as fast as 50 clients can ask;
@@ -84,6 +85,12 @@ class Youth(HttpUser):
         self.email = next(Youth._accounts, None)
         if self.email is None:
             raise StopUser()
+        rebuild_auth = self.client.rebuild_auth
+
+        def restamp(prepared, response):  # a redirect is a new request through the proxy
+            rebuild_auth(prepared, response)
+            prepared.headers["X-Request-Start"] = f"t={time.time():.3f}"
+        self.client.rebuild_auth = restamp
         number = int(self.email.split("@")[0].removeprefix("bench"))
         self.client.headers.update({
             "X-Forwarded-Proto": "https",
@@ -97,14 +104,17 @@ class Youth(HttpUser):
             time.sleep(random.uniform(*self.think))  # gevent-patched: a cooperative sleep
 
     def step(self, name, method, path, *, expect=200, **kwargs):
+        # The proxy stamps when it passed the request on: the app's queue time.
+        stamp = {"X-Request-Start": f"t={time.time():.3f}"}
         with self.client.request(method, path, name=name, catch_response=True,
-                                 **kwargs) as response:
+                                 headers=stamp, **kwargs) as response:
             # The proxy speaks https to the browser: its Secure cookies come back over
             # this plain loopback HTTP, as a browser sends them to the proxy.
             for cookie in self.client.cookies:
                 cookie.secure = False
             if response.status_code != expect:
-                response.failure(f"{response.status_code}")
+                error = f" {type(response.error).__name__}" if response.error else ""
+                response.failure(f"{response.status_code}{error}")
                 return None
             token = CSRF.search(response.text or "")
             if token:
@@ -114,35 +124,35 @@ class Youth(HttpUser):
 
     @task
     def journey(self):
+        """The steps in order; a step that fails (a 503 while the server sheds load)
+        ends the journey, as a youth would come back later rather than go on."""
         plan, round_id = self.plan, self.plan["round_id"]
         self.csrf = ""
         self.client.cookies.clear()
-        if self.step("1 login form", "GET", "/login") is None:
-            return self.done()
-        self.pause()
-        if self.step("2 log in", "POST", "/login", expect=302, allow_redirects=False,
-                     data={"csrf_token": self.csrf, "email": self.email,
-                           "password": plan["password"]}) is None:
-            return self.done()
-        self.step("3 My page", "GET", "/youth/")
-        self.pause()
-        self.step("4 catalogue, filtered", "GET", plan["filter"])
         offers = random.sample(plan["offers"], 5)
-        for offer_id in offers[:3]:
-            self.pause()
-            self.step("5 an offer", "GET", f"/offers/{offer_id}")
-        for offer_id in offers:
-            self.pause()
-            self.step("6 add a choice", "POST",
-                      f"/youth/rounds/{round_id}/choices/add/{offer_id}",
-                      data={"csrf_token": self.csrf})
-        self.pause()
         order = offers[::-1]
-        self.step("7 reorder", "POST", f"/youth/rounds/{round_id}/choices/order",
-                  data={"csrf_token": self.csrf, "order": ",".join(map(str, order)),
-                        "moved": str(order[0])})
-        self.pause()
-        self.step("8 log out", "POST", "/logout", data={"csrf_token": self.csrf})
+        steps = [("1 login form", "GET", "/login", {}),
+                 ("2 log in", "POST", "/login", {
+                     "expect": 302, "allow_redirects": False,
+                     "data": lambda: {"csrf_token": self.csrf, "email": self.email,
+                                      "password": plan["password"]}}),
+                 ("3 My page", "GET", "/youth/", {}),
+                 ("4 catalogue, filtered", "GET", plan["filter"], {})]
+        steps += [("5 an offer", "GET", f"/offers/{offer_id}", {}) for offer_id in offers[:3]]
+        steps += [("6 add a choice", "POST", f"/youth/rounds/{round_id}/choices/add/{offer_id}",
+                   {"data": lambda: {"csrf_token": self.csrf}}) for offer_id in offers]
+        steps += [("7 reorder", "POST", f"/youth/rounds/{round_id}/choices/order", {
+                      "data": lambda: {"csrf_token": self.csrf,
+                                       "order": ",".join(map(str, order)),
+                                       "moved": str(order[0])}}),
+                  ("8 log out", "POST", "/logout",
+                   {"data": lambda: {"csrf_token": self.csrf}})]
+        for index, (name, method, path, options) in enumerate(steps):
+            if index and name != "3 My page":
+                self.pause()
+            options = {k: (v() if callable(v) else v) for k, v in options.items()}
+            if self.step(name, method, path, **options) is None:
+                break
         self.done()
 
     def done(self):
@@ -387,6 +397,7 @@ def _print(title: str, stats: dict, cpu: float, journeys: int, ceiling: float) -
     total = stats["Aggregated"]
     if total["failures"]:
         print("errors: " + "; ".join(f"{k} x{v}" for k, v in total["failures"].items()))
+    print(f"app CPU {cpu:.1f} s: {1000 * cpu / max(total['count'], 1):.1f} ms per request")
     if journeys:
         print(f"app CPU {cpu:.1f} s: {cpu / journeys:.3f} s per journey "
               f"({total['count'] / journeys:.0f} requests); {total['rps']:.1f} requests/s "

@@ -35,6 +35,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--journeys", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--cprofile", action="store_true",
+                        help="under cProfile (slower), and print its functions")
     parser.add_argument("--database-server", default=os.environ.get(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--database-prefix", default="opening_day")
@@ -54,7 +56,7 @@ def main() -> None:
         from youth_app import create_app
 
         app = create_app()
-        _profile(app, plan, args.journeys, args.top)
+        _profile(app, plan, args.journeys, args.top if args.cprofile else 0)
         from youth_app.extensions import db
 
         with app.app_context():
@@ -86,6 +88,7 @@ def _profile(app, plan: dict, journeys: int, top: int) -> None:
                 statements[current["step"]][" ".join(statement.split())[:150]] += 1
 
     wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
     calls: dict[str, int] = defaultdict(int)
     base = "https://127.0.0.1:5000"
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1",
@@ -93,9 +96,10 @@ def _profile(app, plan: dict, journeys: int, top: int) -> None:
 
     def step(client, name, method, path, expect=200, **kwargs):
         current["step"] = name
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         response = client.open(path, method=method, base_url=base, headers=headers, **kwargs)
         wall[name].append(time.perf_counter() - began)
+        cpu[name].append(time.process_time() - began_cpu)
         calls[name] += 1
         current["step"] = None
         assert response.status_code == expect, (name, response.status_code)
@@ -129,22 +133,28 @@ def _profile(app, plan: dict, journeys: int, top: int) -> None:
 
     emails = plan["accounts"]
     journey(emails[-1])  # warm: templates compiled, connections made
-    wall.clear(), calls.clear(), queries.clear()
+    wall.clear(), calls.clear(), queries.clear(), cpu.clear(), statements.clear()
     profiler = cProfile.Profile()
-    began = time.perf_counter()
-    profiler.enable()
+    began, began_cpu = time.perf_counter(), time.process_time()
+    if top:
+        profiler.enable()
     for email in emails[:journeys]:
         journey(email)
     profiler.disable()
-    total = time.perf_counter() - began
-    print(f"{journeys} journeys in {total:.2f} s: {total / journeys * 1000:.0f} ms each "
-          f"(under cProfile, which slows Python code down)")
-    print("| step | mean ms | SQL statements per request | SQL ms per request |")
-    print("|---|---|---|---|")
+    total, total_cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    print(f"{journeys} journeys in {total:.2f} s: {total / journeys * 1000:.0f} ms each, "
+          f"{total_cpu / journeys * 1000:.0f} ms of this process's CPU"
+          + (" (under cProfile, which slows Python code down)" if top else ""))
+    print("| step | requests | wall ms per request | app CPU ms per request "
+          "| SQL statements per request | SQL ms per request |")
+    print("|---|---|---|---|---|---|")
     for name in sorted(wall):
         n = calls[name]
-        print(f"| {name} | {1000 * sum(wall[name]) / n:.1f} | {len(queries[name]) / n:.1f} | "
+        print(f"| {name} | {n} | {1000 * sum(wall[name]) / n:.1f} | "
+              f"{1000 * sum(cpu[name]) / n:.1f} | {len(queries[name]) / n:.1f} | "
               f"{1000 * sum(queries[name]) / n:.1f} |")
+    if not top:
+        return
     for name in sorted(statements):  # PROFILE_SQL=1: each step's statements, counted
         print(f"\n{name}:")
         for text, count in sorted(statements[name].items(), key=lambda kv: -kv[1]):

@@ -59,8 +59,10 @@ def shed_when_overloaded():
     if not limit or request.endpoint in NEVER_SHED:
         return None
     arrived = arrival(request.environ, current_app.config["PROXY_X_FOR"] > 0)
-    if arrived is None or time.time() - arrived <= limit:
+    waited = time.time() - arrived if arrived is not None else 0.0
+    if waited <= limit:
         return None
+    current_app.logger.warning("Overloaded: shed a request that waited %.1f s", waited)
     # As a visitor: the user loader would reach for the database.
     login_manager._update_request_context_with_user()
     retry_after = current_app.config["WEB_RETRY_AFTER"]

@@ -1,5 +1,5 @@
 """Past capacity, the served app sheds load: gunicorn as production runs it
-(``gunicorn.conf.py``: the queue-timing gthread worker), one worker with one thread and a
+(``gunicorn.conf.py``: the queue-timing gthread worker), one worker with two threads and a
 tiny ``WEB_MAX_QUEUE_WAIT``, then a burst of concurrent requests. Those that waited too
 long get 503 with ``Retry-After`` and the product's page, quickly; none gets a 500, none
 hangs, and the server serves normally afterwards."""
@@ -29,7 +29,7 @@ def overloadable(postgres_server, certificate, tmp_path_factory):
     port = free_port()
     env = process_env(YOUTH_APP_ENV="production", SECRET_KEY=secrets.token_hex(32),
                       DATABASE_URL=url, PUBLIC_URL=f"https://127.0.0.1:{port}",
-                      WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS="1", WEB_THREADS="1",
+                      WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS="1", WEB_THREADS="2",
                       WEB_MAX_QUEUE_WAIT=str(MAX_QUEUE_WAIT), WEB_RETRY_AFTER=str(RETRY_AFTER))
     server = Service("gunicorn", [sys.executable, "-m", "gunicorn", "wsgi:app",
                                   "--config", "gunicorn.conf.py",

@@ -28,8 +28,8 @@ def test_the_settings_come_from_the_environment():
     assert settings["accesslog"]== "None"  # IP addresses are not logged by default
 
 
-def test_without_settings_one_thread_per_worker_on_loopback():
+def test_without_settings_sync_workers_on_loopback():
     settings = _printed()
-    assert settings["worker_class"]== WORKER and settings["threads"]== "1"
+    assert settings["worker_class"]== "sync"
     assert settings["workers"]== str(2 * (os.cpu_count() or 1) + 1)
     assert "127.0.0.1:8000" in settings["bind"]

@@ -260,10 +260,12 @@ class ChoiceRow:
     overlaps: tuple[Application, ...] = ()
 
 
-def choice_rows(youth: YouthProfile, round_: Round) -> list[ChoiceRow]:
-    """The ranked choices, each with the choices it overlaps in time (a shared week):
-    the youth can get at most one of two overlapping places."""
-    ranked = choices(youth, round_)
+def choice_rows(youth: YouthProfile, round_: Round,
+                ranked: list[Application] | None = None) -> list[ChoiceRow]:
+    """The ranked choices (``ranked``, when the caller has them already), each with the
+    choices it overlaps in time (a shared week): the youth can get at most one of two
+    overlapping places."""
+    ranked = choices(youth, round_) if ranked is None else ranked
     return [ChoiceRow(choice, tuple(
         other for other in ranked
         if other is not choice and set(other.offer.weeks) & set(choice.offer.weeks)))
