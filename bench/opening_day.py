@@ -15,8 +15,11 @@ from the project folder, so ``gunicorn.conf.py`` applies (``WEB_WORKERS``, ``WEB
 and ``WEB_MAX_QUEUE_WAIT`` pass through from the environment). Plain HTTP on 127.0.0.1
 stands for the reverse proxy that ends TLS: the app trusts one proxy (``PROXY_X_FOR=1``,
 ``PROXY_X_PROTO=1``) and each youth sends ``X-Forwarded-Proto: https``, an address of
-their own in ``X-Forwarded-For`` and the moment of sending in ``X-Request-Start``, as
-nginx would (its time of passing the request on).
+their own in ``X-Forwarded-For``, as nginx would. With ``--stamp`` they also send the
+moment of sending in ``X-Request-Start`` (nginx's time of passing the request on), which
+sync workers need for load shedding; off by default, because on a shared machine the
+locust process itself falls behind, and the time a youth's greenlet waits for the CPU
+between stamping and sending would count as the server's queue.
 
 Then, with locust (``pip install -e .[bench]``) in a process of its own:
 1. the ceiling: ``/healthz`` (answers JSON, touches nothing) as fast as 50 clients can ask;
@@ -90,7 +93,8 @@ class Youth(HttpUser):
         def restamp(prepared, response):  # a redirect is a new request through the proxy
             rebuild_auth(prepared, response)
             prepared.headers["X-Request-Start"] = f"t={time.time():.3f}"
-        self.client.rebuild_auth = restamp
+        if self.plan["stamp"]:
+            self.client.rebuild_auth = restamp
         number = int(self.email.split("@")[0].removeprefix("bench"))
         self.client.headers.update({
             "X-Forwarded-Proto": "https",
@@ -105,7 +109,7 @@ class Youth(HttpUser):
 
     def step(self, name, method, path, *, expect=200, **kwargs):
         # The proxy stamps when it passed the request on: the app's queue time.
-        stamp = {"X-Request-Start": f"t={time.time():.3f}"}
+        stamp = {"X-Request-Start": f"t={time.time():.3f}"} if self.plan["stamp"] else {}
         with self.client.request(method, path, name=name, catch_response=True,
                                  headers=stamp, **kwargs) as response:
             # The proxy speaks https to the browser: its Secure cookies come back over
@@ -187,6 +191,8 @@ def main() -> None:
     parser.add_argument("--ceiling-seconds", type=int, default=15)
     parser.add_argument("--overload", type=int, default=0,
                         help="then this many youths at once, without pauses")
+    parser.add_argument("--stamp", action="store_true",
+                        help="send X-Request-Start, as nginx does (sync workers shed by it)")
     parser.add_argument("--database-server", default=os.environ.get(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--database-prefix", default="opening_day")
@@ -206,7 +212,7 @@ def main() -> None:
         print(f"database {database}; setting up {accounts} accounts ...", flush=True)
         _flask(env, "db", "upgrade")
         _flask(env, "demo", "load")
-        plan = _make_accounts(url, env["SECRET_KEY"], accounts)
+        plan = {**_make_accounts(url, env["SECRET_KEY"], accounts), "stamp": args.stamp}
         gunicorn = _start_gunicorn(env, port, folder / "gunicorn.log")
         host = f"http://127.0.0.1:{port}"
         workers, threads = _workers(gunicorn.pid), os.environ.get("WEB_THREADS", "1")
