@@ -6,7 +6,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, facts, i18n, logs, paging, security, unit_of_work, untrusted
+from . import access, facts, i18n, logs, paging, security, shedding, unit_of_work, untrusted
 from . import sqlite  # noqa: F401  (imported for its engine events)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     from . import labels
 
+    shedding.init_app(app)  # first: a request shed costs no database query
     app.before_request(access.check_access)
     app.context_processor(i18n.template_context)
     app.add_template_filter(i18n.weeks_label, "weeks")

@@ -129,6 +129,11 @@ def load_config(overrides: dict | None = None) -> dict:
         #: Reverse proxies in front (werkzeug's ProxyFix): X-Forwarded-For / -Proto.
         "PROXY_X_FOR": _proxy_hops("PROXY_X_FOR"),
         "PROXY_X_PROTO": _proxy_hops("PROXY_X_PROTO"),
+        #: Load shedding (``youth_app.shedding``): a request that waited longer than this
+        #: many seconds for a worker is answered 503 at once (0: never), asking the
+        #: client to come back after ``WEB_RETRY_AFTER`` seconds.
+        "WEB_MAX_QUEUE_WAIT": float(os.environ.get("WEB_MAX_QUEUE_WAIT", "2")),
+        "WEB_RETRY_AFTER": int(os.environ.get("WEB_RETRY_AFTER", "30")),
         #: A running allocation whose worker sends no heartbeat for this long has died.
         "RUN_STALE_AFTER": timedelta(seconds=int(os.environ.get("RUN_STALE_AFTER", "120"))),
         "RUN_HEARTBEAT_EVERY": float(os.environ.get("RUN_HEARTBEAT_EVERY", "10")),

@@ -8,6 +8,9 @@ import sys
 
 from youth_app.config import ROOT
 
+#: gunicorn's gthread worker that stamps each request's arrival (load shedding).
+WORKER = "youth_app.web_worker.QueueTimedWorker"
+
 
 def _printed(**env: str) -> dict[str, str]:
     done = subprocess.run([sys.executable, "-m", "gunicorn", "--print-config", "wsgi:app"],
@@ -20,7 +23,7 @@ def _printed(**env: str) -> dict[str, str]:
 def test_the_settings_come_from_the_environment():
     settings = _printed(WEB_WORKERS="3", WEB_THREADS="4", WEB_BIND="127.0.0.1:8123")
     assert settings["workers"]== "3"
-    assert settings["worker_class"]== "gthread" and settings["threads"]== "4"
+    assert settings["worker_class"]== WORKER and settings["threads"]== "4"
     assert "127.0.0.1:8123" in settings["bind"]
     assert settings["accesslog"]== "None"  # IP addresses are not logged by default
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (Offer, OfferKind, OfferStatus, Placement, PlacementState, Round,
@@ -92,7 +93,10 @@ def catalogue(filters: CatalogueFilter, now=None) -> list[Offer]:
     statement = (sa.select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
                  .where(sa.or_(Offer.round_id.in_(round_ids),
                                Offer.first_come))
-                 .order_by(Offer.kind, Offer.title, Offer.id))
+                 .order_by(Offer.kind, Offer.title, Offer.id)
+                 # The list names each offer's organisation and district: one query, not
+                 # one per organisation on the page.
+                 .options(joinedload(Offer.organisation), joinedload(Offer.district)))
     if filters.kind:
         statement = statement.where(Offer.kind == filters.kind)
     if filters.district_id:

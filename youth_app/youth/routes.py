@@ -74,9 +74,10 @@ def _open_round(round_id: int) -> Round:
 def choices(round_id: int):
     round_ = _open_round(round_id)
     youth = _youth()
-    return render_template("youth/choices.html", round=round_,
-                           choices=services.choices(youth, round_),
-                           rows=services.choice_rows(youth, round_), week_dates=week_dates,
+    ranked = services.choices(youth, round_)
+    return render_template("youth/choices.html", round=round_, choices=ranked,
+                           rows=services.choice_rows(youth, round_, ranked),
+                           week_dates=week_dates,
                            eligibility=services.eligibility(youth, round_), form=ActionForm())
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from functools import partial
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from .. import facts
@@ -82,7 +83,9 @@ def choices(youth: YouthProfile, round_: Round) -> list[Application]:
     return list(db.session.scalars(
         sa.select(Application).where(Application.youth_id == youth.id,
                                      Application.round_id == round_.id)
-        .order_by(Application.rank)))
+        .order_by(Application.rank)
+        # The choice list shows each offer and its district: loaded with the choices.
+        .options(joinedload(Application.offer).joinedload(Offer.district))))
 
 
 def save_choices(youth: YouthProfile, round_: Round, offer_ids: list[int], now=None) -> None:
@@ -257,10 +260,12 @@ class ChoiceRow:
     overlaps: tuple[Application, ...] = ()
 
 
-def choice_rows(youth: YouthProfile, round_: Round) -> list[ChoiceRow]:
-    """The ranked choices, each with the choices it overlaps in time (a shared week):
-    the youth can get at most one of two overlapping places."""
-    ranked = choices(youth, round_)
+def choice_rows(youth: YouthProfile, round_: Round,
+                ranked: list[Application] | None = None) -> list[ChoiceRow]:
+    """The ranked choices (``ranked``, when the caller has them already), each with the
+    choices it overlaps in time (a shared week): the youth can get at most one of two
+    overlapping places."""
+    ranked = choices(youth, round_) if ranked is None else ranked
     return [ChoiceRow(choice, tuple(
         other for other in ranked
         if other is not choice and set(other.offer.weeks) & set(choice.offer.weeks)))
