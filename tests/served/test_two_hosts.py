@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from youth_app.extensions import db
-from youth_app.models import (AllocationRun, MessageStatus, OutgoingMessage, Placement,
+from youth_app.models import (AllocationRun, BackgroundJob, JobKind, MessageStatus, OutgoingMessage, Placement,
                               PlacementState, Round, RoundState, RunStatus, User)
 
 from .. import factories
@@ -117,18 +117,22 @@ def _arrived(site, since: int) -> Counter:
     return Counter((str(m["To"]), str(m["Subject"])) for m in site.mail.messages()[since:])
 
 
-def _rq_jobs(queue: str) -> tuple[int, int, set[str]]:
-    """Finished and failed jobs of ``queue``, and the workers that finished them."""
+def _rq_jobs(queue: str, function: str = "worker.run_allocation") -> tuple[int, int, set[str]]:
+    """Finished and failed jobs of ``queue`` that call ``function`` (the queue also
+    carries the closing and publishing jobs), and the workers that finished them."""
     from redis import Redis
     from rq import Queue
     from rq.job import Job
 
     with Redis.from_url(REDIS_URL) as connection:
         found = Queue(queue, connection=connection)
-        finished = found.finished_job_registry.get_job_ids()
-        failed = found.failed_job_registry.get_job_ids()
-        workers = {job.worker_name for job in Job.fetch_many(finished, connection=connection)
-                   if job is not None}
+
+        def of_function(ids: list[str]) -> list[Job]:
+            return [job for job in Job.fetch_many(ids, connection=connection)
+                    if job is not None and job.func_name == function]
+        finished = of_function(found.finished_job_registry.get_job_ids())
+        failed = of_function(found.failed_job_registry.get_job_ids())
+        workers = {job.worker_name for job in finished}
     return len(finished), len(failed), workers
 
 
@@ -197,6 +201,10 @@ def test_a_season_runs_through_two_hosts(site):
     closed = admin_b.post(site.path("rounds.step", round_id=round_id, action="close"))
     assert site.text("The round is closed. The lottery seed is drawn; its fingerprint is "
                      "on the round's public page.") in _flashes(closed), closed.url
+    def frozen() -> bool:  # a worker (either) runs the closing job that freezes the problem
+        with site.reading() as session:
+            return session.get(Round, round_id).problem_fingerprint is not None
+    wait_until(frozen, 60, "the closing job to freeze the round's problem")
     run_id = runs.start_run(site, admin_b, round_id)
     assert runs.finished(site, admin_a, run_id, timeout=120)["status"] == "succeeded", \
         site.log_tail()
@@ -217,6 +225,13 @@ def test_a_season_runs_through_two_hosts(site):
     published_state = site.text("published")
     wait_until(lambda: _round_state(site, round_id) is RoundState.PUBLISHED, 60,
                "the round to be published")
+
+    def offers_made() -> bool:  # publishing's job (on either worker) makes the offers
+        with site.reading() as session:
+            return session.scalar(sa.select(sa.func.count(BackgroundJob.id)).where(
+                BackgroundJob.round_id == round_id, BackgroundJob.kind == JobKind.PUBLISH,
+                BackgroundJob.finished_at.is_not(None))) == 1
+    wait_until(offers_made, 90, "the publishing job to make the offers")
     page = admin_a.get(site.path("rounds.show", round_id=round_id))
     assert published_state in _unescaped(page)
     mail = site.settled_mail(mark, timeout=90)
@@ -268,7 +283,7 @@ def test_a_season_runs_through_two_hosts(site):
         for _, account in placed}), arrived
 
     # Both workers delivered mail, and together they kept the installation's rate.
-    _, mail_failed, mail_workers = _rq_jobs("mail")
+    _, mail_failed, mail_workers = _rq_jobs("mail", "worker.deliver_mail")
     assert mail_failed == 0
     assert len(mail_workers) == 2, f"mail jobs were all done by {mail_workers}"
     times = site.mail.arrivals()[mark.received:]
