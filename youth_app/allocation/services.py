@@ -315,14 +315,6 @@ def publish(round_: Round, user=None) -> int:
     return publishing.publish_now(round_, user)
 
 
-def _proposals(run: AllocationRun) -> list[Placement]:
-    """With their youths and offers (the confirmation page counts consents from them)."""
-    return list(db.session.scalars(sa.select(Placement).where(
-        Placement.run_id == run.id, Placement.state == PlacementState.PROPOSED)
-        .order_by(Placement.id)
-        .options(sa.orm.selectinload(Placement.youth), sa.orm.selectinload(Placement.offer))))
-
-
 @dataclass(frozen=True)
 class PublishSummary:
     """What "Approve and send the offers" will do, counted from the stored run."""
