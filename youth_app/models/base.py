@@ -36,6 +36,11 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+def like_literal(text: str) -> str:
+    """``text`` as a literal part of a LIKE pattern (used with ``escape="\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
     """A portable enum column: a VARCHAR with a named CHECK constraint, stored by value."""
     return sa.Enum(

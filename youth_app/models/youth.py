@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, create_extensions, enum_type, utcnow
+from .base import UTCDateTime, create_extensions, enum_type, like_literal, utcnow
 
 if TYPE_CHECKING:
     from .user import User
@@ -78,7 +78,7 @@ class YouthProfile(db.Model):
         if not words:
             return None
         name = cls.name_text()
-        return sa.and_(*(name.ilike(f"%{_like(word)}%", escape="\\") for word in words))
+        return sa.and_(*(name.ilike(f"%{like_literal(word)}%", escape="\\") for word in words))
 
     @property
     def masked_personal_number(self) -> str:
@@ -179,8 +179,3 @@ class GuardianConsent(db.Model):
     def answered(self) -> bool:
         """Consent was given or declined: the link no longer works."""
         return self.given_at is not None or self.declined_at is not None
-
-
-def _like(text: str) -> str:
-    """``text`` as a literal part of a LIKE pattern."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import (AllocationRun, BackgroundJob, DomainError, Offer, Override, OverrideKind, Placement,
                       PlacementState, PriorityGroup, Round, RoundPseudonym, RoundState, User,
                       YouthProfile, utcnow)
+from ..models.base import like_literal
 from ..placements import services as placements
 
 
@@ -133,10 +134,6 @@ def _applicants_matching(round_: Round, query: str) -> list[YouthProfile]:
         YouthProfile.last_name, YouthProfile.first_name, YouthProfile.id).limit(SEARCH_LIMIT)))
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def runs(round_: Round) -> list[AllocationRun]:
     return list(db.session.scalars(sa.select(AllocationRun).where(
         AllocationRun.round_id == round_.id).order_by(AllocationRun.id.desc())))
@@ -172,7 +169,7 @@ def _offer_named(round_: Round, text: str) -> Offer:
         same = db.session.scalars(in_round.where(
             sa.func.lower(Offer.title) == text.lower())).all()
         found = same or db.session.scalars(in_round.where(
-            Offer.title.ilike(f"%{_like(text)}%", escape="\\")).limit(2)).all()
+            Offer.title.ilike(f"%{like_literal(text)}%", escape="\\")).limit(2)).all()
         if len(found) > 1:
             raise RoundRuleError("several_offers") from None
         offer = found[0] if found else None
@@ -191,7 +188,7 @@ def offer_suggestions(round_: Round, text: str = "") -> list[Offer]:
     statement = sa.select(Offer).where(Offer.round_id == round_.id)
     if text.strip():
         statement = statement.where(
-            Offer.title.ilike(f"%{_like(text.strip()[:200])}%", escape="\\"))
+            Offer.title.ilike(f"%{like_literal(text.strip()[:200])}%", escape="\\"))
     return list(db.session.scalars(statement.options(selectinload(Offer.organisation))
                                    .order_by(Offer.title, Offer.id).limit(OFFER_SUGGESTIONS)))
 
