@@ -116,6 +116,16 @@ def press_enter(site: Site) -> None:
 
 # Outside the browser: mail and the allocation ------------------------------------
 
+def consent_code(app, guardian: str) -> str:
+    """The one-time code in the newest code e-mail to ``guardian`` (its subject ends with it)."""
+    with app.app_context():
+        subject = db.session.scalar(sa.select(OutgoingMessage.subject).where(
+            OutgoingMessage.recipient == guardian, OutgoingMessage.kind == "consent.code")
+            .order_by(OutgoingMessage.id.desc()).limit(1))
+    assert subject, f"no code e-mail to {guardian}"
+    return subject.split()[-1]
+
+
 def link_in_mail(app, origin: str, recipient: str, kind: str) -> str:
     """The path of the link in the newest ``kind`` message to ``recipient``."""
     with app.app_context():

@@ -16,7 +16,8 @@ from youth_app.models import (Application, Guardian, GuardianConsent, OfferKind,
 from .. import factories
 
 pytest.register_assert_rewrite("tests.browser.journey")
-from .journey import allocate_and_publish, link_in_mail, main_text, said, visit  # noqa: E402
+from .journey import (allocate_and_publish, consent_code, link_in_mail,  # noqa: E402
+                      main_text, said, visit)
 from .site import Site  # noqa: E402
 
 YOUTH = "nora-minderarig@test.example"
@@ -51,11 +52,7 @@ def test_a_guardian_says_no_on_a_phone_and_the_young_person_is_told(phone, app, 
     assert page.get_by_role("button", name=said(app, "sv", "I do not consent")).count() == 0, \
         "no answer counts before the code"
     guardian.submit("form[action$='/code']")
-    with app.app_context():
-        code = db.session.scalar(sa.select(OutgoingMessage.subject).where(
-            OutgoingMessage.recipient == GUARDIAN, OutgoingMessage.kind == "consent.code")
-            .order_by(OutgoingMessage.id.desc())).split()[-1]
-    page.locator("#code").fill(code)
+    page.locator("#code").fill(consent_code(app, GUARDIAN))
     guardian.submit("form[action$='/verify']")
     warning = said(app, "sv", "If you do not consent, %(name)s cannot take this job: the place "
                    "goes to someone else, and it cannot be taken back. %(name)s is told by "
@@ -109,11 +106,7 @@ def test_a_guardian_consents_in_their_own_language_on_a_phone(phone, app, live_s
     assert said(app, language, "What you consent to") in text
     assert said(app, language, "Hours per day") in text
     guardian.submit("form[action$='/code']")
-    with app.app_context():
-        code = db.session.scalar(sa.select(OutgoingMessage.subject).where(
-            OutgoingMessage.recipient == GUARDIAN, OutgoingMessage.kind == "consent.code")
-            .order_by(OutgoingMessage.id.desc())).split()[-1]
-    page.locator("#code").fill(code)
+    page.locator("#code").fill(consent_code(app, GUARDIAN))
     guardian.submit("form[action$='/verify']")
     given = "form:has(#confirm)"
     page.locator(f"{given} #name").fill("Ali Pappa")

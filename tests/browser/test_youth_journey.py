@@ -42,6 +42,7 @@ pytest.register_assert_rewrite("tests.browser.journey")
 from .journey import (
     confirm_and_log_in,
     allocate_and_publish,
+    consent_code,
     click,
     download_json,
     flashes,
@@ -238,11 +239,7 @@ def _guardian_consents(chromium, live_server, app) -> None:
         assert page.locator("#confirm").count() == 0, "no consent before the code"
         click(guardian, page.get_by_role("button", name=said(app, "sv", "Send me a code")))
         assert said(app, "sv", "We have sent a code to your e-mail address.") in flashes(guardian)
-        with app.app_context():
-            subject = db.session.scalar(sa.select(OutgoingMessage.subject).where(
-                OutgoingMessage.recipient == GUARDIAN["email"],
-                OutgoingMessage.kind == "consent.code").order_by(OutgoingMessage.id.desc()))
-        code = subject.split()[-1]
+        code = consent_code(app, GUARDIAN["email"])
         page.locator("#code").fill("000000" if code != "000000" else "111111")
         guardian.submit("form[action$='/verify']", status=422)
         assert said(app, "sv", "The code is wrong. Check the latest e-mail and try again.") \
