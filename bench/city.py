@@ -223,6 +223,12 @@ class Season:
             self.largest = (size, path)
         return took, size, response
 
+    def show(self, name: str, client, method: str, path: str):
+        """A page that is a step of its own: its request time and size in the table."""
+        took, size, response = self.page(client, method, path)
+        self.step(name, took, None, size)
+        return response
+
     def step(self, name: str, request: float | None, background: float | None,
              size: int = 0) -> None:
         self.rows.append((name, request, background, size))
@@ -276,23 +282,20 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
     solved = season.wait(latest_run, lambda s: s in (RunStatus.SUCCEEDED, RunStatus.FAILED))
     first = run_id()
     season.step("start the run, build, solve, review", took, solved, size)
-    took, size, _r = season.page(admin, "get", f"/admin/runs/{first}/progress.json")
-    season.step("run progress (one poll)", took, None, size)
-    took, size, _r = season.page(admin, "get", f"/admin/runs/{first}")
-    season.step("run review page", took, None, size)
-    took, size, _r = season.page(admin, "get", f"/admin/runs/{first}?youth=Förnamn123")
-    season.step("run page: find a youth by name", took, None, size)
+    season.show("run progress (one poll)", admin, "get",
+                f"/admin/runs/{first}/progress.json")
+    season.show("run review page", admin, "get", f"/admin/runs/{first}")
+    season.show("run page: find a youth by name", admin, "get",
+                f"/admin/runs/{first}?youth=Förnamn123")
     reference = staff_reference(ids["youth_ids"][123])
-    took, size, _r = season.page(admin, "get", f"/admin/runs/{first}/youths/{reference}")
-    season.step("one youth's explanation (staff)", took, None, size)
-    took, size, _r = season.page(admin, "get", f"/admin/rounds/{round_id}")
-    season.step("round page", took, None, size)
+    season.show("one youth's explanation (staff)", admin, "get",
+                f"/admin/runs/{first}/youths/{reference}")
+    season.show("round page", admin, "get", f"/admin/rounds/{round_id}")
     caseworker = season.client(*ids["caseworker"])
-    took, size, _r = season.page(caseworker, "get", "/caseworker/groups/1")
-    season.step("social services' group page", took, None, size)
+    season.show("social services' group page", caseworker, "get", "/caseworker/groups/1")
 
-    took, size, _r = season.page(admin, "get", f"/admin/rounds/{round_id}/publish")
-    season.step("publish: confirmation page", took, None, size)
+    season.show("publish: confirmation page", admin, "get",
+                f"/admin/rounds/{round_id}/publish")
     took, size, response = season.page(admin, "post", f"/admin/rounds/{round_id}/publish")
     job_path = response.headers.get("Location", "")
 
@@ -303,8 +306,7 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
 
     published = season.wait(publish_done, bool)
     season.step("publish: offers and their e-mails made", took, published, size)
-    took, size, _r = season.page(admin, "get", job_path or f"/admin/rounds/{round_id}")
-    season.step("publish: progress page", took, None, size)
+    season.show("publish: progress page", admin, "get", job_path or f"/admin/rounds/{round_id}")
     started = time.perf_counter()
     with app.app_context():
         while mail.deliver_due():
@@ -325,20 +327,16 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
 
     placement_id, youth_id = offered_ids[len(offered_ids) // 2]
     youth = season.client(emails[youth_id])
-    took, size, _r = season.page(youth, "get", "/youth/")
-    season.step("a youth's My page", took, None, size)
-    took, size, _r = season.page(youth, "get", f"/youth/rounds/{round_id}/result")
-    season.step("a youth's 'why I got what I got'", took, None, size)
-    took, size, _r = season.page(youth, "post", f"/youth/placements/{placement_id}/accept")
-    season.step("a youth accepts", took, None, size)
-    took, size, _r = season.page(admin, "get", f"/admin/reports/rounds/{round_id}")
-    season.step("season report", took, None, size)
+    season.show("a youth's My page", youth, "get", "/youth/")
+    season.show("a youth's 'why I got what I got'", youth, "get",
+                f"/youth/rounds/{round_id}/result")
+    season.show("a youth accepts", youth, "post",
+                f"/youth/placements/{placement_id}/accept")
+    season.show("season report", admin, "get", f"/admin/reports/rounds/{round_id}")
     for fmt in ("csv", "xlsx"):
-        took, size, _r = season.page(admin, "get",
-                                     f"/admin/reports/rounds/{round_id}/season.{fmt}")
-        season.step(f"season export ({fmt})", took, None, size)
-    took, size, _r = season.page(admin, "get", "/admin/consents")
-    season.step("guardians' consent page", took, None, size)
+        season.show(f"season export ({fmt})", admin, "get",
+                    f"/admin/reports/rounds/{round_id}/season.{fmt}")
+    season.show("guardians' consent page", admin, "get", "/admin/consents")
 
     with app.app_context():  # a twentieth of the offers are declined
         for pid, _youth in offered_ids[::20]:
@@ -349,8 +347,7 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
     took, size, _r = season.page(admin, "post", f"/admin/rounds/{round_id}/runs")
     solved = season.wait(latest_run, lambda s: s in (RunStatus.SUCCEEDED, RunStatus.FAILED))
     season.step("second run (freed places)", took, solved, size)
-    took, size, _r = season.page(admin, "get", f"/admin/runs/{run_id()}")
-    season.step("second run's review page", took, None, size)
+    season.show("second run's review page", admin, "get", f"/admin/runs/{run_id()}")
     return season
 
 
