@@ -321,8 +321,6 @@ AUDIT_VALUES: dict[str, str] = {
     "problem": _l("the run's problem"),
     "result": _l("the run's result"),
     "guardian_declined": _l("the guardian declined"),
-    "lock": _l("always"),
-    "forbid": _l("never"),
 }
 
 
@@ -340,9 +338,10 @@ def _detail_value(key: str, value) -> str:
             return str(ROUND_STATES[RoundState(value)])
         except ValueError:
             pass
-    if key == "role":
+    named: dict[str, type[enum.Enum]] = {"role": Role, "kind": OverrideKind}  # in NAMES
+    if key in named:
         try:
-            return label(Role(value))
+            return label(named[key](value))
         except ValueError:
             pass
     if key == "status":
