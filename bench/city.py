@@ -257,7 +257,7 @@ def _s(seconds: float | None) -> str:
 def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
     from youth_app import mail
     from youth_app.extensions import db
-    from youth_app.models import (AllocationRun, BackgroundJob, MessageStatus, OutgoingMessage,
+    from youth_app.models import (AllocationRun, BackgroundJob, JobKind, MessageStatus, OutgoingMessage,
                                   Placement, PlacementState, Round, RunStatus, User,
                                   YouthProfile)
     from youth_app.allocation.problem import staff_reference
@@ -332,6 +332,16 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
                 f"/youth/rounds/{round_id}/result")
     season.show("a youth accepts", youth, "post",
                 f"/youth/placements/{placement_id}/accept")
+    took, size, _r = season.page(admin, "post", f"/admin/reports/rounds/{round_id}/count")
+
+    def counted():
+        job = db.session.scalar(sa.select(BackgroundJob).where(
+            BackgroundJob.round_id == round_id, BackgroundJob.kind == JobKind.REPORT)
+            .order_by(BackgroundJob.id.desc()).limit(1))
+        return job is not None and job.finished_at is not None
+
+    season.step("season report: the job counts the figures", took,
+                season.wait(counted, bool), size)
     season.show("season report", admin, "get", f"/admin/reports/rounds/{round_id}")
     for fmt in ("csv", "xlsx"):
         season.show(f"season export ({fmt})", admin, "get",

@@ -88,6 +88,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "admin.home": ADMINISTRATOR,
     "reports.index": ADMINISTRATOR,
     "reports.season": ADMINISTRATOR,
+    "reports.count": ADMINISTRATOR,
     "reports.export": ADMINISTRATOR,
     "reports.audit": ADMINISTRATOR,
     "rounds.index": ADMINISTRATOR,

@@ -28,7 +28,8 @@ from .models.job import ACTIVE
 
 #: What each kind does: "module:function" taking (job, Batches).
 WORK = {JobKind.PUBLISH: "youth_app.allocation.publishing:work",
-        JobKind.CLOSE: "youth_app.allocation.services:freeze_closing_problem"}
+        JobKind.CLOSE: "youth_app.allocation.services:freeze_closing_problem",
+        JobKind.REPORT: "youth_app.reports.season:count"}
 
 
 class JobError(DomainError):
@@ -93,6 +94,13 @@ def active(kind: JobKind, round_id: int) -> BackgroundJob | None:
 def latest(kind: JobKind, round_id: int) -> BackgroundJob | None:
     return db.session.scalar(sa.select(BackgroundJob).where(
         BackgroundJob.kind == kind, BackgroundJob.round_id == round_id)
+        .order_by(BackgroundJob.id.desc()).limit(1))
+
+
+def latest_succeeded(kind: JobKind, round_id: int) -> BackgroundJob | None:
+    return db.session.scalar(sa.select(BackgroundJob).where(
+        BackgroundJob.kind == kind, BackgroundJob.round_id == round_id,
+        BackgroundJob.status == JobStatus.SUCCEEDED)
         .order_by(BackgroundJob.id.desc()).limit(1))
 
 

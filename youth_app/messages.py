@@ -100,6 +100,7 @@ MESSAGES = {
     "not_running": _l("The run has already ended."),
     "still_closing": _l("The round's problem is still being frozen after closing: wait a "
                         "moment, then run the allocation."),
+    "report_not_published": _l("The report can be counted once the offers have been sent."),
     "job_running": _l("This is already being done: follow its progress on its page."),
     "job_not_resumable": _l("This is still going on or already done: there is nothing to "
                             "continue."),

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from youth_app import labels
+from youth_app import jobs, labels
 from youth_app.allocation import services as allocation
 from youth_app.extensions import db
-from youth_app.models import (Application, AuditEvent, User, OfferKind, PlacementState, Role,
+from youth_app.models import (Application, AuditEvent, JobKind, JobStatus, User, OfferKind, PlacementState, Role,
                               RoundState, RunStatus)
 
 from .. import factories
@@ -84,6 +84,8 @@ def world(app):
         db.session.commit()
         allocation.execute(run.id)
         allocation.publish(round_)
+        jobs.run_now(jobs.create(JobKind.REPORT, round_.id, total=1,   # the report's figures
+                                 status=JobStatus.RUNNING))
         for code in sorted(_audit_codes_in_code()):
             db.session.add(AuditEvent(action=code, object_type="Round", object_id=round_.id,
                                       details={}, ip_address=""))

@@ -7,9 +7,12 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+import sqlalchemy as sa
+
 from youth_app.allocation import services as allocation
 from youth_app.extensions import db
-from youth_app.models import Application, OfferKind, Role
+from youth_app.models import Application, District, OfferKind, Placement, Role, YouthProfile
+from youth_app.placements import services as placements
 
 from .. import factories
 
@@ -36,9 +39,18 @@ def published(app):
         return round_.id
 
 
-def test_small_counts_are_suppressed_on_the_page_and_in_exports(client_as, published):
+def _count(app, admin, round_id: int, monkeypatch) -> str:
+    """Press "Count the figures" (the job runs at once, as a worker would) and read the page."""
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    response = admin.post(f"/admin/reports/rounds/{round_id}/count")
+    assert response.status_code == 302
+    return admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_small_counts_are_suppressed_on_the_page_and_in_exports(app, client_as, published,
+                                                                monkeypatch):
     admin = client_as(Role.ADMINISTRATOR)
-    page = admin.get(f"/admin/reports/rounds/{published}").get_data(as_text=True)
+    page = _count(app, admin, published, monkeypatch)
     brastad = page[page.index("<th scope=\"row\">Brastad</th>"):][:200]
     lyse = page[page.index("<th scope=\"row\">Lyse</th>"):][:200]
     skafto = page[page.index("<th scope=\"row\">Skaftö</th>"):][:200]
@@ -55,6 +67,35 @@ def test_small_counts_are_suppressed_on_the_page_and_in_exports(client_as, publi
     rows = [[c.value for c in row] for row in book.active.iter_rows()]
     skafto_row = next(r for r in rows if r[1] == "Skaftö")
     assert 2 not in skafto_row and "färre än 5" in skafto_row
+
+
+def test_the_report_is_counted_in_the_background_and_read_from_what_was_counted(
+        app, client_as, published, monkeypatch):
+    admin = client_as(Role.ADMINISTRATOR)
+    before = admin.get(f"/admin/reports/rounds/{published}").get_data(as_text=True)
+    assert "Räkna fram siffrorna" in before and "Brastad" not in before
+    download = admin.get(f"/admin/reports/rounds/{published}/season.csv")
+    assert download.status_code == 302   # nothing counted yet: back to the page, with why
+    assert "Räkna fram siffrorna först" in admin.get(download.headers["Location"]).get_data(
+        as_text=True)
+    page = _count(app, admin, published, monkeypatch)
+    assert 'id="counted-at"' in page and "<td>7</td>" in page
+    counted = _row(page, "Brastad")
+    with app.app_context():   # five Brastad youths accept after the count
+        for placement in db.session.scalars(sa.select(Placement).join(YouthProfile)
+                                            .join(District).where(District.name == "Brastad")
+                                            .limit(5)):
+            placements.answer(placement.youth, placement.id, accept=True)
+        db.session.commit()
+    assert _row(admin.get(f"/admin/reports/rounds/{published}").get_data(as_text=True),
+                "Brastad") == counted   # the page shows what was counted
+    recounted = _row(_count(app, admin, published, monkeypatch), "Brastad")
+    assert recounted != counted and "<td>5</td>" in recounted
+
+
+def _row(page: str, group: str) -> str:
+    start = page.index(f'<th scope="row">{group}</th>')
+    return page[start:page.index("</tr>", start)]
 
 
 def test_audit_log_search(app, client_as, users, published):

@@ -80,6 +80,7 @@ EXPECTED: dict[str, object] = {
     "admin.home": {A},
     "reports.index": {A},
     "reports.season": {A},
+    "reports.count": {A},
     "reports.export": {A},
     "reports.audit": {A},
     "rounds.index": {A},

@@ -1,5 +1,5 @@
 """Long staff actions done by a worker, outside the request: publishing a round's offers,
-freezing its closing problem. The row is the job's whole state, so any worker (or the
+freezing its closing problem, counting its season report. The row is the job's whole state, so any worker (or the
 clock) can take up one whose worker died (``youth_app.jobs``)."""
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ class JobKind(enum.Enum):
     PUBLISH = "publish"
     #: Freeze the problem of a round whose window has just closed.
     CLOSE = "close"
+    #: Count the season's figures (applied, offered, accepted per group) for the report
+    #: page and its downloads, which then read the stored counts.
+    REPORT = "report"
 
 
 class JobStatus(enum.Enum):
@@ -60,6 +63,9 @@ class BackgroundJob(db.Model):
     cursor: Mapped[Optional[int]]
     #: What the job was asked to do (``{"tell_unplaced": true}``).
     options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: What a job that computes something found (a report's counts, small ones already
+    #: hidden): a few rows, whatever the number of youths.
+    result: Mapped[Optional[dict]] = mapped_column(sa.JSON)
     #: Raised each time the job is taken up again: a worker whose number is no longer the
     #: job's stops at its next batch, so two workers never work on one job.
     attempt: Mapped[int] = mapped_column(default=1)

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from .. import exports, paging
-from ..allocation import figures
-from ..allocation import services as allocation
+from .. import background, exports, paging
 from ..extensions import db
 from ..facts import SMALL
+from ..forms import ActionForm
+from ..jobs import JobError
+from ..messages import error_text
 from ..models import Round
 from ..rounds import group_label, services as rounds
-from . import bp, services
+from ..unit_of_work import after_commit, attempt
+from . import bp, season as season_report, services
 from .forms import AuditFilterForm
 
 @bp.get("/")
@@ -18,18 +21,33 @@ def index():
     return render_template("reports/index.html", rounds=rounds.all_rounds())
 
 
-def _report(round_id: int):
+def _round(round_id: int) -> Round:
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         abort(404)
-    runs = allocation.published_runs(round_)
-    return round_, figures.season(round_, runs[0]) if runs else None
+    return round_
 
 
 @bp.get("/rounds/<int:round_id>")
 def season(round_id: int):
-    round_, report = _report(round_id)
-    return render_template("reports/season.html", round=round_, report=report)
+    """The figures the latest count stored (counting is a background job: it reads every
+    youth of the round), with the count under way, if any."""
+    round_ = _round(round_id)
+    return render_template("reports/season.html", round=round_, form=ActionForm(),
+                           stored=season_report.stored(round_))
+
+
+@bp.post("/rounds/<int:round_id>/count")
+def count(round_id: int):
+    round_ = _round(round_id)
+    try:
+        job = attempt(lambda: season_report.start_count(round_, current_user.user))
+    except (season_report.SeasonReportError, JobError) as error:
+        flash(error_text(error), "error")
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+        after_commit(lambda: background.start(app, "job", job.id))
+    return redirect(url_for("reports.season", round_id=round_id))
 
 
 def _cell(value):
@@ -38,9 +56,10 @@ def _cell(value):
 
 @bp.get("/rounds/<int:round_id>/season.<any(csv, xlsx):fmt>")
 def export(round_id: int, fmt: str):
-    round_, report = _report(round_id)
+    report = season_report.stored(_round(round_id)).figures
     if report is None:
-        abort(404)
+        flash(_("Count the figures first: the download holds the counted figures."), "error")
+        return redirect(url_for("reports.season", round_id=round_id))
     headers = [_("Dimension"), _("Group"), _("Applied"), _("Offered a place"), _("Accepted"),
                _("Share accepted (%)")]
     rows = [(dimension, group_label(row.group, dimension), _cell(row.applied),
