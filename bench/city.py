@@ -19,9 +19,11 @@ and the size of the largest page it showed; then the largest page of the season.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import random
+import re
 import resource
 import socket
 import sys
@@ -39,6 +41,8 @@ import sqlalchemy as sa  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PASSWORD = "city-bench-2027"
+#: The list social services import into a second group (the import's own limit).
+IMPORT_LINES = 10_000
 YEAR = 2027
 DISTRICTS = ("Lysekil", "Brastad", "Skaftö", "Grundsund", "Fiskebäckskil", "Lyse")
 PERIODS = ([25, 26, 27], [28, 29, 30], [31, 32])
@@ -190,10 +194,14 @@ def load(app, youths: int, seed: int = 7) -> dict:
         members = [{"group_id": group.id, "youth_id": y, "set_by_id": caseworker.id,
                     "reason": "Insats"} for y in rng.sample(youth_ids, k=youths // 10)]
         db.session.execute(sa.insert(PriorityMembership), members)
+        outreach = PriorityGroup(code="outreach", name="Fältgruppens kontakter")
+        db.session.add(outreach)
         db.session.commit()
+        listed = rng.sample(range(youths), k=min(IMPORT_LINES, youths // 10))
         return {"round_id": round_.id, "admin": (admin.email, admin.totp_secret),
                 "caseworker": (caseworker.email, caseworker.totp_secret),
-                "youth_ids": youth_ids}
+                "youth_ids": youth_ids, "import_group": outreach.id,
+                "import_numbers": [profiles[n]["personal_number"] for n in listed]}
 
 
 # --- the season ------------------------------------------------------------------------
@@ -293,6 +301,18 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
     season.show("round page", admin, "get", f"/admin/rounds/{round_id}")
     caseworker = season.client(*ids["caseworker"])
     season.show("social services' group page", caseworker, "get", "/caseworker/groups/1")
+    lines = "\n".join(f"{number};Namn" for number in ids["import_numbers"]).encode()
+    took, size, preview = season.page(
+        caseworker, "post", "/caseworker/import", content_type="multipart/form-data",
+        data={"group": ids["import_group"], "reason": "Kontakt", "expires_on": "",
+              "file": (io.BytesIO(lines), "lista.csv")})
+    season.step(f"import a list of {len(ids['import_numbers']):,}: the check", took, None, size)
+    token = re.search(rb'name="token" type="hidden" value="([^"]+)"', preview.data)
+    assert token, preview.data[:500]
+    took, size, done = season.page(caseworker, "post", "/caseworker/import/confirm",
+                                   data={"token": token.group(1).decode(), "replace": ""})
+    assert done.status_code == 302, done.data[:500]
+    season.step("import: confirmed, the members added", took, None, size)
 
     season.show("publish: confirmation page", admin, "get",
                 f"/admin/rounds/{round_id}/publish")

@@ -291,6 +291,28 @@ def test_a_list_with_a_wrong_line_lists_it_and_cannot_be_confirmed(app, casework
     assert _audit(app, "priority.added") == []
 
 
+def test_a_long_list_shows_its_first_rows_and_imports_every_line(app, caseworker, world,
+                                                                  monkeypatch):
+    """The page stays small whatever the list's length: each list shows its first rows
+    (here two), its count is whole, and confirming imports every line."""
+    monkeypatch.setattr(csv_import, "SHOWN_ROWS", 2)
+    with app.app_context():
+        numbers = [factories.youth_profile(born=date(2010, 4, 1 + n)).personal_number
+                   for n in range(3)]
+        db.session.commit()
+    page = _page(_upload(caseworker, world["group"], ["personnummer", *numbers]))
+    assert len(_rows(page, "new")) == 2
+    assert said(app, "New in the group: %(count)d", count=3) in page
+    assert said(app, "The first %(shown)d of %(count)d are shown here; the import takes all "
+                "of them.", shown=2, count=3) in page
+    assert _confirm(caseworker, _token(page)).status_code == 302
+    assert len(_audit(app, "priority.added")) == 3
+    wrong = _page(_upload(caseworker, world["group"], ["personnummer", "x", "y", "z"]))
+    assert wrong.count(said(app, "not a valid personal identity number")) == 2
+    assert said(app, "The first %(shown)d of %(count)d wrong lines are shown here.",
+                shown=2, count=3) in wrong
+
+
 # Expiry dates --------------------------------------------------------------------------
 
 def _far() -> date:

@@ -39,6 +39,9 @@ MAX_LINES = 10_000
 MAX_LINE_CHARS = 1_000
 #: How much of a wrong line the page repeats.
 SHOWN_CHARS = 40
+#: How many rows of each of the preview's lists (and of its wrong lines) the page shows;
+#: the counts above them are always whole, and the import takes every line.
+SHOWN_ROWS = 200
 CONFIRM_SALT = "caseworker.priority-import"
 CONFIRM_MAX_AGE = timedelta(minutes=30)
 _CHUNK = 500

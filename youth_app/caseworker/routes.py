@@ -136,7 +136,8 @@ def _show_preview(plan: csv_import.Plan, upload: ImportForm):
     confirm = None if plan.errors else ConfirmImportForm(
         formdata=None, token=csv_import.token(plan, _me()))
     page = render_template("caseworker/import_preview.html", plan=plan, form=upload,
-                           confirm=confirm, line_error_text=_line_error_text)
+                           confirm=confirm, line_error_text=_line_error_text,
+                           shown_rows=csv_import.SHOWN_ROWS)
     services.record_read("import_preview", _me(), group=plan.group.code, lines=plan.lines)
     return page
 
