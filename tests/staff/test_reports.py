@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from youth_app.allocation import services as allocation
 from youth_app.extensions import db
-from youth_app.models import Application, District, OfferKind, Placement, Role, YouthProfile
+from youth_app.models import (Application, BackgroundJob, District, JobKind, OfferKind, Placement,
+                              Role, YouthProfile)
 from youth_app.placements import services as placements
 
 from .. import factories
@@ -91,6 +92,11 @@ def test_the_report_is_counted_in_the_background_and_read_from_what_was_counted(
                 "Brastad") == counted   # the page shows what was counted
     recounted = _row(_count(app, admin, published, monkeypatch), "Brastad")
     assert recounted != counted and "<td>5</td>" in recounted
+    with app.app_context():   # a count's job page is the report itself
+        job_id = db.session.scalar(sa.select(BackgroundJob.id).where(
+            BackgroundJob.kind == JobKind.REPORT).limit(1))
+    assert admin.get(f"/admin/jobs/{job_id}").headers["Location"].endswith(
+        f"/admin/reports/rounds/{published}")
 
 
 def _row(page: str, group: str) -> str:

@@ -185,6 +185,8 @@ def _job(job_id: int) -> BackgroundJob:
 def job(job_id: int):
     """A job's progress (polled, like a run's) and, once done, its result."""
     job = _job(job_id)
+    if job.kind is JobKind.REPORT:  # the report page follows its own count
+        return redirect(url_for("reports.season", round_id=job.round_id))
     publish = job.kind is JobKind.PUBLISH
     made = publishing.offers_made(job) if publish else 0
     done_text = _published_text(made, not job.options.get("tell_unplaced")) \
