@@ -29,7 +29,8 @@ from .models.job import ACTIVE
 #: What each kind does: "module:function" taking (job, Batches).
 WORK = {JobKind.PUBLISH: "youth_app.allocation.publishing:work",
         JobKind.CLOSE: "youth_app.allocation.services:freeze_closing_problem",
-        JobKind.REPORT: "youth_app.reports.season:count"}
+        JobKind.REPORT: "youth_app.reports.season:count",
+        JobKind.IMPORT: "youth_app.caseworker.csv_import:work"}
 
 
 class JobError(DomainError):
@@ -67,7 +68,7 @@ class Batches:
         db.session.refresh(self.job)
 
 
-def create(kind: JobKind, round_id: int, user=None, *, total: int = 0,
+def create(kind: JobKind, round_id: int | None, user=None, *, total: int = 0,
            run_id: int | None = None, options: dict | None = None,
            status: JobStatus = JobStatus.QUEUED) -> BackgroundJob:
     """Add a job; a second active one of the kind for the round is refused by the

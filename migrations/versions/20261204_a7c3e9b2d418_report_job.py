@@ -1,4 +1,4 @@
-"""Background jobs that compute something keep their result (the season report's counts).
+"""Background jobs that compute something keep their result (the season report's counts); imports into a priority group are jobs without a round.
 
 Revision ID: a7c3e9b2d418
 Revises: 5e8a2c4f1d67
@@ -13,7 +13,7 @@ branch_labels = None
 depends_on = None
 
 OLD = ('publish', 'close')
-NEW = ('publish', 'close', 'report')
+NEW = ('publish', 'close', 'report', 'import')
 
 
 def _kind(values):
@@ -37,11 +37,13 @@ def _set_kinds(values):
 def upgrade():
     with op.batch_alter_table('background_job', schema=None) as batch_op:
         batch_op.add_column(sa.Column('result', sa.JSON(), nullable=True))
+        batch_op.alter_column('round_id', existing_type=sa.Integer(), nullable=True)
     _set_kinds(NEW)
 
 
 def downgrade():
-    op.execute("DELETE FROM background_job WHERE kind = 'report'")
+    op.execute("DELETE FROM background_job WHERE kind IN ('report', 'import')")
     _set_kinds(OLD)
     with op.batch_alter_table('background_job', schema=None) as batch_op:
+        batch_op.alter_column('round_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('result')

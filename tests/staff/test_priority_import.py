@@ -25,7 +25,8 @@ from youth_app.caseworker import csv_import, services
 from youth_app.caseworker.forms import MAX_FILE_SIZE, expiry_problem_text
 from youth_app.extensions import db
 from youth_app.identity import with_check_digit
-from youth_app.models import AuditEvent, PriorityGroup, PriorityMembership, Role, YouthProfile
+from youth_app.models import (AuditEvent, BackgroundJob, PriorityGroup, PriorityMembership,
+                              Role, YouthProfile)
 
 from .. import factories
 
@@ -311,6 +312,71 @@ def test_a_long_list_shows_its_first_rows_and_imports_every_line(app, caseworker
     assert wrong.count(said(app, "not a valid personal identity number")) == 2
     assert said(app, "The first %(shown)d of %(count)d wrong lines are shown here.",
                 shown=2, count=3) in wrong
+
+
+def _three_new(app) -> list[str]:
+    with app.app_context():
+        numbers = [factories.youth_profile(born=date(2010, 6, 1 + n)).personal_number
+                   for n in range(3)]
+        db.session.commit()
+    return ["personnummer", *numbers]
+
+
+def test_a_long_list_is_imported_by_a_job_in_batches(app, caseworker, world, monkeypatch):
+    """Past one batch (here one youth) the confirmation returns at once to the job's page,
+    which says what the import did once it has; the job keeps no list afterwards."""
+    monkeypatch.setattr(csv_import, "BATCH", 1)
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)   # the worker, at once
+    token = _token(_page(_upload(caseworker, world["group"], _three_new(app))))
+    response = _confirm(caseworker, token)
+    assert "/caseworker/imports/" in response.headers["Location"]
+    page = _page(caseworker.get(response.headers["Location"]))
+    assert said(app, "Imported. New in the group: %(added)d. Replaced: %(changed)d. "
+                "Kept as they were: %(kept)d.", added=3, changed=0, kept=0) in page
+    assert len(_audit(app, "priority.added")) == 3
+    with app.app_context():
+        job = db.session.scalar(sa.select(BackgroundJob))
+        assert (job.done, job.total) == (3, 3) and "listed" not in job.options
+
+
+def test_an_import_stopped_half_way_is_continued_without_adding_anyone_twice(
+        app, caseworker, world, monkeypatch):
+    monkeypatch.setattr(csv_import, "BATCH", 1)
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    add_new, calls = services.add_new, []
+
+    def fails_the_second_time(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the worker was stopped")
+        return add_new(*args, **kwargs)
+
+    monkeypatch.setattr(services, "add_new", fails_the_second_time)
+    token = _token(_page(_upload(caseworker, world["group"], _three_new(app))))
+    job_page = _confirm(caseworker, token).headers["Location"]
+    page = _page(caseworker.get(job_page))
+    assert said(app, "The import stopped with an error. The young people added before it "
+                "are kept; continuing adds the rest, nobody twice.") in page
+    assert len(_audit(app, "priority.added")) == 1
+    resumed = caseworker.post(job_page + "/resume")
+    assert resumed.status_code == 302
+    assert said(app, "Imported. New in the group: %(added)d. Replaced: %(changed)d. "
+                "Kept as they were: %(kept)d.", added=3, changed=0, kept=0) in _page(
+        caseworker.get(job_page))
+    added = [row["youth_id"] for row in _audit(app, "priority.added")]
+    assert len(added) == 3 == len(set(added))
+
+
+def test_an_import_job_is_for_social_services_only(app, client_as, caseworker, world,
+                                                    monkeypatch):
+    monkeypatch.setattr(csv_import, "BATCH", 1)
+    monkeypatch.setitem(app.config, "ALLOCATION_INLINE", True)
+    token = _token(_page(_upload(caseworker, world["group"], _three_new(app))))
+    job_page = _confirm(caseworker, token).headers["Location"]
+    assert client_as(Role.ADMINISTRATOR).get(job_page).status_code in (403, 404)
+    with app.app_context():
+        job_id = db.session.scalar(sa.select(BackgroundJob.id))
+    assert client_as(Role.ADMINISTRATOR).get(f"/admin/jobs/{job_id}").status_code == 404
 
 
 # Expiry dates --------------------------------------------------------------------------

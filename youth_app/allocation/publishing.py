@@ -63,7 +63,7 @@ def publish_now(round_: Round, user=None) -> int:
 
 
 def work(job: BackgroundJob, batches: jobs.Batches) -> None:
-    round_, run = job.round, job.run
+    round_, run = job.required_round, job.run
     if run is None:
         raise LookupError(f"job {job.id}: its run was deleted")
     while batch := _next_proposals(job.run_id):

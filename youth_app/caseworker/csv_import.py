@@ -26,9 +26,11 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from .. import jobs
 from ..extensions import db
 from ..identity import InvalidNumber, parse_personal_number
-from ..models import PriorityGroup, PriorityMembership, User, YouthProfile
+from ..models import (BackgroundJob, JobKind, JobStatus, PriorityGroup, PriorityMembership,
+                      User, YouthProfile)
 from . import services
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -45,6 +47,9 @@ SHOWN_ROWS = 200
 CONFIRM_SALT = "caseworker.priority-import"
 CONFIRM_MAX_AGE = timedelta(minutes=30)
 _CHUNK = 500
+#: Youths added or changed per committed batch of an import's job; an import of at most
+#: this many is done in the request.
+BATCH = 500
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _SEPARATOR = re.compile(r"[;\t,]")
 _BOM = b"\xef\xbb\xbf"
@@ -243,17 +248,58 @@ def _memberships(group: PriorityGroup, youth_ids: list[int]) -> dict[int, Priori
     return found
 
 
-def apply(plan: Plan, replace: bool, caseworker: User) -> Imported:
-    """Do what the plan says. Members with another reason or expiry get this import's
-    only when the caseworker chose ``replace``."""
-    services.add_new([item.youth for item in plan.new], plan.group, plan.reason,
-                     plan.expires_on, caseworker)
-    changed = 0
-    if replace:
-        for item in plan.changing:
-            changed += bool(services.change(item.membership, plan.reason, plan.expires_on,
-                                            caseworker))
-    return Imported(added=len(plan.new), changed=changed, kept=len(plan.changing) - changed)
+def start(plan: Plan, replace: bool, caseworker: User) -> BackgroundJob:
+    """Import what the plan says, as a job: one of at most ``BATCH`` youths to add or
+    change is done here, in the caller's transaction; a longer one is queued, and the
+    caller starts it after its commit (``job.active``). Members with another reason or
+    expiry get this import's only when the caseworker chose ``replace``.
+
+    The job's row holds the list (line numbers and youth ids, as the confirmation's
+    token did) only until it is done."""
+    work = len(plan.new) + (len(plan.changing) if replace else 0)
+    small = work <= BATCH
+    job = jobs.create(JobKind.IMPORT, None, caseworker, total=work, options={
+        "caseworker": caseworker.id, "group": plan.group.id, "reason": plan.reason,
+        "expires_on": plan.expires_on.isoformat() if plan.expires_on else None,
+        "listed": [[item.line, item.youth.id] for item in plan.listed], "replace": replace},
+        status=JobStatus.RUNNING if small else JobStatus.QUEUED)
+    if small:
+        jobs.run_now(job)
+    return job
+
+
+def work(job: BackgroundJob, batches: jobs.Batches) -> None:
+    """The job's work, in batches of ``BATCH``, each committed with its audit rows. The
+    plan is read again from the database each time the job is taken up, so a job
+    continued after a stop finds the youths it added already members, and goes on."""
+    caseworker = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    if caseworker is None:
+        raise PreviewProblem("invalid")  # the caseworker's account was removed meanwhile
+    plan = _plan_from(job.options, caseworker)
+    replace = bool(job.options.get("replace"))
+    counts = dict(job.result or {"added": 0, "changed": 0, "kept": 0})
+    counts["kept"] = 0 if replace else len(plan.changing)
+    for chunk in _in_chunks(plan.new, BATCH):
+        services.add_new([item.youth for item in chunk], plan.group, plan.reason,
+                         plan.expires_on, caseworker)
+        counts["added"] += len(chunk)
+        job.result = dict(counts)
+        batches.done(len(chunk), "importing")
+    for chunk in _in_chunks(plan.changing if replace else [], BATCH):
+        for item in chunk:
+            counts["changed"] += bool(services.change(item.membership, plan.reason,
+                                                      plan.expires_on, caseworker))
+        job.result = dict(counts)
+        batches.done(len(chunk), "importing")
+    job.result = dict(counts)
+    job.options = {key: value for key, value in job.options.items() if key != "listed"}
+    batches.done(0, "done")
+
+
+def imported(job: BackgroundJob) -> Imported:
+    counts = job.result or {}
+    return Imported(added=counts.get("added", 0), changed=counts.get("changed", 0),
+                    kept=counts.get("kept", 0))
 
 
 # Carrying the plan to the confirmation ---------------------------------------------------

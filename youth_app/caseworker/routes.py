@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import facts, paging
+from .. import background, facts, jobs, labels, paging
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import error_text
-from ..models import PriorityGroup, YouthProfile
-from ..unit_of_work import attempt
+from ..models import BackgroundJob, JobKind, PriorityGroup, YouthProfile
+from ..unit_of_work import after_commit, attempt
 from . import bp, csv_import, services
 from .forms import (MAX_FILE_SIZE, ApartForm, ConfirmImportForm, ImportForm,
                     MembershipForm, SearchForm)
@@ -120,14 +120,63 @@ def confirm_import():
 
 
 def _import(plan: csv_import.Plan, form: ConfirmImportForm):
+    """A short list is imported at once; a long one by a job whose page follows it."""
     try:
-        imported = attempt(lambda: csv_import.apply(plan, form.replace.data, _me()))
+        job = attempt(lambda: csv_import.start(plan, form.replace.data, _me()))
     except sa.exc.IntegrityError:  # another import added one of them at this very moment
         return _changed_meanwhile(csv_import.from_token(form.token.data, _me())[0])
-    flash(_("Imported. New in the group: %(added)d. Replaced: %(changed)d. "
-            "Kept as they were: %(kept)d.", added=imported.added, changed=imported.changed,
-            kept=imported.kept), "success")
+    if job.active:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+        after_commit(lambda: background.start(app, "job", job.id))
+        return redirect(url_for("caseworker.import_job", job_id=job.id))
+    flash(_imported_text(csv_import.imported(job)), "success")
     return redirect(url_for("caseworker.group", group_id=plan.group.id))
+
+
+def _imported_text(imported: csv_import.Imported) -> str:
+    return _("Imported. New in the group: %(added)d. Replaced: %(changed)d. "
+             "Kept as they were: %(kept)d.", added=imported.added, changed=imported.changed,
+             kept=imported.kept)
+
+
+def _import_job(job_id: int) -> BackgroundJob:
+    job = db.session.get(BackgroundJob, job_id)
+    if job is None or job.kind is not JobKind.IMPORT:
+        abort(404)
+    return job
+
+
+@bp.get("/imports/<int:job_id>")
+def import_job(job_id: int):
+    """A long import's progress (polled) and, once done, what it did."""
+    job = _import_job(job_id)
+    group = db.session.get(PriorityGroup, job.options.get("group"))
+    return render_template("caseworker/import_job.html", job=job, group=group,
+                           form=ActionForm(), stale=job in jobs.stale_jobs(),
+                           done_text=_imported_text(csv_import.imported(job))
+                           if job.succeeded else "")
+
+
+@bp.get("/imports/<int:job_id>/progress.json")
+def import_progress(job_id: int):
+    job = _import_job(job_id)
+    return jsonify(status=job.status.value, progress=job.progress,
+                   message=labels.job_progress_text(job))
+
+
+@bp.post("/imports/<int:job_id>/resume")
+def resume_import(job_id: int):
+    """Continue an import that failed or whose worker stopped: it goes on from the youths
+    still to add."""
+    job = _import_job(job_id)
+    try:
+        attempt(lambda: jobs.resume(job, _me()))
+    except jobs.JobError as error:
+        flash(error_text(error), "error")
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+        after_commit(lambda: background.start(app, "job", job.id))
+    return redirect(url_for("caseworker.import_job", job_id=job_id))
 
 
 def _show_preview(plan: csv_import.Plan, upload: ImportForm):

@@ -1,5 +1,5 @@
 """Long staff actions done by a worker, outside the request: publishing a round's offers,
-freezing its closing problem, counting its season report. The row is the job's whole state, so any worker (or the
+freezing its closing problem, counting its season report, importing a list into a priority group. The row is the job's whole state, so any worker (or the
 clock) can take up one whose worker died (``youth_app.jobs``)."""
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class JobKind(enum.Enum):
     #: Count the season's figures (applied, offered, accepted per group) for the report
     #: page and its downloads, which then read the stored counts.
     REPORT = "report"
+    #: Add an imported list's youths to a priority group (social services), in batches.
+    IMPORT = "import"
 
 
 class JobStatus(enum.Enum):
@@ -43,8 +45,9 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 class BackgroundJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[JobKind] = mapped_column(enum_type(JobKind))
-    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"),
-                                          index=True)
+    #: The round a round's job works on; none for an import into a priority group.
+    round_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="CASCADE"), index=True)
     #: The run whose proposals a publishing job turns into offers.
     run_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("allocation_run.id", ondelete="SET NULL"))
@@ -75,7 +78,7 @@ class BackgroundJob(db.Model):
     #: Written with every batch; a job whose heartbeat stops is taken up again.
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    round: Mapped["Round"] = relationship()
+    round: Mapped[Optional["Round"]] = relationship()
     run: Mapped[Optional["AllocationRun"]] = relationship()
 
     __table_args__ = (
@@ -84,6 +87,13 @@ class BackgroundJob(db.Model):
                  sqlite_where=sa.text("status IN ('queued', 'running')"),
                  postgresql_where=sa.text("status IN ('queued', 'running')")),
     )
+
+    @property
+    def required_round(self) -> "Round":
+        """The round of a round's job (publishing, closing, counting the report)."""
+        if self.round is None:
+            raise LookupError(f"job {self.id} works on no round")
+        return self.round
 
     @property
     def active(self) -> bool:

@@ -41,11 +41,12 @@ def start_count(round_: Round, user) -> BackgroundJob:
 
 def count(job: BackgroundJob, batches: jobs.Batches) -> None:
     """The job's work: count the season from the latest published run, and store it."""
-    runs = allocation.published_runs(job.round)
+    round_ = job.required_round
+    runs = allocation.published_runs(round_)
     if not runs:  # the offers were withdrawn since: there is nothing to count
         job.result = None
     else:
-        report = figures.season(job.round, runs[0])
+        report = figures.season(round_, runs[0])
         job.result = {"run_id": runs[0].id, "counted_at": utcnow().isoformat(),
                       "dimensions": {dimension: [[row.group, row.applied, row.offered,
                                                   row.accepted] for row in rows]

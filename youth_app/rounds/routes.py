@@ -178,7 +178,11 @@ def _published_text(sent: int, second: bool) -> str:
 
 
 def _job(job_id: int) -> BackgroundJob:
-    return db.get_or_404(BackgroundJob, job_id)
+    """A round's job (an import into a priority group is social services' own)."""
+    job = db.session.get(BackgroundJob, job_id)
+    if job is None or job.round_id is None:
+        abort(404)
+    return job
 
 
 @bp.get("/admin/jobs/<int:job_id>")
