@@ -217,3 +217,25 @@ def test_a_stopped_publish_is_continued_from_its_page(app, client_as, allocated,
     assert button not in unescape(done.get_data(as_text=True))
     offers = _mails_by_youth(app, "placement.offered")
     assert len(offers) == PLACES and set(offers.values()) == {1}
+
+
+def _analysed(table: str) -> int:
+    return db.session.scalar(sa.text(
+        "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = :table"),
+        {"table": table}) or 0
+
+
+def test_publishing_refreshes_the_planner_statistics_of_what_it_changed(app, allocated):
+    """PostgreSQL plans the next pages' queries for the offers just made, not for the table
+    as it was (measured: the consent page took 8 s instead of 0.25 s at 100,000 youths
+    until the statistics caught up; where autovacuum is off, they never do)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("planner statistics are PostgreSQL's")
+        db.session.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+        before = _analysed("placement"), _analysed("outgoing_message")
+        db.session.rollback()
+    _execute(app, _start(app, allocated))
+    with app.app_context():
+        after = _analysed("placement"), _analysed("outgoing_message")
+    assert after[0] > before[0] and after[1] > before[1]

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import (AllocationRun, BackgroundJob, JobKind, JobStatus, MessageStatus,
                       OutgoingMessage, Placement, PlacementState, Round, RoundState,
                       TransitionError, User, YouthProfile, transition, utcnow)
+from ..models.base import refresh_statistics
 from ..placements import services as placements
 from . import services
 
@@ -77,6 +78,7 @@ def work(job: BackgroundJob, batches: jobs.Batches) -> None:
                     .options(selectinload(YouthProfile.user))):
                 placements.tell_no_place(youth, round_)
             batches.done(len(chunk), "no_place", cursor=chunk[-1])
+    refresh_statistics(Placement, OutgoingMessage)
     started_by = db.session.get(User, job.started_by_id) if job.started_by_id else None
     audit.record("round.published", round_, actor=started_by, state=round_.state.value,
                  run_id=job.run_id, offers=offers_made(job))

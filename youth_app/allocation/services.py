@@ -24,7 +24,9 @@ from ..db_retry import run_and_commit
 from ..extensions import db
 from ..models import (AllocationMode, AllocationRun, BackgroundJob, DomainError, JobKind,
                       JobStatus, Offer, OfferKind, Placement, PlacementState, Round,
-                      RoundState, RunStatus, User, YouthProfile, transition, utcnow)
+                      RoundState, RunStatus, RunYouthResult, User, YouthProfile, transition,
+                      utcnow)
+from ..models.base import refresh_statistics
 from . import figures, outcomes
 from . import problem as problems
 
@@ -278,6 +280,7 @@ def _store(run: AllocationRun, result: matching.Result, review: dict | None,
     for start in range(0, len(new), 5000):  # a place given in an earlier run stays as it is
         db.session.execute(sa.insert(Placement), new[start:start + 5000])
     outcomes.store(run, problem, result, youth_ids)
+    refresh_statistics(Placement, RunYouthResult)
     round_ = db.session.get(Round, run.round_id)
     if round_.state is RoundState.CLOSED:  # a published round stays published
         round_.move_to(RoundState.ALLOCATED)

@@ -99,6 +99,21 @@ def transition(obj, *conditions, **values) -> bool:
     return won
 
 
+def refresh_statistics(*models: Any) -> None:
+    """After a job changed these tables in bulk (a run's proposals, publishing's offers):
+    PostgreSQL's statistics for them now, so the next pages' queries are planned for what
+    the tables hold. Autovacuum would do it later, or never where it is off; in between,
+    measured at 100,000 youths, the guardians' consent page took 8 s instead of 0.25 s
+    (a nested loop planned for two job offers, run for 2,758). Cheap: ANALYZE reads a
+    sample, and runs in the job's transaction."""
+    from ..extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        db.session.execute(sa.text(f"ANALYZE {model.__table__.name}"))
+
+
 def create_extensions(target, connection, **_kw) -> None:
     """Before a table with a trigram index (``gin_trgm_ops``) is created: PostgreSQL's
     pg_trgm extension, a trusted one that the database's owner may create (the
