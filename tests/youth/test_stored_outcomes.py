@@ -105,8 +105,8 @@ def test_stored_outcomes_tell_what_the_whole_run_tells(app, app_context):
 
 def test_staff_pages_tell_from_stored_outcomes_what_the_whole_run_tells(app, app_context):
     """A youth's explanation for staff, and the run review with its unplaced youths and
-    the places a second run gave and took, are the same read from the stored outcomes
-    as counted from the whole runs (which is how runs stored before them are read)."""
+    the places a second run gave and took (counted when it finished), are the same read
+    from the stored outcomes as counted from the whole runs (which is how runs stored before them are read)."""
     with app.test_request_context():
         round_ = generated_round(60, seed=5)
         first = run_and_publish(round_)
@@ -131,9 +131,11 @@ def test_staff_pages_tell_from_stored_outcomes_what_the_whole_run_tells(app, app
                     [explain.for_staff(run, ref, social_services=ss) for run in runs
                      for ref in references for ss in (True, False)])
 
+        assert runs[1].review["changes"]["since"] == first.id  # counted when it finished
         stored = everything()
         db.session.execute(sa.delete(RunYouthResult))
         assert not outcomes.stored(first.id)
+        runs[1].review = {k: v for k, v in runs[1].review.items() if k != "changes"}
         whole = everything()
         assert stored == whole
         assert any(review.unplaced for review in whole[0])

@@ -309,11 +309,41 @@ def previous_run(run: AllocationRun) -> AllocationRun | None:
 def _difference(before: AllocationRun | None, after: AllocationRun,
                 names: outcomes.References):
     """Which places a re-run gave and took away, with each youth as ``names`` calls them
-    (staff references: never the pseudonyms)."""
+    (staff references: never the pseudonyms): as counted when the run finished, or, for
+    a run stored before that or whose previous run finished after it, counted now."""
     if before is None:
         return [], []
+    counted = (after.review or {}).get("changes")
+    if counted and counted["since"] == before.id:
+        existing = outcomes.existing_youth_ids(
+            [youth for youth, _offer in counted["added"] + counted["removed"]])
+
+        def named(pairs: list) -> list[tuple[str, str]]:
+            return sorted((problems.staff_reference(youth) if youth in existing
+                           else names.unknown, offer) for youth, offer in pairs)
+
+        return named(counted["added"]), named(counted["removed"])
     old, new = outcomes.place_pairs(before, names), outcomes.place_pairs(after, names)
     return sorted(new - old), sorted(old - new)
+
+
+def changes_of(run: AllocationRun, result: matching.Result,
+               youth_ids: dict[str, int]) -> dict | None:
+    """What a re-run changed against the run before it, by youth id, counted once when it
+    finishes (a city's two runs are 100,000 rows each: read on every view of the review
+    they took 3 s): ``None`` for a first run, or one whose previous run's outcomes are
+    not stored per youth."""
+    before = previous_run(run)
+    if before is None or not outcomes.stored(before.id):
+        return None
+    new = {(youth_ids.get(a.youth), a.offer) for a in result.assignments}
+    old = set(outcomes.places(before.id))
+
+    def ordered(pairs: set) -> list[list]:
+        return [[youth, offer] for youth, offer in
+                sorted(pairs, key=lambda pair: (pair[0] is None, pair[0] or 0, pair[1]))]
+
+    return {"since": before.id, "added": ordered(new - old), "removed": ordered(old - new)}
 
 
 def offer_titles(round_id: int) -> dict[str, str]:

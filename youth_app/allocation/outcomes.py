@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import matching
 
 from ..extensions import db
-from ..models import AllocationRun, RunYouthResult
+from ..models import AllocationRun, RunYouthResult, YouthProfile
 from . import problem as problems
 
 #: Rows per INSERT: 5,000 rows of 9 values stay far under PostgreSQL's 65,535 bind
@@ -83,6 +83,16 @@ def unplaced_youth_ids(run_id: int) -> list[int]:
     return list(db.session.scalars(sa.select(RunYouthResult.youth_id).where(
         RunYouthResult.run_id == run_id, RunYouthResult.unplaced,
         RunYouthResult.youth_id.is_not(None))))
+
+
+def existing_youth_ids(youth_ids: list[int | None]) -> set[int]:
+    """Those of ``youth_ids`` whose account still exists."""
+    wanted = sorted({y for y in youth_ids if y is not None})
+    found: set[int] = set()
+    for start in range(0, len(wanted), 5000):
+        found.update(db.session.scalars(sa.select(YouthProfile.id).where(
+            YouthProfile.id.in_(wanted[start:start + 5000]))))
+    return found
 
 
 def places(run_id: int) -> Iterator[tuple[int | None, str]]:

@@ -259,6 +259,9 @@ def _store(run: AllocationRun, result: matching.Result, review: dict | None,
            problem: matching.Problem) -> bool:
     """Keep the result, its review and each youth's outcome (``outcomes``), if the run
     is still running; False if it was not."""
+    youth_ids = problems.youth_ids_by_key(run.round_id)
+    if review is not None:
+        review = {**review, "changes": figures.changes_of(run, result, youth_ids)}
     done = {"result": result.to_dict(), "timings": dict(result.stats.get("timings", {})),
             "review": review, "finished_at": utcnow()}
     if result.status is matching.Status.INFEASIBLE:
@@ -270,7 +273,6 @@ def _store(run: AllocationRun, result: matching.Result, review: dict | None,
         return False
     kept = set(db.session.execute(sa.select(Placement.youth_id, Placement.offer_id).where(
         Placement.round_id == run.round_id, Placement.state.in_(problems.KEEP))).all())
-    youth_ids = problems.youth_ids_by_key(run.round_id)
     new = [{"round_id": run.round_id, "run_id": run.id, "youth_id": youth_ids.get(a.youth),
             "offer_id": problems.offer_id_of(a.offer), "rank": a.rank,
             "state": PlacementState.PROPOSED} for a in result.assignments]
