@@ -326,7 +326,15 @@ def run_season(app, ids: dict, mailbox: Mailbox) -> Season:
     took, size, done = season.page(caseworker, "post", "/caseworker/import/confirm",
                                    data={"token": token.group(1).decode(), "replace": ""})
     assert done.status_code == 302, done.data[:500]
-    season.step("import: confirmed, the members added", took, None, size)
+
+    def imported():
+        job = db.session.scalar(sa.select(BackgroundJob).where(
+            BackgroundJob.kind == JobKind.IMPORT).order_by(BackgroundJob.id.desc()).limit(1))
+        return job is not None and job.finished_at is not None
+
+    season.step("import: confirmed (its job adds them)", took, season.wait(imported, bool),
+                size)
+    season.show("import: its page", caseworker, "get", done.headers["Location"])
 
     season.show("publish: confirmation page", admin, "get",
                 f"/admin/rounds/{round_id}/publish")
