@@ -64,6 +64,7 @@ class HighsBackend:
         self.y_col = np.full(n_youths, -1, dtype=np.int64)
         for i, var in model.y.items():
             self.y_col[i] = var.index
+        self.w_col = np.fromiter((v.index for v in model.w), dtype=np.int64, count=len(model.w))
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         lp = self.h.getLp()
         self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
@@ -123,16 +124,19 @@ class HighsBackend:
         if basis.valid:
             self.h.setBasis(basis)
 
-    def costs(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None) -> np.ndarray:
+    def costs(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None,
+              w_coef: np.ndarray | None = None) -> np.ndarray:
         costs = np.zeros(self.n_cols, dtype=np.float64)
         costs[self.x_col] = x_coef
         if y_coef is not None:
             has_y = self.y_col >= 0
             costs[self.y_col[has_y]] = y_coef[has_y]
+        if w_coef is not None and w_coef.size:
+            costs[self.w_col] = w_coef
         return costs
 
     def solve_level(self, level: Level, deadline: float | None) -> LevelOutcome:
-        costs = self.costs(level.x_coef, level.y_coef)
+        costs = self.costs(level.x_coef, level.y_coef, level.w_coef)
         self._choose_method("choose" if self.mip else level.method)
         start = time.perf_counter()
         status = self._run(costs, deadline)
