@@ -60,7 +60,7 @@ def solve(problem: Problem, solver: str = "highs", time_limit: float | None = No
         x = deferred_acceptance(enc, problem)
         clock.mark("stable")
         return _finish(problem, enc, levels, x, [], Status.FEASIBLE, clock, {"method": "stable"})
-    options = SolveOptions(solver, time_limit, threads, integer_programs or enc.needs_mip)
+    options = SolveOptions(solver, time_limit, threads, integer_programs)
     return _optimise(problem, enc, levels, options, clock, progress)
 
 

@@ -31,6 +31,8 @@ class Model:
     x: tuple[pulp.LpVariable, ...]          #: one per pair, in pair order
     y: dict[int, pulp.LpVariable]           #: youth index -> variable, youths with a pair only
     w: tuple[pulp.LpVariable, ...] = ()     #: one per friend pair, in ``Encoding.friend_pairs`` order
+    #: More than packing rows (``Encoding.needs_mip``): LP vertices are often fractional.
+    needs_mip: bool = False
 
 
 def build_model(enc: Encoding) -> Model:
@@ -50,7 +52,7 @@ def build_model(enc: Encoding) -> Model:
     w = _friend_rows(prob, enc, x, rows)
     prob.extend(rows)
     prob.setObjective(pulp.LpAffineExpression([(v, 1) for v in y_vars.values()]))
-    return Model(prob, x, y_vars, w)
+    return Model(prob, x, y_vars, w, enc.needs_mip)
 
 
 def _le(rows: dict[str, pulp.LpConstraint], name: str, terms: list[tuple[pulp.LpVariable, int]]) -> None:
