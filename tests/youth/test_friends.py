@@ -136,3 +136,14 @@ def test_after_the_deadline_the_group_is_shown_but_cannot_change(app, friendly_r
 def test_a_typed_code_is_read_as_it_is_stored():
     assert friends.normalise(" abcde-fghjk ") == "ABCDEFGHJK"
     assert friends.normalise("O1IL0") == "01110"
+
+
+def test_my_data_lists_my_friend_code_and_removal_ends_my_membership(app, friendly_round):
+    rid = friendly_round
+    alva, bo = youth_client(app, "Alva"), youth_client(app, "Bo")
+    code = make_code(alva, rid)
+    join(bo, rid, code)
+    mine = html.unescape(alva.get("/youth/my-data").get_data(as_text=True))
+    assert "Friend codes" in mine and code.replace("-", "") in mine and "Bo" not in mine
+    alva.post("/youth/remove", data={"confirm": "y"})
+    assert "Nobody has entered your code yet." in page(bo, rid)

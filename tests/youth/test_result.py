@@ -53,3 +53,24 @@ def test_no_result_page_before_publishing(app, client_as):
         db.session.commit()
         round_id = round_.id
     assert client_as(Role.YOUTH).get(f"/youth/rounds/{round_id}/result").status_code == 404
+
+
+def test_a_cancelled_activity_is_explained(app, client_as, users):
+    with app.app_context(), app.test_request_context():
+        me = db.session.get(User, users[Role.YOUTH].id).youth_profile
+        me.date_of_birth = date(2011, 1, 1)
+        round_ = factories.round_()
+        small = factories.offer(round=round_, kind=OfferKind.ACTIVITY, title="Kajak",
+                                capacity=6, min_participants=3, weeks=["2027-W31"])
+        db.session.add(Application(round=round_, youth=me, offer=small, rank=1))
+        allocation.close(round_)
+        run = allocation.start_run(round_)
+        db.session.commit()
+        allocation.execute(run.id)
+        allocation.publish(round_)
+        db.session.commit()
+        round_id = round_.id
+    client = client_as(Role.YOUTH)
+    client.post("/language", data={"language": "en", "next": "/"})
+    page = client.get(f"/youth/rounds/{round_id}/result").get_data(as_text=True)
+    assert "It did not take place: too few young people could be given a place on it." in page
