@@ -81,8 +81,8 @@ def _may_change(youth: YouthProfile, round_: Round) -> None:
     if not enabled(round_):
         raise FriendError("friends_off")
     status = services.eligibility(youth, round_)
-    if not status.eligible:
-        raise FriendError(status.reasons[0].value)
+    if not status.eligible:   # the same refusal as saving choices: a group changes with them
+        raise services.ChoiceError(status.reasons[0].value)
     # One change of a youth's group at a time (two tabs), as for their choices.
     db.session.execute(sa.select(YouthProfile.id).where(YouthProfile.id == youth.id)
                        .with_for_update())

@@ -102,7 +102,7 @@ def change_friends(round_id: int, action: str):
         abort(404)
     try:
         attempt(steps[action])
-    except FriendError as error:
+    except (FriendError, ChoiceError) as error:
         flash(error_text(error), "error")
     else:
         flash({"new": _("Your friend code is ready. Give it to the friends you want to be "
