@@ -67,7 +67,7 @@ class Encoding:
         """Whether the problem has more than packing rows (minimum sizes, the friends level).
 
         Without them it is a network problem that any back end may solve; with them it
-        goes to HiGHS (or CBC) as integer programs from the start."""
+        goes to HiGHS (solved mixed, see ``matching.solve_highs``) or CBC."""
         return bool(self.min_sizes or self.friend_pairs)
 
 
