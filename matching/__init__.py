@@ -9,7 +9,7 @@ No Flask, no database: the web application and the command line use the same API
     stable = solve(problem, method="stable")        # deferred acceptance: no justified envy
     justified_envy(problem, result).youths          # youths with justified envy under a result
 """
-from matching.explain import ChoiceOutcome, Explanation, explain, explain_each, render_text
+from matching.explain import ChoiceOutcome, Explanation, FriendOutcome, explain, explain_each, render_text
 from matching.fingerprint import fingerprint
 from matching.locks import LockClash, lock_clashes
 from matching.lottery import draw as draw_lottery, lottery_key
@@ -23,7 +23,7 @@ from matching.validate import Breach, validate
 
 __all__ = [
     "DIMENSIONS", "FORMAT", "Envy", "EnvyReport", "justified_envy", "NO_TIER", "group_of", "lottery_key", "statistics",
-    "Application", "Assignment", "Breach", "ChoiceOutcome", "Explanation", "LevelValue", "LockClash",
+    "Application", "Assignment", "Breach", "ChoiceOutcome", "Explanation", "FriendOutcome", "LevelValue", "LockClash",
     "METHODS", "Offer", "Pair", "Policy", "Problem", "ProblemError", "Reason", "Result", "SOLVERS",
     "Status", "Unplaced", "Youth", "draw_lottery", "explain", "explain_each", "fingerprint", "load_problem",
     "load_result",

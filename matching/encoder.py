@@ -8,6 +8,7 @@ reported by ``matching.locks`` before any solve.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 from matching.lottery import draw
 from matching.problem import Offer, Problem
@@ -19,6 +20,24 @@ class Row:
     name: str
     pairs: tuple[int, ...]
     limit: int
+
+
+@dataclass(frozen=True)
+class MinSize:
+    """Offer ``offer`` runs with at least ``least`` of ``pairs`` placed, or with none of them.
+
+    Not a packing rule: the model opens the offer with a 0/1 variable (``z_<offer>``)."""
+    offer: int
+    least: int
+    pairs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FriendPair:
+    """Two youths of one friend group, and the offers they could share, as (pair of a, pair of b)."""
+    a: int
+    b: int
+    shared: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -35,10 +54,21 @@ class Encoding:
     youth_pairs: tuple[tuple[int, ...], ...]
     rows: tuple[Row, ...]
     max_rank: int                     #: largest rank of any application (used by the lottery score)
+    min_sizes: tuple[MinSize, ...] = ()
+    #: Friend pairs that could share an offer; empty unless the policy turns friends on.
+    friend_pairs: tuple[FriendPair, ...] = ()
 
     @property
     def n_pairs(self) -> int:
         return len(self.pair_youth)
+
+    @property
+    def needs_mip(self) -> bool:
+        """Whether the problem has more than packing rows (minimum sizes, the friends level).
+
+        Without them it is a network problem that any back end may solve; with them it
+        goes to HiGHS (solved mixed, see ``matching.solve_highs``) or CBC."""
+        return bool(self.min_sizes or self.friend_pairs)
 
 
 def encode(problem: Problem) -> Encoding:
@@ -81,13 +111,42 @@ def _eligible_pairs(problem: Problem) -> list[tuple[str, str, int, bool]]:
 
 def _with_rows(enc: Encoding, problem: Problem) -> Encoding:
     rows = _capacity_rows(enc, problem) + _youth_rows(enc, problem) + _apart_rows(enc, problem)
-    return Encoding(**{**enc.__dict__, "rows": tuple(rows)})
+    return Encoding(**{**enc.__dict__, "rows": tuple(rows), "min_sizes": _min_sizes(enc, problem),
+                       "friend_pairs": _friend_pairs(enc, problem)})
 
 
-def _capacity_rows(enc: Encoding, problem: Problem) -> list[Row]:
+def _pairs_by_offer(enc: Encoding) -> list[list[int]]:
     by_offer: list[list[int]] = [[] for _ in enc.offer_ids]
     for k, j in enumerate(enc.pair_offer):
         by_offer[j].append(k)
+    return by_offer
+
+
+def _min_sizes(enc: Encoding, problem: Problem) -> tuple[MinSize, ...]:
+    """Offers with a minimum above 1 that could get anyone. An offer holding a lock runs
+    whatever its size (the lock is a decision that it runs), so it has no minimum here."""
+    locked = {p.offer for p in problem.locked}
+    return tuple(MinSize(j, offer.min_participants, tuple(ps))
+                 for j, (offer, ps) in enumerate(zip(problem.offers, _pairs_by_offer(enc), strict=True))
+                 if offer.min_participants > 1 and ps and offer.id not in locked)
+
+
+def _friend_pairs(enc: Encoding, problem: Problem) -> tuple[FriendPair, ...]:
+    if not problem.policy.friends:
+        return ()
+    y_index = {yid: i for i, yid in enumerate(enc.youth_ids)}
+    out = []
+    for group in problem.friends:
+        for a, b in combinations(sorted(y_index[m] for m in group), 2):
+            of_b = {enc.pair_offer[k]: k for k in enc.youth_pairs[b]}
+            shared = tuple((k, of_b[enc.pair_offer[k]]) for k in enc.youth_pairs[a] if enc.pair_offer[k] in of_b)
+            if shared:
+                out.append(FriendPair(a, b, shared))
+    return tuple(out)
+
+
+def _capacity_rows(enc: Encoding, problem: Problem) -> list[Row]:
+    by_offer = _pairs_by_offer(enc)
     return [Row(f"capacity_{j}", tuple(ps), problem.offers[j].capacity)
             for j, ps in enumerate(by_offer) if len(ps) > problem.offers[j].capacity]
 

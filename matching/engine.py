@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from matching.encoder import Encoding, encode
-from matching.levels import Level, build_levels, has_place
+from matching.levels import Level, build_levels, has_place, together
 from matching.locks import lock_clashes
 from matching.model import build_model
 from matching.problem import Problem
@@ -146,8 +146,8 @@ def _reaches_all(enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome
     if np.any(np.abs(x - np.rint(x)) > 1e-6):
         return False
     xi = np.rint(x).astype(np.int64)
-    y = has_place(enc, xi)
-    return all(lv.value(xi, y) == o.value for lv, o in zip(levels, outcomes, strict=False))  # outcomes stop at a cut level
+    y, w = has_place(enc, xi), together(enc, xi)
+    return all(lv.value(xi, y, w) == o.value for lv, o in zip(levels, outcomes, strict=False))  # outcomes stop at a cut level
 
 
 def _cut_short(problem: Problem, enc: Encoding, levels: list[Level], outcomes: list[LevelOutcome],
@@ -159,7 +159,7 @@ def _cut_short(problem: Problem, enc: Encoding, levels: list[Level], outcomes: l
     x = fill_greedily(enc, problem, np.rint(x).astype(np.int64))
     cut = outcomes[-1]
     level = levels[len(outcomes) - 1]
-    value = level.value(x, has_place(enc, x))
+    value = level.value(x, has_place(enc, x), together(enc, x))
     bound = level.crude_bound() if cut.bound is None else cut.bound   # HiGHS' bound when it has one
     meta["cut_short"] = {"level": cut.name, "bound": bound, "gap": abs(bound - value)}
     cut.bound = bound
@@ -169,10 +169,10 @@ def _cut_short(problem: Problem, enc: Encoding, levels: list[Level], outcomes: l
 def _finish(problem: Problem, enc: Encoding, levels: list[Level], x: np.ndarray | None,
             outcomes: list[LevelOutcome], status: Status, clock: _Clock, meta: dict[str, Any]) -> Result:
     xi = np.rint(x).astype(np.int64) if x is not None else np.zeros(enc.n_pairs, np.int64)
-    y = has_place(enc, xi)
+    y, w = has_place(enc, xi), together(enc, xi)
     values = []
     for n, level in enumerate(levels):
-        value = level.value(xi, y)
+        value = level.value(xi, y, w)
         outcome = outcomes[n] if n < len(outcomes) else None
         proven = outcome is not None and outcome.proven and outcome.value == value
         bound = outcome.bound if outcome is not None and not outcome.proven else None

@@ -15,6 +15,8 @@ week): y would give up the places ranked below o, if need be, to get o.
   in an apart group with y.
 
 A locked holder is never envied: a lock is a caseworker's decision, not a priority claim.
+An offer that did not run (a ``min_participants`` above 1, nobody on it, no lock) is
+nobody's to take: no envy and no unclaimed seat there.
 A result without justified envy and unclaimed seats is *stable*; ``method="stable"``
 always gives one (see ``matching.stable``).
 """
@@ -89,9 +91,11 @@ def justified_envy(problem: Problem, result: Result) -> EnvyReport:
             apart_of[member].update(m for m in group if m != member)
     envies: list[Envy] = []
     unclaimed: list[tuple[str, str]] = []
+    cancelled = {o.id for o in problem.offers if o.min_participants > 1 and not on_offer[o.id]}
     for app in problem.applications:
         y, o = app.youth, app.offer
-        if o in held[y] or (y, o) in forbidden or not _would_take(problem, y, o, held[y], ranks, locked):
+        if o in held[y] or o in cancelled or (y, o) in forbidden \
+                or not _would_take(problem, y, o, held[y], ranks, locked):
             continue
         offer = problem.offer(o)
         mates = on_offer[o] & apart_of[y]

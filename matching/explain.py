@@ -2,10 +2,15 @@
 
 The reason codes are exactly the contract's. When several hold, they come in
 ``REASON_ORDER`` (an explanation lists them all, a result's ``unplaced`` only the first):
-rules about the pair itself (forbidden, age), then a full
+rules about the pair itself (forbidden, age), then an offer that did not run (``cancelled``:
+it has a minimum size, nobody was placed on it, so one youth alone could not be), then a full
 offer (the root cause even when the youth's other places would also stand in the way),
 then the youth's own places, and ``kept_apart`` last, so a social-services decision is
 named only when nothing else explains the outcome.
+
+Friend groups: an explanation says, per friend, whether the two share an offer, never
+why not. A friend wish that an apart group blocks is simply not met, and reads exactly
+like one that capacity or weeks blocked: nothing in it points to an apart group.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from matching.problem import Problem
 from matching.result import Assignment, Reason, Result, Unplaced
 
-REASON_ORDER = ("forbidden", "too_young", "too_old", "full", "week_conflict", "job_limit",
+REASON_ORDER = ("forbidden", "too_young", "too_old", "cancelled", "full", "week_conflict", "job_limit",
                 "place_limit", "kept_apart")
 TEXT = {
     "forbidden": "a caseworker has ruled this offer out for you",
@@ -25,6 +30,7 @@ TEXT = {
     "week_conflict": "it shares a week with an offer you got",
     "job_limit": "you already have as many jobs as one youth may have",
     "place_limit": "you already have as many places as one youth may have",
+    "cancelled": "it did not run: too few participants could be placed on it",
     "full": "all its places went to others",
     "kept_apart": "it would place you together with someone you must be kept apart from",
 }
@@ -46,6 +52,7 @@ class Board:
             for member in group:
                 self.apart_of[member].update(m for m in group if m != member)
         self.weeks = {o.id: frozenset(o.weeks) for o in problem.offers}
+        self.locked_offers = {p.offer for p in problem.locked}
 
     def reasons(self, youth_id: str, offer_id: str) -> list[str]:
         youth, offer, policy = self.problem.youth(youth_id), self.problem.offer(offer_id), self.problem.policy
@@ -55,6 +62,8 @@ class Board:
             "forbidden": (youth_id, offer_id) in self.forbidden,
             "too_young": youth.age < offer.min_age,
             "too_old": youth.age > offer.max_age,
+            "cancelled": (offer.min_participants > 1 and not taken - {youth_id}
+                          and offer_id not in self.locked_offers),
             "week_conflict": any(not weeks.isdisjoint(self.weeks[h.id]) for h in held),
             "job_limit": offer.is_job and sum(h.is_job for h in held) >= policy.max_jobs_per_youth,
             "place_limit": len(held) >= policy.max_places_per_youth,
@@ -96,12 +105,21 @@ class ChoiceOutcome:
 
 
 @dataclass(frozen=True)
+class FriendOutcome:
+    friend: str
+    together: bool      #: the two hold at least one offer in common
+    #: Whether the round placed friends together at all (``policy.friends``).
+    wished: bool = True
+
+
+@dataclass(frozen=True)
 class Explanation:
     youth: str
     lottery: int | None
     tier: str | None
     placements: tuple[Assignment, ...]
     choices: tuple[ChoiceOutcome, ...]
+    friends: tuple[FriendOutcome, ...] = ()    #: the youth's friend group, without the youth
 
 
 def explain(problem: Problem, result: Result, youth_id: str) -> Explanation:
@@ -132,7 +150,13 @@ def _explanation(problem: Problem, result: Result, board: Board, youth_id: str,
                                   () if offer in got else tuple(board.reasons(youth_id, offer)))
                     for rank, offer in apps)
     return Explanation(youth_id, result.lottery.get(youth_id), problem.tier_of(problem.youth(youth_id)),
-                       tuple(placements), choices)
+                       tuple(placements), choices, _friends(problem, board, youth_id, got))
+
+
+def _friends(problem: Problem, board: Board, youth_id: str, got: set[str]) -> tuple[FriendOutcome, ...]:
+    group = next((g for g in problem.friends if youth_id in g), ())
+    return tuple(FriendOutcome(f, bool(got & set(board.held.get(f, ()))), problem.policy.friends)
+                 for f in group if f != youth_id)
 
 
 def render_text(expl: Explanation) -> str:
@@ -151,4 +175,13 @@ def render_text(expl: Explanation) -> str:
         why = TEXT[c.reasons[0]] if c.reasons else "no rule blocked it: the search stopped early (time limit)"
         label = "better choice" if best_got is None or c.rank < best_got else "choice"
         lines.append(f"- {label} {c.rank}, {c.offer}: not given because {why}.")
-    return "\n".join(lines)
+    return "\n".join(lines + _friend_lines(expl.friends))
+
+
+def _friend_lines(friends: tuple[FriendOutcome, ...]) -> list[str]:
+    """Together or not, per friend; never why not (that could point to an apart group)."""
+    if friends and not friends[0].wished:
+        return ["Friends: this round did not place friends together."]
+    return [f"Friend {f.friend}: " + ("on the same offer as you." if f.together else
+                                      "not on the same offer as you (it could not be arranged within the rules).")
+            for f in friends]

@@ -5,6 +5,11 @@ Every level is stated as a maximisation over the pair variables x and the
 minimised, so their coefficients are negated and ``sign`` turns the value back into
 the number people read ("rank sum 206", not -206).
 
+With ``policy.friends`` a level "friend pairs together" comes right after "places filled":
+the number of friend pairs (two youths of one friend group) placed on at least one common
+offer; it is stated over one more 0/1 variable per friend pair, ``w`` (``together``
+computes it from x).
+
 Level 6, the lottery, is a weighted sum that is provably what "a lower number is
 favoured" promises among allocations equal on levels 1-5 (see the README, "The optimiser"):
 a placement of youth i on their rank r choice scores (N + 1 - lottery_i) * (R + 1 - r),
@@ -12,12 +17,12 @@ with N youths and R the largest rank of any application in the problem.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from matching.encoder import Encoding
-from matching.problem import Policy
+from matching.problem import FRIENDS_LEVEL, Policy
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,20 +34,23 @@ class Level:
     #: "simplex" (dual), "primal", "ipm", or "count": the back end picks by size for the
     #: youths-placed level, where a warm start needs about one pivot per youth placed.
     method: str = "simplex"
+    #: int64 per friend pair (``Encoding.friend_pairs``); empty when the problem has none
+    w_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def raw(self, x: np.ndarray, y: np.ndarray) -> int:
-        return int(self.x_coef @ x + self.y_coef @ y)
+    def raw(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> int:
+        friends = int(self.w_coef @ w) if w is not None and self.w_coef.size else 0
+        return int(self.x_coef @ x + self.y_coef @ y) + friends
 
-    def value(self, x: np.ndarray, y: np.ndarray) -> int:
-        return self.sign * self.raw(x, y)
+    def value(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> int:
+        return self.sign * self.raw(x, y, w)
 
     def crude_bound(self) -> int:
         """A valid bound without solving (every 0/1 variable at its best): for a cut-short level."""
-        return self.sign * int(np.clip(self.x_coef, 0, None).sum() + np.clip(self.y_coef, 0, None).sum())
+        return self.sign * int(sum(np.clip(c, 0, None).sum() for c in (self.x_coef, self.y_coef, self.w_coef)))
 
     @property
     def is_empty(self) -> bool:
-        return not self.x_coef.any() and not self.y_coef.any()
+        return not self.x_coef.any() and not self.y_coef.any() and not self.w_coef.any()
 
 
 def build_levels(enc: Encoding, policy: Policy) -> list[Level]:
@@ -55,6 +63,8 @@ def build_levels(enc: Encoding, policy: Policy) -> list[Level]:
     levels = [Level(f"tier {t} placed", zx, can_place * (tier == i), 1) for i, t in enumerate(enc.tiers)]
     levels.append(Level("youths placed", zx, can_place, 1, method="count"))
     levels.append(Level("places filled", np.ones(n_pairs, np.int64), zy, 1))
+    if policy.friends:
+        levels.append(Level(FRIENDS_LEVEL, zx, zy, 1, w_coef=np.ones(len(enc.friend_pairs), np.int64)))
     if policy.priority_ranks:
         levels += [Level(f"tier {t} rank sum", -rank * (pair_tier == i), zy, -1) for i, t in enumerate(enc.tiers)]
     levels.append(Level("rank sum", -rank, zy, -1))
@@ -78,3 +88,9 @@ def has_place(enc: Encoding, x: np.ndarray) -> np.ndarray:
     if x.size:
         np.maximum.at(y, np.asarray(enc.pair_youth, dtype=np.int64), x.astype(np.int64))
     return y
+
+
+def together(enc: Encoding, x: np.ndarray) -> np.ndarray:
+    """w from x: 1 for each friend pair placed on at least one common offer."""
+    return np.fromiter((any(x[ka] and x[kb] for ka, kb in fp.shared) for fp in enc.friend_pairs),
+                       dtype=np.int64, count=len(enc.friend_pairs))

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from matching.jsonfile import place as _join, read_json, show
 from matching.problem import (
-    AGE_BOUNDS, CAPACITY_BOUNDS, FORMAT, JOBS_BOUNDS, OFFER_KEYS, PLACES_BOUNDS, POLICY_KEYS, RANK_BOUNDS,
-    SEED_BOUNDS, TOP_KEYS, WEEK_RE, YOUTH_KEYS, Application, Offer, Pair, Policy, Problem, ProblemError, Youth,
+    AGE_BOUNDS, CAPACITY_BOUNDS, FORMAT, FRIEND_GROUP_SIZE, JOBS_BOUNDS, OFFER_KEYS, OPTIONAL_OFFER_KEYS,
+    PLACES_BOUNDS, POLICY_KEYS, RANK_BOUNDS, REQUIRED_TOP_KEYS, SEED_BOUNDS, TOP_KEYS, WEEK_RE, YOUTH_KEYS, Application, Offer, Pair, Policy, Problem, ProblemError, Youth,
 )
 from matching.result import RESULT_FORMAT, Assignment, LevelValue, Reason, Result, Status, Unplaced
 
@@ -56,7 +56,7 @@ def _from_file(path: Path, parse: Callable[[Any], T]) -> T:
 
 
 def parse_problem(data: Any) -> Problem:
-    _check_keys(data, "", required=TOP_KEYS, allowed=TOP_KEYS, what="problem")
+    _check_keys(data, "", required=REQUIRED_TOP_KEYS, allowed=TOP_KEYS, what="problem")
     if data["format"] != FORMAT:
         raise ProblemError("format", f'must be "{FORMAT}", got {show(data["format"])}')
     policy = _parse_policy(data["policy"])
@@ -72,8 +72,10 @@ def parse_problem(data: Any) -> Problem:
     _no_duplicate_pairs(locked, "locked")
     _no_duplicate_pairs(forbidden, "forbidden")
     apart = _parse_list(data, "apart", lambda v, w: _parse_apart(v, w, youth_ids))
+    friends = _parse_list(data, "friends", lambda v, w: _parse_friends(v, w, youth_ids))
+    _one_friend_group_each(friends)
     return Problem(policy, tuple(youths), tuple(offers), tuple(applications),
-                   tuple(locked), tuple(forbidden), tuple(apart))
+                   tuple(locked), tuple(forbidden), tuple(apart), tuple(friends))
 
 
 def _check_keys(value: Any, where: str, required: tuple[str, ...], allowed: tuple[str, ...],
@@ -133,14 +135,15 @@ def _parse_policy(value: Any) -> Policy:
     tiers = [_text(t, f"policy.priority_tiers[{i}]") for i, t in enumerate(tiers)]
     if len(set(tiers)) != len(tiers):
         raise ProblemError("policy.priority_tiers", "names a group twice")
-    ranks = value.get("priority_ranks", True)
-    if not isinstance(ranks, bool):
-        raise ProblemError("policy.priority_ranks", "must be true or false")
+    ranks, friends = value.get("priority_ranks", True), value.get("friends", False)
+    for key, flag in (("priority_ranks", ranks), ("friends", friends)):
+        if not isinstance(flag, bool):
+            raise ProblemError(f"policy.{key}", "must be true or false")
     return Policy(
         seed=_int(value["seed"], "policy.seed", SEED_BOUNDS),
         max_places_per_youth=_int(value.get("max_places_per_youth", 2), "policy.max_places_per_youth", PLACES_BOUNDS),
         max_jobs_per_youth=_int(value.get("max_jobs_per_youth", 1), "policy.max_jobs_per_youth", JOBS_BOUNDS),
-        priority_tiers=tuple(tiers), priority_ranks=ranks,
+        priority_tiers=tuple(tiers), priority_ranks=ranks, friends=friends,
     )
 
 
@@ -159,18 +162,29 @@ def _parse_youth(value: Any, where: str) -> Youth:
 
 
 def _parse_offer(value: Any, where: str) -> Offer:
-    _check_keys(value, where, required=OFFER_KEYS, allowed=OFFER_KEYS, what="offer")
+    _check_keys(value, where, required=OFFER_KEYS, allowed=OFFER_KEYS + OPTIONAL_OFFER_KEYS, what="offer")
     if value["kind"] not in ("job", "activity"):
         raise ProblemError(f"{where}.kind", f'must be "job" or "activity", got {show(value["kind"])}')
     min_age = _int(value["min_age"], f"{where}.min_age", AGE_BOUNDS)
     max_age = _int(value["max_age"], f"{where}.max_age", AGE_BOUNDS)
     if min_age > max_age:
         raise ProblemError(f"{where}.max_age", f"is below min_age ({max_age} < {min_age})")
+    capacity = _int(value["capacity"], f"{where}.capacity", CAPACITY_BOUNDS)
     return Offer(
-        id=_text(value["id"], f"{where}.id"), kind=value["kind"],
-        capacity=_int(value["capacity"], f"{where}.capacity", CAPACITY_BOUNDS),
+        id=_text(value["id"], f"{where}.id"), kind=value["kind"], capacity=capacity,
         min_age=min_age, max_age=max_age, weeks=_parse_weeks(value["weeks"], f"{where}.weeks"),
+        min_participants=_min_participants(value, where, capacity),
     )
+
+
+def _min_participants(value: dict[str, Any], where: str, capacity: int) -> int:
+    """0 when absent; otherwise 1 up to the capacity (a larger minimum could never be met)."""
+    if "min_participants" not in value:
+        return 0
+    least = _int(value["min_participants"], f"{where}.min_participants", (1, CAPACITY_BOUNDS[1]))
+    if least > capacity:
+        raise ProblemError(f"{where}.min_participants", f"is above capacity ({least} > {capacity})")
+    return least
 
 
 def _parse_weeks(value: Any, where: str) -> tuple[str, ...]:
@@ -233,6 +247,28 @@ def _parse_apart(value: Any, where: str, youth_ids: set[str]) -> tuple[str, ...]
     if len(set(names)) != len(names):
         raise ProblemError(f"{where}.youths", "names a youth twice")
     return tuple(names)
+
+
+def _parse_friends(value: Any, where: str, youth_ids: set[str]) -> tuple[str, ...]:
+    _check_keys(value, where, required=("youths",), allowed=("youths",), what="friend group")
+    members = value["youths"]
+    low, high = FRIEND_GROUP_SIZE
+    if not isinstance(members, list) or not low <= len(members) <= high:
+        raise ProblemError(f"{where}.youths", f"must list {low} or {high} youths (a youth names at most "
+                                              f"{high - 1} friends)")
+    names = [_ref(m, f"{where}.youths[{i}]", youth_ids, "youth") for i, m in enumerate(members)]
+    if len(set(names)) != len(names):
+        raise ProblemError(f"{where}.youths", "names a youth twice")
+    return tuple(names)
+
+
+def _one_friend_group_each(groups: list[tuple[str, ...]]) -> None:
+    seen: dict[str, int] = {}
+    for g, group in enumerate(groups):
+        for i, youth in enumerate(group):
+            if youth in seen:
+                raise ProblemError(f"friends[{g}].youths[{i}]", f'youth "{youth}" is already in friends[{seen[youth]}]')
+            seen[youth] = g
 
 
 def _check_ranks(applications: list[Application]) -> None:

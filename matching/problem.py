@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 FORMAT = "youth-allocation/1"
-TOP_KEYS = ("format", "policy", "youths", "offers", "applications", "locked", "forbidden", "apart")
-POLICY_KEYS = ("seed", "max_places_per_youth", "max_jobs_per_youth", "priority_tiers", "priority_ranks")
+TOP_KEYS = ("format", "policy", "youths", "offers", "applications", "locked", "forbidden", "apart", "friends")
+#: Keys a problem must have; the others default to an empty list.
+REQUIRED_TOP_KEYS = TOP_KEYS[:-1]
+POLICY_KEYS = ("seed", "max_places_per_youth", "max_jobs_per_youth", "priority_tiers", "priority_ranks", "friends")
 YOUTH_KEYS = ("id", "age", "groups", "district", "gender")
 OFFER_KEYS = ("id", "kind", "capacity", "min_age", "max_age", "weeks")
+OPTIONAL_OFFER_KEYS = ("min_participants",)
+#: The name of the level "friend pairs together" in a result (policy.friends).
+FRIENDS_LEVEL = "friend pairs together"
+#: A friend group is two or three youths (a youth names at most two friends).
+FRIEND_GROUP_SIZE = (2, 3)
 #: Exactly ``YYYY-Www`` in ASCII digits, used with ``fullmatch``: ``\d`` would also take
 #: Arabic-Indic or full-width digits, and ``$`` a trailing newline, and two spellings of
 #: one week would escape the same-week rule.
@@ -55,6 +62,8 @@ class Policy:
     max_jobs_per_youth: int = 1
     priority_tiers: tuple[str, ...] = ()
     priority_ranks: bool = True
+    #: The "friend pairs together" level (after places filled, before the rank sums).
+    friends: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,8 @@ class Offer:
     min_age: int
     max_age: int
     weeks: tuple[str, ...]
+    #: The offer runs with at least this many youths or none; 0 when it has no minimum.
+    min_participants: int = 0
 
     @property
     def is_job(self) -> bool:
@@ -102,6 +113,8 @@ class Problem:
     locked: tuple[Pair, ...] = ()
     forbidden: tuple[Pair, ...] = ()
     apart: tuple[tuple[str, ...], ...] = ()
+    #: Friend groups (two or three youths each, no youth in two groups): wishes, not rules.
+    friends: tuple[tuple[str, ...], ...] = ()
 
     def youth(self, youth_id: str) -> Youth:
         """KeyError for an unknown id."""

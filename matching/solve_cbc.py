@@ -38,10 +38,13 @@ class CbcBackend:
         self.guards = 0
         self.mip = True
 
-    def _expr(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None) -> pulp.LpAffineExpression:
+    def _expr(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None,
+              w_coef: np.ndarray | None = None) -> pulp.LpAffineExpression:
         terms = [(v, int(c)) for v, c in zip(self.model.x, x_coef, strict=True) if c]
         if y_coef is not None:
             terms += [(v, int(y_coef[i])) for i, v in self.model.y.items() if y_coef[i]]
+        if w_coef is not None and w_coef.size:
+            terms += [(v, int(c)) for v, c in zip(self.model.w, w_coef, strict=True) if c]
         return pulp.LpAffineExpression(terms)
 
     def _solve(self, expr: pulp.LpAffineExpression, deadline: float | None) -> tuple[bool, bool]:
@@ -60,7 +63,7 @@ class CbcBackend:
         return np.array([v.value() or 0.0 for v in self.model.x])
 
     def solve_level(self, level: Level, deadline: float | None) -> LevelOutcome:
-        expr = self._expr(level.x_coef, level.y_coef)
+        expr = self._expr(level.x_coef, level.y_coef, level.w_coef)
         start = time.perf_counter()
         if not expr:
             return LevelOutcome(level.name, 0, True, None, 0.0, x=None)

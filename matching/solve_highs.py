@@ -12,6 +12,15 @@ The LP values are upper bounds. They are the integer optima, level by level, as 
 one integral point reaches all of them; the final vertex is checked for exactly that
 (``matching.engine`` verifies it). If it is not integral, the caller re-solves with
 ``mip=True``: integer programs with exact guard rows, each proven optimal by HiGHS.
+
+A model with more than packing rows (minimum sizes, friend pairs: ``Model.needs_mip``)
+is solved *mixed*: each level first as an LP on the kept face; if that vertex is integral
+in x it is an integer optimum (with y, z and w completed from x, every level's costs on
+y and w being nonnegative, the completion is feasible and at least as good), and the
+face is kept by duals as above;
+otherwise that one level is solved again as an integer program over the same face (no
+face was cut yet) and kept by its exact guard row, and the next level is an LP again.
+Every level value is then an integer optimum, given the ones before.
 """
 from __future__ import annotations
 
@@ -64,11 +73,13 @@ class HighsBackend:
         self.y_col = np.full(n_youths, -1, dtype=np.int64)
         for i, var in model.y.items():
             self.y_col[i] = var.index
+        self.w_col = np.fromiter((v.index for v in model.w), dtype=np.int64, count=len(model.w))
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         lp = self.h.getLp()
         self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
         self.n_cols = self.h.getNumCol()
         self.mip = False
+        self.mixed = model.needs_mip
         self.after_ipm = False
         if mip:
             self._set_integrality(True)
@@ -123,21 +134,43 @@ class HighsBackend:
         if basis.valid:
             self.h.setBasis(basis)
 
-    def costs(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None) -> np.ndarray:
+    def costs(self, x_coef: np.ndarray, y_coef: np.ndarray | None = None,
+              w_coef: np.ndarray | None = None) -> np.ndarray:
         costs = np.zeros(self.n_cols, dtype=np.float64)
         costs[self.x_col] = x_coef
         if y_coef is not None:
             has_y = self.y_col >= 0
             costs[self.y_col[has_y]] = y_coef[has_y]
+        if w_coef is not None and w_coef.size:
+            costs[self.w_col] = w_coef
         return costs
 
     def solve_level(self, level: Level, deadline: float | None) -> LevelOutcome:
-        costs = self.costs(level.x_coef, level.y_coef)
-        self._choose_method("choose" if self.mip else level.method)
+        costs = self.costs(level.x_coef, level.y_coef, level.w_coef)
         start = time.perf_counter()
+        status = self._solve(costs, level.method, deadline)
+        if self.mixed and not self.mip and status == OK and not self._integral_point():
+            self._set_integrality(True)
+            try:
+                return self._outcome(level, costs, self._solve(costs, level.method, deadline), start)
+            finally:
+                self._set_integrality(False)
+        return self._outcome(level, costs, status, start)
+
+    def _integral_point(self) -> bool:
+        """The LP solution is an integer point: in every column, or for a mixed model in x."""
+        values = np.asarray(self.h.getSolution().col_value)
+        return _integral(values[self.x_col] if self.mixed else values)
+
+    def _solve(self, costs: np.ndarray, method: str, deadline: float | None) -> highspy.HighsModelStatus:
+        self._choose_method("choose" if self.mip else method)
         status = self._run(costs, deadline)
         if status not in (OK, highspy.HighsModelStatus.kTimeLimit):
             status = self._retry_cold(costs, deadline)
+        return status
+
+    def _outcome(self, level: Level, costs: np.ndarray, status: highspy.HighsModelStatus,
+                 start: float) -> LevelOutcome:
         seconds = time.perf_counter() - start
         if status == highspy.HighsModelStatus.kTimeLimit:
             bound = float(self.h.getInfo().mip_dual_bound) if self.mip else None
@@ -204,7 +237,7 @@ class HighsBackend:
         if status != OK:
             return None
         values = np.asarray(self.h.getSolution().col_value)
-        if not self.mip and not _integral(values):
+        if not self.mip and not self._integral_point():
             self._set_integrality(True)
             try:
                 return self.maximize_pairs(x_coef, deadline)

@@ -52,7 +52,7 @@ import numpy as np
 
 from matching.encoder import Encoding
 from matching.problem import Problem
-from matching.rsd import _Board
+from matching.rsd import _Board, closing_short_offers
 
 
 def priority_order(enc: Encoding) -> list[int]:
@@ -63,8 +63,14 @@ def priority_order(enc: Encoding) -> list[int]:
 
 
 def deferred_acceptance(enc: Encoding, problem: Problem) -> np.ndarray:
-    """0/1 per pair. Assumes the locks do not clash (checked before)."""
-    board = _Board(enc, problem)
+    """0/1 per pair. Assumes the locks do not clash (checked before). Offers a pass leaves
+    below their minimum size are closed and the pass is run again (``matching.rsd``);
+    friend groups are ignored."""
+    return closing_short_offers(enc, lambda closed: _deferred_acceptance(enc, problem, closed))
+
+
+def _deferred_acceptance(enc: Encoding, problem: Problem, closed: frozenset[int]) -> np.ndarray:
+    board = _Board(enc, problem, closed)
     for k in range(enc.n_pairs):
         if enc.pair_locked[k]:
             board.place(k)

@@ -3,6 +3,10 @@
 It reads only the Problem and the Result (its status, assignments and lottery numbers;
 never the encoding or the solver's rows), so a mistake in the model cannot hide itself here. Tests call it on
 every result, hypothesis-generated ones included.
+
+Beyond rules 1-7 it checks rule 8 (an offer with ``min_participants`` gets none or at
+least that many, unless it holds a lock) and, when the policy turns friends on, that the
+result's "friend pairs together" level is the number the assignments give.
 """
 from __future__ import annotations
 
@@ -12,13 +16,13 @@ from itertools import combinations
 
 from matching.locks import lock_clashes
 from matching.lottery import draw
-from matching.problem import Problem
+from matching.problem import FRIENDS_LEVEL, Problem
 from matching.result import Assignment, Result, Status
 
 
 @dataclass(frozen=True)
 class Breach:
-    rule: str      #: "1".."7" as numbered in the contract, or "result" for a malformed result
+    rule: str      #: "1".."8" as numbered in the contract, or "result" for a malformed result
     message: str
 
     def __str__(self) -> str:
@@ -29,9 +33,9 @@ def validate(problem: Problem, result: Result) -> list[Breach]:
     if result.status is Status.INFEASIBLE:
         return [] if lock_clashes(problem) else [Breach("6", "the result says infeasible, but the locks do not clash")]
     known = _known_assignments(problem, result.assignments)
-    checks = (_rule1_and_ranks, _rule2, _rule3, _rule4, _rule5, _rule6, _rule7)
+    checks = (_rule1_and_ranks, _rule2, _rule3, _rule4, _rule5, _rule6, _rule7, _rule8)
     breaches = [b for b in known[1]] + [b for check in checks for b in check(problem, known[0])]
-    return breaches + _lottery(problem, result)
+    return breaches + _lottery(problem, result) + _friends_level(problem, result, known[0])
 
 
 def _known_assignments(problem: Problem, assignments: tuple[Assignment, ...]) -> tuple[list[Assignment], list[Breach]]:
@@ -123,6 +127,31 @@ def _rule7(problem: Problem, assignments: list[Assignment]) -> list[Breach]:
             if len(together) > 1:
                 out.append(Breach("7", f"apart[{n}]: {', '.join(together)} are all on {offer}"))
     return out
+
+
+def _rule8(problem: Problem, assignments: list[Assignment]) -> list[Breach]:
+    counts = Counter(a.offer for a in assignments)
+    locked = {p.offer for p in problem.locked}
+    return [Breach("8", f"{o.id} has {counts[o.id]} youths, minimum {o.min_participants}")
+            for o in problem.offers if 0 < counts[o.id] < o.min_participants and o.id not in locked]
+
+
+def friend_pairs_together(problem: Problem, assignments: list[Assignment]) -> int:
+    """Pairs of youths of one friend group who hold at least one offer in common."""
+    held: dict[str, set[str]] = defaultdict(set)
+    for a in assignments:
+        held[a.youth].add(a.offer)
+    return sum(bool(held[a] & held[b]) for group in problem.friends for a, b in combinations(group, 2))
+
+
+def _friends_level(problem: Problem, result: Result, assignments: list[Assignment]) -> list[Breach]:
+    if not problem.policy.friends or not result.levels:
+        return []
+    named = [lv.value for lv in result.levels if lv.name == FRIENDS_LEVEL]
+    expected = friend_pairs_together(problem, assignments)
+    if named != [expected]:
+        return [Breach("result", f"level {FRIENDS_LEVEL!r} should be listed once with value {expected}, got {named}")]
+    return []
 
 
 def _lottery(problem: Problem, result: Result) -> list[Breach]:

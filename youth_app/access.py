@@ -62,6 +62,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "youth.choices": YOUTH,
     "youth.change_choice": YOUTH,
     "youth.reorder_choices": YOUTH,
+    "youth.change_friends": YOUTH,
     "youth.sign_up": YOUTH,
     "youth.cancel_sign_up": YOUTH,
     "provider.home": PROVIDER,

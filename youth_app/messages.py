@@ -55,6 +55,13 @@ MESSAGES = {
     "not_in_round": _l("That offer is not part of this round."),
     "age": _l("That offer is not for your age."),
     "not_open": _l("That activity does not take sign-ups."),
+    # friend codes (youth)
+    "friends_off": _l("This round does not place friends together."),
+    "friends_already": _l("You are already in a friend group in this round. Leave it first "
+                          "to join another."),
+    "friends_unknown_code": _l("No friend group in this round has that code. Check the "
+                               "code with your friend."),
+    "friends_full": _l("That friend group is full: a group has at most three friends."),
     # answers to offers (placements)
     "placement_not_found": _l("That offer was not found."),
     "already_answered": _l("You have already answered this offer."),

@@ -14,9 +14,11 @@ SOLVERS = ["highs", pytest.param("cbc", marks=pytest.mark.skipif(
 
 
 def problem(youths: list[dict], offers: list[dict], applications: list[tuple], **extra: Any) -> dict:
-    """applications as (youth, offer, rank); policy keys and locked/forbidden/apart via extra."""
+    """applications as (youth, offer, rank); policy keys and locked/forbidden/apart/friends via extra
+    (friends only when given: the key is optional)."""
     policy = {"seed": 1, **extra.pop("policy", {})}
-    return {
+    friends = {"friends": [{"youths": list(g)} for g in extra.pop("friends")]} if "friends" in extra else {}
+    return {**friends,
         "format": "youth-allocation/1", "policy": policy,
         "youths": [{"age": 16, "groups": [], **y} for y in youths],
         "offers": [{"kind": "activity", "capacity": 1, "min_age": 13, "max_age": 19, "weeks": ["2026-W27"], **o}

@@ -54,6 +54,7 @@ EXPECTED: dict[str, object] = {
     "youth.choices": {Y},
     "youth.change_choice": {Y},
     "youth.reorder_choices": {Y},
+    "youth.change_friends": {Y},
     "youth.sign_up": {Y},
     "youth.cancel_sign_up": {Y},
     "provider.home": {P},

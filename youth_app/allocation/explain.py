@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import matching
 
 from ..extensions import db
-from ..models import AllocationRun, Offer, Round, YouthProfile
+from ..models import AllocationRun, FriendMember, Offer, Round, RunYouthResult, YouthProfile
 from . import outcomes
 from . import problem as problems
 from .services import published_runs
@@ -37,6 +37,9 @@ class YouthResult:
     lottery_size: int
     seed: int | None
     choices: list[ChoiceWhy]
+    #: (first name, placed on a same offer) per other member of the youth's friend group,
+    #: when the round places friends together; never why not (``matching.explain``).
+    friends: tuple[tuple[str, bool], ...] = ()
 
 
 #: Reasons that would tell a youth (or an administrator) about social services' data:
@@ -69,7 +72,27 @@ def for_youth(youth: YouthProfile, round_: Round) -> YouthResult | None:
                for c in row.choices]
     # A published run means the seed is public (see the round's public page).
     return YouthResult(round_, row.key, row.lottery_number, row.lottery_size,
-                       round_.lottery_seed, choices)
+                       round_.lottery_seed, choices,
+                       _friends_together(run_id, round_, youth, {p["offer"] for p in row.placements}))
+
+
+def _friends_together(run_id: int, round_: Round, youth: YouthProfile,
+                      mine: set[int]) -> tuple[tuple[str, bool], ...]:
+    """The youth's friends (first names, as their choices page shows them) and whether
+    each holds one of the youth's offers in the run: two small queries."""
+    if not (round_.policy or {}).get("friends"):
+        return ()
+    code = sa.select(FriendMember.code).where(FriendMember.round_id == round_.id,
+                                              FriendMember.youth_id == youth.id).scalar_subquery()
+    friends = db.session.execute(sa.select(YouthProfile.id, YouthProfile.first_name)
+                                 .join(FriendMember, FriendMember.youth_id == YouthProfile.id)
+                                 .where(FriendMember.round_id == round_.id, FriendMember.code == code,
+                                        YouthProfile.id != youth.id)
+                                 .order_by(FriendMember.joined_at, FriendMember.id)).all()
+    held = {youth_id: {p["offer"] for p in placements} for youth_id, placements in db.session.execute(
+        sa.select(RunYouthResult.youth_id, RunYouthResult.placements).where(
+            RunYouthResult.run_id == run_id, RunYouthResult.youth_id.in_([f.id for f in friends])))}
+    return tuple((f.first_name, bool(mine & held.get(f.id, set()))) for f in friends)
 
 
 def _offers(offer_ids: list[int]) -> dict[int, Offer]:

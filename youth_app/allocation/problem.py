@@ -22,7 +22,7 @@ from matching import fingerprint as fingerprint  # re-exported: services call pr
 
 from .. import facts
 from ..extensions import db
-from ..models import (AllocationMode, ApartGroup, ApartMember, Application, Offer,
+from ..models import (AllocationMode, ApartGroup, ApartMember, Application, FriendMember, Offer,
                       OfferStatus, Override, OverrideKind, Placement, PlacementState,
                       PriorityGroup, PriorityMembership, Round, RoundPseudonym, YouthProfile)
 
@@ -131,6 +131,7 @@ def build(round_: Round, seed: int) -> dict:
         "forbidden": _pairs(keys, [p for p in earlier if p.state in NOT_AGAIN]
                             + [o for o in overrides if o.kind is OverrideKind.FORBID]),
         "apart": _apart(round_, keys),
+        **_friends(round_, keys),
     }
 
 
@@ -143,8 +144,26 @@ def _youths_of(round_: Round):
 
 
 def _policy(round_: Round) -> dict:
+    """The optimiser's keys of the round's policy; ``friends`` only when on, so a round
+    without friend codes gives the same problem (and fingerprint) as before they existed."""
     allowed = ("max_places_per_youth", "max_jobs_per_youth", "priority_tiers", "priority_ranks")
-    return {key: value for key, value in (round_.policy or {}).items() if key in allowed}
+    policy = {key: value for key, value in (round_.policy or {}).items() if key in allowed}
+    return {**policy, "friends": True} if (round_.policy or {}).get("friends") else policy
+
+
+def _friends(round_: Round, keys: dict[int, str]) -> dict:
+    """``{"friends": [...]}`` when the policy uses them: the round's friend groups
+    (``youth.friends``) as problem ids, members not in the problem left out, groups left
+    with one member dropped; sorted, so the same groups give the same problem."""
+    if not (round_.policy or {}).get("friends"):
+        return {}
+    by_code: dict[str, list[str]] = {}
+    for youth_id, code in db.session.execute(sa.select(FriendMember.youth_id, FriendMember.code)
+                                             .where(FriendMember.round_id == round_.id)):
+        if youth_id in keys:
+            by_code.setdefault(code, []).append(keys[youth_id])
+    groups = sorted(sorted(g) for g in by_code.values() if len(g) >= 2)
+    return {"friends": [{"youths": g} for g in groups]}
 
 
 def _youth(youth: YouthProfile, key: str, round_: Round, groups: set[str]) -> dict:
@@ -188,8 +207,13 @@ def groups_by_youth(round_: Round, youth_ids: list[int]) -> dict[int, set[str]]:
 
 
 def _offer(offer: Offer) -> dict:
+    """``min_participants`` only when above 1 (1 asks for nothing), and at most the
+    capacity (the form keeps it there; a capacity lowered later would otherwise make the
+    problem unreadable, and a minimum as large as the capacity still says "only if full")."""
+    minimum = min(offer.min_participants or 0, offer.capacity)
     return {"id": offer_key(offer.id), "kind": offer.kind.value, "capacity": offer.capacity,
-            "min_age": offer.min_age, "max_age": offer.max_age, "weeks": list(offer.weeks)}
+            "min_age": offer.min_age, "max_age": offer.max_age, "weeks": list(offer.weeks),
+            **({"min_participants": minimum} if minimum > 1 else {})}
 
 
 def _dense_ranks(applications) -> list[tuple[int, int, int]]:

@@ -5,6 +5,7 @@ from .application import Application
 from .attendance import Attendance
 from .audit import AuditEvent
 from .base import DomainError, transition, utcnow
+from .friends import FRIEND_GROUP_MAX, FriendMember
 from .job import BackgroundJob, JobKind, JobStatus
 from .message import MessageStatus, OutgoingMessage
 from .offer import AllocationMode, Offer, OfferKind, OfferStatus, SignUp, SignUpStatus
@@ -18,7 +19,7 @@ from .youth import (ConsentMethod, ConsentState, District, Guardian, GuardianCon
 __all__ = [
     "AllocationMode", "AllocationRun", "ApartGroup", "ApartMember", "Application",
     "Attendance", "AuditEvent", "BackgroundJob", "ConsentMethod", "ConsentState", "DEFAULT_POLICY", "District",
-    "DomainError", "Guardian", "GuardianConsent", "JobKind", "JobStatus", "LoginAttempt", "LoginSession",
+    "DomainError", "FRIEND_GROUP_MAX", "FriendMember", "Guardian", "GuardianConsent", "JobKind", "JobStatus", "LoginAttempt", "LoginSession",
     "MessageStatus", "Offer", "OfferKind", "OfferStatus", "Organisation", "OrganisationKind",
     "OutgoingMessage", "Override", "OverrideKind", "Placement", "PlacementState",
     "PriorityGroup", "PriorityMembership", "Role", "Round", "RoundPseudonym", "RoundState",

@@ -55,6 +55,9 @@ class Offer(db.Model):
     #: ISO weeks, e.g. ``["2026-W25", "2026-W26"]``.
     weeks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     capacity: Mapped[int]
+    #: An activity allocated in a round runs with at least this many youths or not at all
+    #: (the optimiser's ``min_participants``); None for no minimum.
+    min_participants: Mapped[Optional[int]]
     min_age: Mapped[int] = mapped_column(default=13)
     max_age: Mapped[int] = mapped_column(default=19)
     allocation_mode: Mapped[AllocationMode] = mapped_column(

@@ -35,6 +35,11 @@ class OfferForm(Form):
     district = SelectField(_l("District"), coerce=int, validators=[Optional()])
     capacity = IntegerField(_l("Number of places"),
                             validators=[DataRequired(), NumberRange(min=1, max=500)])
+    min_participants = IntegerField(
+        _l("Fewest participants (activities)"), validators=[Optional(), NumberRange(min=2, max=500)],
+        description=_l("For an activity shared out when the round closes: it runs only if at "
+                       "least this many young people get a place. Otherwise it is cancelled, and "
+                       "those who chose it are given their other choices."))
     hours_per_day = IntegerField(
         _l("Working hours per day (summer jobs)"), validators=[Optional(), NumberRange(
             min=1, max=facts.YOUNG_WORKER_MAX_HOURS)],
@@ -83,6 +88,11 @@ class OfferForm(Form):
         years = sorted({r.reference_date.year for r in rounds}) or [None]
         self.weeks.choices = [SelectChoice(w, week_label(w))
                               for y in years if y for w in facts.season_weeks(y)]
+
+    def validate_min_participants(self, field):
+        if field.data and self.capacity.data and field.data > self.capacity.data:
+            raise ValidationError(_l("The fewest participants must not be more than the number "
+                                     "of places."))
 
     def validate_max_age(self, field):
         if self.min_age.data and field.data and field.data < self.min_age.data:

@@ -81,6 +81,10 @@ def _offer_fields(form: OfferForm) -> dict:
         "weeks": form.chosen_weeks(), "place": form.place.data,
         "district_id": form.district.data or None, "capacity": form.capacity.data,
         "min_age": form.min_age.data, "max_age": form.max_age.data,
+        # A minimum only where the optimiser shares places out: an activity in a round.
+        "min_participants": form.min_participants.data or None
+        if OfferKind(form.kind.data) is OfferKind.ACTIVITY
+        and AllocationMode(form.allocation_mode.data) is AllocationMode.ROUND else None,
         # Hours and pay are a job's (the consent page shows them); an activity has neither.
         **({"hours_per_day": form.hours_per_day.data, "hourly_pay": form.hourly_pay.data}
            if OfferKind(form.kind.data) is OfferKind.JOB

@@ -102,7 +102,7 @@ def copy(offer: Offer, round_: Round | None) -> Offer:
     year = round_.reference_date.year if round_ else facts.today().year
     new = Offer(organisation_id=offer.organisation_id, round=round_, status=OfferStatus.DRAFT,
                 weeks=[f"{year}-{w.split('-')[1]}" for w in offer.weeks])
-    for name in ("kind", "title", "description", "place", "district_id", "capacity", "min_age",
+    for name in ("kind", "title", "description", "place", "district_id", "capacity", "min_participants", "min_age",
                  "max_age", "allocation_mode", "interests", "requirements", "supervisor_name",
                  "supervisor_phone", "meeting_point", "what_to_bring", "accessibility",
                  "languages", "hours_per_day", "hourly_pay"):

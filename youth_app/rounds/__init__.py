@@ -122,6 +122,7 @@ def staff_reason_text(code: str) -> str:
     return {"too_young": _("younger than the offer's lowest age"),
             "too_old": _("older than the offer's highest age"),
             "full": _("every place went to someone who came first by the rule"),
+            "cancelled": _("cancelled: fewer could be placed than its fewest participants"),
             "week_conflict": _("same weeks as a place the young person got"),
             "job_limit": _("already as many summer jobs as the round allows"),
             "place_limit": _("already as many places as the round allows"),

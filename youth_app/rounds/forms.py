@@ -52,6 +52,12 @@ class RoundForm(Form):
     priority_ranks = SelectField(_l("Within priority groups, also favour their first choices"),
                                  choices=[SelectChoice("yes", _l("Yes")),
                                           SelectChoice("no", _l("No"))])
+    friends = BooleanField(
+        _l("Friends together"),
+        description=_l("Young people may share a friend code (groups of at most three). After "
+                       "everyone's places are settled, as many friends as possible are placed "
+                       "on the same offer; it never costs anyone a place and never overrides "
+                       "social services' decisions."))
     periods = TextAreaField(
         _l("Periods for summer jobs"), validators=[Optional(), Length(max=2000)],
         description=_l("One per line: name, colon, first and last week, e.g. "

@@ -65,6 +65,7 @@ def _fill(form: RoundForm, round_: Round) -> None:
     form.max_jobs_per_youth.data = policy.get("max_jobs_per_youth", 1)
     form.priority_tiers.data = form.tier_text(policy.get("priority_tiers", []))
     form.priority_ranks.data = "yes" if policy.get("priority_ranks", True) else "no"
+    form.friends.data = bool(policy.get("friends", False))
     form.method.data = round_.method
     form.periods.data = "\n".join(
         f"{p['name']}: {int(p['weeks'][0][-2:])}-{int(p['weeks'][-1][-2:])}"
@@ -83,6 +84,7 @@ def _fields(form: RoundForm) -> dict:
                    "max_jobs_per_youth": form.max_jobs_per_youth.data or 0,
                    "priority_tiers": form.tiers(),
                    "priority_ranks": form.priority_ranks.data == "yes",
+                   "friends": bool(form.friends.data),
                    "method": form.method.data},
         "periods": form.parsed_periods(form.reference_date.data.year),
     }

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from .. import audit, facts
 from ..extensions import db
-from ..models import (Application, Guardian, OutgoingMessage, Placement, PlacementState,
-                      PriorityMembership, SignUp, User, YouthProfile)
+from ..models import (Application, FriendMember, Guardian, OutgoingMessage, Placement, PlacementState,
+                      PriorityMembership, Round, SignUp, User, YouthProfile)
 
 KEPT_STATES = (PlacementState.ACCEPTED,)
 
@@ -86,6 +86,12 @@ def export(youth: YouthProfile) -> dict:
         "sign_ups": [{"offer": s.offer.title, "status": s.status.value,
                       "created_at": _plain(s.created_at)} for s in sign_ups],
         "messages": [_row(m, ["created_at", "subject", "body"]) for m in messages],
+        # The youth's own friend codes; who else is in a group is the others' data.
+        "friend_codes": [{"round": round_name, "code": code, "joined_at": _plain(joined)}
+                         for round_name, code, joined in db.session.execute(
+                             sa.select(Round.name, FriendMember.code, FriendMember.joined_at)
+                             .join(Round, Round.id == FriendMember.round_id)
+                             .where(FriendMember.youth_id == youth.id).order_by(FriendMember.id))],
     }
 
 
@@ -95,7 +101,7 @@ def remove(youth: YouthProfile) -> bool:
         Placement.youth_id == youth.id, Placement.state.in_(KEPT_STATES))))
     user = youth.user
     audit.record("youth.removed", youth, actor=user, kept_placements=keep)
-    for model in (Application, SignUp, PriorityMembership):
+    for model in (Application, SignUp, PriorityMembership, FriendMember):
         db.session.execute(sa.delete(model).where(model.youth_id == youth.id))
     if user is not None:
         db.session.execute(sa.delete(OutgoingMessage).where(OutgoingMessage.user_id == user.id))

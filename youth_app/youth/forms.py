@@ -51,3 +51,10 @@ class RemoveAccountForm(Form):
     confirm = BooleanField(
         _l("Yes, remove my account"),
         validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class FriendCodeForm(Form):
+    code = StringField(_l("Your friend's code"), validators=[DataRequired(), Length(max=30)],
+                       description=_l("Ten letters and digits, for example ABCDE-12345."),
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                  "spellcheck": "false"})

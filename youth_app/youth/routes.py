@@ -22,8 +22,9 @@ from ..placements import services as placements
 from ..placements.services import PlacementError
 from ..unit_of_work import attempt
 from ..untrusted import record_id
-from . import account, bp, services
-from .forms import ProfileForm, RemoveAccountForm
+from . import account, bp, friends, services
+from .forms import FriendCodeForm, ProfileForm, RemoveAccountForm
+from .friends import FriendError
 from .services import ChoiceError
 
 
@@ -72,13 +73,43 @@ def _open_round(round_id: int) -> Round:
 
 @bp.get("/rounds/<int:round_id>/choices")
 def choices(round_id: int):
-    round_ = _open_round(round_id)
-    youth = _youth()
+    return _choices_page(_youth(), _open_round(round_id), FriendCodeForm())
+
+
+def _choices_page(youth, round_: Round, friend_form: FriendCodeForm) -> str:
     ranked = services.choices(youth, round_)
+    on = friends.enabled(round_)
     return render_template("youth/choices.html", round=round_, choices=ranked,
                            rows=services.choice_rows(youth, round_, ranked),
                            week_dates=week_dates,
-                           eligibility=services.eligibility(youth, round_), form=ActionForm())
+                           eligibility=services.eligibility(youth, round_), form=ActionForm(),
+                           friends_on=on, friend_form=friend_form,
+                           friend_group=friends.group_of(youth, round_) if on else None)
+
+
+@bp.post("/rounds/<int:round_id>/friends/<action>")
+def change_friends(round_id: int, action: str):
+    """Make a friend code, enter a friend's, or leave the group: each its own button."""
+    round_ = _open_round(round_id)
+    youth = _youth()
+    form = FriendCodeForm()
+    if action == "join" and not form.validate_on_submit():
+        return _choices_page(youth, round_, form), 400
+    steps = {"new": lambda: friends.create(youth, round_),
+             "join": lambda: friends.join(youth, round_, form.code.data or ""),
+             "leave": lambda: friends.leave(youth, round_)}
+    if action not in steps:
+        abort(404)
+    try:
+        attempt(steps[action])
+    except (FriendError, ChoiceError) as error:
+        flash(error_text(error), "error")
+    else:
+        flash({"new": _("Your friend code is ready. Give it to the friends you want to be "
+                        "placed with."),
+               "join": _("You are in your friend's group."),
+               "leave": _("You have left the friend group.")}[action], "success")
+    return redirect(url_for("youth.choices", round_id=round_id) + "#friends")
 
 
 @bp.post("/rounds/<int:round_id>/choices/<action>/<int:offer_id>")
@@ -269,6 +300,8 @@ def reason_text(code: str) -> str:
         "too_young": _("You were younger than the offer's lowest age."),
         "too_old": _("You were older than the offer's highest age."),
         "full": _("All its places went to others who, by the published rule, came first."),
+        "cancelled": _("It did not take place: too few young people could be given a place "
+                       "on it."),
         "week_conflict": _("It was in the same weeks as a place you got."),
         "job_limit": _("You already got as many summer jobs as the round gives each young "
                        "person."),
