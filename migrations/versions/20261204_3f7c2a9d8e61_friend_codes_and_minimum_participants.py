@@ -1,14 +1,14 @@
 """Friend codes per round (friend_member) and offers' minimum number of participants.
 
 Revision ID: 3f7c2a9d8e61
-Revises: 5e8a2c4f1d67
+Revises: a7c3e9b2d418
 Create Date: 2026-12-04 18:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "3f7c2a9d8e61"
-down_revision = "5e8a2c4f1d67"
+down_revision = "a7c3e9b2d418"
 branch_labels = None
 depends_on = None
 
