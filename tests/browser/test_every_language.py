@@ -87,6 +87,8 @@ def in_language(site: Site, app, language: str, *msgids: str, **values) -> str:
     text = site.page.locator("body").inner_text()
     for msgid in msgids:
         shown = said(app, language, msgid, **values)
+        source = msgid % values if values else msgid
+        assert language == "en" or shown != source, f"{language}: {msgid!r} is untranslated"
         if language not in ("sv", "sv@ll"):
             assert shown != said(app, "sv", msgid, **values), f"{language}: {msgid!r}"
         assert shown in text, f"{language} {site.path}: {shown!r} not on the page"
