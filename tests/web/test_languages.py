@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from babel import Locale
 from flask_babel import force_locale, gettext, ngettext
 
@@ -102,6 +103,27 @@ def test_templates_escape_variables_when_digits_change(app):
     with app.test_request_context(), force_locale("fa"):
         out = render_template_string('{{ _("%(a)s %(n)d", a="<b>", n=3) }}')
     assert out == "&lt;b&gt; ۳"
+
+
+def test_the_guardians_pages_write_dates_in_persian_digits(app, users):
+    """The job's days on the consent page and the day consent was given on the page
+    after it, as every other date of a Persian page: in Persian digits."""
+    from youth_app.extensions import db
+    from youth_app.models import GuardianConsent, utcnow
+
+    _round_id, (before, after) = _youth_with_choices_and_guardians(app, users)
+    with app.app_context():
+        db.session.scalar(sa.select(GuardianConsent).where(
+            GuardianConsent.token == after.rsplit("/", 1)[-1])).given_at = utcnow()
+        db.session.commit()
+    guardian = app.test_client()
+    guardian.post("/language", data={"language": "fa", "next": "/"})
+    page = guardian.get(before).get_data(as_text=True)
+    when = page.split("</dt><dd>", 4)[4].split("</dd>")[0]
+    assert "۲۰۲۷" in when and not re.search("[0-9]", when), when
+    page = guardian.get(after).get_data(as_text=True)
+    thanks = page.split('flash-success" role="status">', 1)[1].split("</p>")[0]
+    assert "۲۰" in thanks and not re.search("[0-9]", thanks), thanks
 
 
 def test_latin_digits():
