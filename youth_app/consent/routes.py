@@ -3,10 +3,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale, gettext as _, refresh
 
+from .. import i18n, mail
 from ..extensions import db
 from ..models import GuardianConsent, Placement
 from . import bp, services
-from .. import i18n, mail
 from .forms import CodeForm, ConsentForm, DeclineForm, LanguageForm, QuestionForm
 from .identity import Outcome
 
