@@ -1,13 +1,13 @@
 """The language e-mails to a guardian are written in.
 
 Revision ID: 3f7b9d2e6a41
-Revises: a7c3e9b2d418
+Revises: 3f7c2a9d8e61
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "3f7b9d2e6a41"
-down_revision = "a7c3e9b2d418"
+down_revision = "3f7c2a9d8e61"
 branch_labels = None
 depends_on = None
 
