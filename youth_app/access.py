@@ -49,6 +49,7 @@ RULES: dict[str, str | frozenset[Role]] = {
     "consent.verify": PUBLIC,
     "consent.decline": PUBLIC,
     "consent.question": PUBLIC,
+    "consent.language": PUBLIC,
     "health.alive": PUBLIC,
     "health.ready": PUBLIC,
     "youth.home": YOUTH,

@@ -26,7 +26,7 @@ import flask_babel
 from babel import Locale
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import NullTranslations, Translations
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -90,8 +90,34 @@ def chosen_language() -> str:
     if current_user and current_user.is_authenticated and \
             current_user.preferred_language in languages:
         return str(current_user.preferred_language)
+    known = g.get("reader_language")
+    if known in languages:
+        return str(known)
     return request.accept_languages.best_match(languages) or \
         current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def read_in(language: str | None) -> None:
+    """The reader of this page is known to read ``language`` (a guardian on their
+    consent page: the language chosen for them). It comes after a choice made on the
+    language menu and before the browser's; call it before the page's first text."""
+    g.reader_language = language
+
+
+def stored_language(language: str | None) -> str | None:
+    """A language choice as a record keeps it (``Guardian.language``): ``None`` for
+    Swedish, the default, which needs no remembering, and for a language not offered."""
+    if language not in current_app.config["LANGUAGES"] or \
+            language == current_app.config["BABEL_DEFAULT_LOCALE"]:
+        return None
+    return language
+
+
+def language_choices() -> list[tuple[str, str, dict]]:
+    """The languages offered, each named in itself and marked with its ``lang`` (for a
+    select field's choices: value, label, the option's attributes)."""
+    return [(code, LANGUAGE_NAMES[code], {"lang": html_lang(code)})
+            for code in current_app.config["LANGUAGES"]]
 
 
 def on_staff_page() -> bool:

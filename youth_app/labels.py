@@ -233,6 +233,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "consent.declined": _l("A guardian declined consent"),
     "consent.given": _l("A guardian gave consent"),
     "consent.identity_checked": _l("A guardian confirmed who they are"),
+    "consent.language_chosen": _l("A guardian chose the language of our e-mails to them"),
     "consent.question": _l("A guardian asked a question"),
     "consent.requested": _l("A guardian was asked for consent"),
     "hours.approved": _l("Hours were approved"),

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from . import logs
 from .extensions import db
-from .models import MessageStatus, OutgoingMessage, User, YouthProfile, utcnow
+from .models import Guardian, MessageStatus, OutgoingMessage, User, YouthProfile, utcnow
 
 #: Attempts before a message is given up (and shown as failed to staff).
 MAX_ATTEMPTS = 5
@@ -78,6 +78,28 @@ def user_language(user: User | None) -> str:
     if chosen not in current_app.config["LANGUAGES"]:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     return str(chosen)
+
+
+def guardian_language(guardian: Guardian, fallback: str | None = None) -> str:
+    """The language to write to ``guardian`` in: the one chosen for them (by the youth, or
+    by the guardian on the consent page), else ``fallback`` (the language of the page the
+    guardian is reading, when they asked for the message themselves), else Swedish."""
+    languages = current_app.config["LANGUAGES"]
+    for chosen in (guardian.language, fallback):
+        if chosen in languages:
+            return str(chosen)
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def send_to_guardian(guardian: Guardian, kind: str, compose: Callable[[], tuple[str, str]],
+                     fallback: str | None = None) -> OutgoingMessage | None:
+    """E-mail a guardian in their language (``guardian_language``); ``compose`` returns
+    (subject, body) and runs in it. Nothing for a guardian without an address."""
+    if not guardian.email:
+        return None
+    with force_locale(guardian_language(guardian, fallback)):
+        subject, body = compose()
+    return send(guardian.email, subject, body, kind=kind)
 
 
 def send_to_youth(youth: YouthProfile, kind: str,

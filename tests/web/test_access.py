@@ -41,6 +41,7 @@ EXPECTED: dict[str, object] = {
     "consent.verify": ANYONE,
     "consent.decline": ANYONE,
     "consent.question": ANYONE,
+    "consent.language": ANYONE,
     "health.alive": ANYONE,
     "health.ready": ANYONE,
     "youth.home": {Y},

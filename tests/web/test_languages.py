@@ -7,11 +7,13 @@ are imported (``flask translations import``; see README, "Languages"): their mes
 name what is missing."""
 from __future__ import annotations
 
+import functools
 import html
 import re
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from babel import Locale
 from flask_babel import force_locale, gettext, ngettext
 
@@ -103,6 +105,27 @@ def test_templates_escape_variables_when_digits_change(app):
     assert out == "&lt;b&gt; ۳"
 
 
+def test_the_guardians_pages_write_dates_in_persian_digits(app, users):
+    """The job's days on the consent page and the day consent was given on the page
+    after it, as every other date of a Persian page: in Persian digits."""
+    from youth_app.extensions import db
+    from youth_app.models import GuardianConsent, utcnow
+
+    _round_id, (before, after) = _youth_with_choices_and_guardians(app, users)
+    with app.app_context():
+        db.session.scalar(sa.select(GuardianConsent).where(
+            GuardianConsent.token == after.rsplit("/", 1)[-1])).given_at = utcnow()
+        db.session.commit()
+    guardian = app.test_client()
+    guardian.post("/language", data={"language": "fa", "next": "/"})
+    page = guardian.get(before).get_data(as_text=True)
+    when = page.split("</dt><dd>", 4)[4].split("</dd>")[0]
+    assert "۲۰۲۷" in when and not re.search("[0-9]", when), when
+    page = guardian.get(after).get_data(as_text=True)
+    thanks = page.split('flash-success" role="status">', 1)[1].split("</p>")[0]
+    assert "۲۰" in thanks and not re.search("[0-9]", thanks), thanks
+
+
 def test_latin_digits():
     assert i18n.latin_digits("۱۲۳٤٥٦ 7") == "123456 7"
 
@@ -164,30 +187,139 @@ PUBLIC_PAGES = ["/", "/offers/", "/help",
                 "/privacy", "/accessibility"]
 
 
-def _untranslated_on(page: str, language: str) -> list[str]:
-    """English source texts of the catalogue's untranslated messages shown on ``page``."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1]))
-    text = re.sub(r"\s+", " ", text)
-    shown = []
+@functools.cache
+def _untranslated_sources(language: str) -> tuple[str, ...]:
+    """The English source (up to its first placeholder) of each message ``language``
+    must have and lacks: read once per run, the catalogues do not change during it."""
+    sources = []
     for message in catalogues.missing(language):
         source = message.id if isinstance(message.id, str) else message.id[0]
         plain = re.split(r"%\(\w+\)[sd]", source)[0].strip()
-        if len(plain) >= 8 and plain in text:
-            shown.append(plain)
-    return shown
+        if len(plain) >= 8:
+            sources.append(plain)
+    return tuple(sources)
 
 
-@pytest.mark.parametrize("language", NEW)
-def test_youth_and_guardian_pages_show_no_untranslated_text(app, client_as, language):
-    """Each youth and public page (the guardian's consent page is among the
-    ``consent`` tests' pages) in ``language``: no English source text of its catalogue."""
+def untranslated_on(page: str, language: str) -> list[str]:
+    """English source texts of the catalogue's untranslated messages shown in the
+    ``<main>`` of ``page`` (HTML); also used by the browser tests."""
+    text = _main_text(page)
+    return [plain for plain in _untranslated_sources(language) if plain in text]
+
+
+@functools.cache
+def _swedish_texts(language: str) -> tuple[str, ...]:
+    """Swedish catalogue texts (up to the first placeholder, long enough not to be a
+    word shared with other languages) that ``language`` says otherwise: on a page in
+    ``language``, one of them is Swedish left where its translation belongs."""
+    swedish = {catalogues.key(m): m.string for m in catalogues.load("sv") if m.id}
+    own = {catalogues.key(m): m.string for m in catalogues.load(language) if m.id}
+    texts = []
+    for key, text in swedish.items():
+        first = text if isinstance(text, str) else text[0]
+        plain = re.split(r"%\(\w+\)[sd]", first or "")[0].strip()
+        if len(plain) >= 15 and own.get(key) and own[key] != text:
+            texts.append(plain)
+    return tuple(texts)
+
+
+def swedish_on(page: str, language: str) -> list[str]:
+    """Swedish catalogue texts shown in the ``<main>`` of ``page`` in another language."""
+    if language in ("sv", i18n.EASY_SWEDISH):
+        return []
+    text = _main_text(page)
+    return [plain for plain in _swedish_texts(language) if plain in text]
+
+
+def _main_text(page: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1]))
+    return re.sub(r"\s+", " ", text)
+
+
+def _youth_with_choices_and_guardians(app, users) -> tuple[int, list[str]]:
+    """The youth's round with three choices (two in the same week, so the page warns),
+    a job offered to them, and their two guardians' consent links: one before the code,
+    one after (the page then asks for the answer). The round's id and the two paths."""
+    from datetime import date
+
+    from youth_app.extensions import db
+    from youth_app.models import (Application, Guardian, GuardianConsent, OfferKind,
+                                  Placement, PlacementState, User, utcnow)
+
+    from .. import factories
+
+    with app.app_context():
+        youth = db.session.get(User, users[Role.YOUTH].id).youth_profile
+        youth.date_of_birth = date(2011, 6, 1)
+        round_ = factories.round_()
+        offers = [factories.offer(round=round_, kind=kind, title=title, weeks=weeks,
+                                  min_age=13, max_age=19)
+                  for title, kind, weeks in (("Parkarbetare", OfferKind.JOB, ["2027-W26"]),
+                                             ("Seglarskola", OfferKind.ACTIVITY, ["2027-W26"]),
+                                             ("Kör", OfferKind.ACTIVITY, ["2027-W28"]))]
+        for rank, offer in enumerate(offers, start=1):
+            db.session.add(Application(round=round_, youth=youth, offer=offer, rank=rank))
+        placement = Placement(round=round_, youth=youth, offer=offers[0], rank=1,
+                              state=PlacementState.OFFERED, offered_at=utcnow(),
+                              reply_by=factories.aware(2099, 1, 1))
+        youth.guardians = [Guardian(name="Amina Test", email="amina@test.example"),
+                           Guardian(name="Omar Test", email="omar@test.example")]
+        db.session.add(placement)
+        db.session.flush()
+        consents = [GuardianConsent(placement_id=placement.id, guardian_id=g.id)
+                    for g in youth.guardians]
+        consents[1].identity_checked_at = utcnow()
+        db.session.add_all(consents)
+        db.session.commit()
+        return round_.id, [f"/consent/{c.token}" for c in consents]
+
+
+#: Each page's texts that must be in the reader's language (the catalogue's own).
+CHOICES_TEXTS = ("Applying early gives no advantage: everyone who applies before the "
+                 "deadline is treated the same. When several have the same right to a "
+                 "place, a lottery decides.", "Move up", "Move down", "Remove",
+                 "Find more to choose")
+CONSENT_TEXTS = ("What you consent to", "Language of our e-mails to you", "Ask a question")
+BEFORE_THE_CODE = ("Confirm who you are", "Send me a code", "Confirm the code")
+AFTER_THE_CODE = ("Your answer", "Give consent", "Do not consent", "I do not consent")
+
+
+def _shows(app, page: str, language: str, msgids) -> list[str]:
+    """The texts of ``msgids`` the page lacks in ``language``, or shows as the English
+    source for want of a translation (English is the source: its own text counts)."""
+    text = _main_text(page)
+    with app.test_request_context(), force_locale(language):
+        said = {msgid: html.unescape(gettext(msgid)) for msgid in msgids}
+    return [msgid for msgid, shown in said.items()
+            if shown not in text or (shown == msgid and language != "en")]
+
+
+@pytest.mark.parametrize("language", ["sv", "en", "ar", *NEW])
+def test_youth_and_guardian_pages_show_no_untranslated_text(app, client_as, users, language):
+    """Each youth and public page, the choices page with choices in it and the
+    guardian's consent page (before and after the code) in ``language``: no English
+    source text of a message its catalogue lacks, no Swedish text of one it has, and the
+    page's own texts as the catalogue says them."""
+    round_id, consent_pages = _youth_with_choices_and_guardians(app, users)
+    choices = f"/youth/rounds/{round_id}/choices"
     client = client_as(Role.YOUTH)
     client.post("/language", data={"language": language, "next": "/"})
-    found = {}
-    for path in YOUTH_PAGES + PUBLIC_PAGES:
-        response = client.get(path)
+    guardian = app.test_client()  # not logged in, a Swedish browser, the menu pressed
+    guardian.post("/language", data={"language": language, "next": "/"})
+    found, lacking = {}, {}
+    pages = [(client, path) for path in [*YOUTH_PAGES, choices, *PUBLIC_PAGES]] + \
+        [(guardian, path) for path in consent_pages]
+    for reader, path in pages:
+        response = reader.get(path, headers={"Accept-Language": "sv"})
         assert response.status_code == 200, path
-        shown = _untranslated_on(response.get_data(as_text=True), language)
+        page = response.get_data(as_text=True)
+        assert f'<html lang="{i18n.html_lang(language)}"' in page, path
+        shown = untranslated_on(page, language) + swedish_on(page, language)
         if shown:
             found[path] = shown[:5]
+        wanted = {choices: CHOICES_TEXTS, consent_pages[0]: CONSENT_TEXTS + BEFORE_THE_CODE,
+                  consent_pages[1]: CONSENT_TEXTS + AFTER_THE_CODE}.get(path, ())
+        if _shows(app, page, language, wanted):
+            lacking[path] = _shows(app, page, language, wanted)
     assert not found, f"{language}: untranslated texts shown: {found}"
+    assert not lacking, f"{language}: texts not shown as the catalogue has them: {lacking}"

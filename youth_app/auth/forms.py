@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, TelField)
@@ -10,6 +11,7 @@ from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRang
 
 from .. import facts
 from ..forms import EARLIEST, Form
+from ..i18n import language_choices
 from ..identity import InvalidNumber, parse_org_number, parse_personal_number
 from ..models import OrganisationKind
 
@@ -19,6 +21,19 @@ PASSWORD_MIN = 10
 SPOKEN = [("sv", "Svenska"), ("en", "English"), ("ar", "العربية"), ("so", "Soomaali"),
           ("ti", "ትግርኛ"), ("fa", "فارسی"), ("uk", "Українська"), ("pl", "Polski"),
           ("fi", "Suomi"), ("de", "Deutsch"), ("es", "Español")]
+
+
+def guardian_language_field() -> SelectField:
+    """The language of our e-mails to a guardian (``Guardian.language``): Swedish until
+    the youth chooses another, so nothing is asked of or kept about them by default."""
+    return SelectField(_l("Language of our e-mails to your guardian"),
+                       choices=language_choices, filters=[_or_default_language],
+                       description=_l("We write to your guardian in Swedish unless you "
+                                      "choose a language they read better."))
+
+
+def _or_default_language(value: str | None) -> str:
+    return value or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 class LoginForm(Form):
@@ -75,6 +90,7 @@ class YouthRegistrationForm(Form):
                                 render_kw={"autocomplete": "off"})
     guardian_phone = TelField(_l("Guardian's phone"), validators=[Optional(), Length(max=40)],
                               render_kw={"autocomplete": "off"})
+    guardian_language = guardian_language_field()
     password, confirm = password_fields()
     accept_privacy = BooleanField(
         _l("I have read how my personal data is handled"),

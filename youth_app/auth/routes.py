@@ -131,7 +131,8 @@ def register_youth():
             languages=form.languages.data,
             guardian={"name": form.guardian_name.data or "",
                       "email": form.guardian_email.data or "",
-                      "phone": form.guardian_phone.data or ""}))
+                      "phone": form.guardian_phone.data or "",
+                      "language": form.guardian_language.data}))
     except services.EmailTaken as error:
         form.email.errors.append(error_text(error))
     except services.PersonalNumberTaken as error:

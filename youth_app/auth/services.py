@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, facts, links, mail, security
+from .. import audit, facts, i18n, links, mail, security
 from ..db_retry import violated
 from ..extensions import db
 from ..identity import PersonalNumber
@@ -100,7 +100,8 @@ def register_youth(*, first_name: str, last_name: str, number: PersonalNumber, e
             and user.youth_profile.age_on(facts.today()) < facts.ADULT_AGE):
         user.youth_profile.guardians.append(Guardian(
             name=guardian["name"].strip(), email=(guardian.get("email") or "").strip(),
-            phone=(guardian.get("phone") or "").strip()))
+            phone=(guardian.get("phone") or "").strip(),
+            language=i18n.stored_language(guardian.get("language"))))
     _add_account(user)
     audit.record("auth.register", user, actor=user, role=user.role.value)
     send_confirmation(user)

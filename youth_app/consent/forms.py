@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import Form
+from ..i18n import language_choices
 
 
 class CodeForm(Form):
@@ -30,3 +31,11 @@ class QuestionForm(Form):
     question = TextAreaField(_l("Your question"),
                              validators=[DataRequired(message=_l("Write your question.")),
                                          Length(max=2000)])
+
+
+class LanguageForm(Form):
+    """The language of the platform's e-mails to the guardian (``Guardian.language``)."""
+
+    language = SelectField(_l("Language of our e-mails to you"), choices=language_choices,
+                           description=_l("Choose the language you read best: the code "
+                                          "and any later e-mail come in it."))

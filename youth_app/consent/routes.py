@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale, gettext as _, refresh
 
+from .. import i18n, mail
 from ..extensions import db
 from ..models import GuardianConsent, Placement
 from . import bp, services
-from .forms import CodeForm, ConsentForm, DeclineForm, QuestionForm
+from .forms import CodeForm, ConsentForm, DeclineForm, LanguageForm, QuestionForm
 from .identity import Outcome
 
 
@@ -14,6 +15,9 @@ def _consent(token: str) -> GuardianConsent:
     consent = services.find(token)
     if consent is None:
         abort(404)
+    # The page opens in the language the guardian's e-mails are in (unless they chose
+    # another on the language menu).
+    i18n.read_in(consent.guardian.language if consent.guardian else None)
     return consent
 
 
@@ -27,7 +31,7 @@ def _outcome_text(outcome: Outcome) -> str:
 
 
 def _page(consent: GuardianConsent, code_form=None, consent_form=None, decline_form=None,
-          question_form=None, status: int = 200):
+          question_form=None, language_form=None, status: int = 200):
     if consent.answered:
         # The link has done its work: nothing about the job or the youth is shown again.
         return render_template("consent/answered.html", consent=consent)
@@ -37,7 +41,10 @@ def _page(consent: GuardianConsent, code_form=None, consent_form=None, decline_f
         code_form=code_form or CodeForm(formdata=None),
         form=consent_form or ConsentForm(formdata=None),
         decline_form=decline_form or DeclineForm(formdata=None),
-        question_form=question_form or QuestionForm(formdata=None)), status
+        question_form=question_form or QuestionForm(formdata=None),
+        language_form=language_form or LanguageForm(
+            formdata=None, language=mail.guardian_language(consent.guardian, str(get_locale()))
+            if consent.guardian else None)), status
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -94,3 +101,17 @@ def question(token: str):
         flash(_("Your question has been sent. We answer by e-mail."), "success")
         return redirect(url_for(".give", token=token))
     return _page(consent, question_form=form, status=422)
+
+
+@bp.post("/<token>/language")
+def language(token: str):
+    """The guardian chooses the language of our e-mails to them; the page follows it."""
+    consent = _consent(token)
+    form = LanguageForm()
+    if form.validate_on_submit() and services.choose_language(consent, form.language.data):
+        session["language"] = form.language.data
+        refresh()  # the message below is in the language just chosen
+        flash(_("Our e-mails to you are now written in %(language)s.",
+                language=i18n.LANGUAGE_NAMES[form.language.data]), "success")
+        return redirect(url_for(".give", token=token))
+    return _page(consent, language_form=form, status=422)

@@ -3,14 +3,16 @@
 declines, or asks a question; an administrator may record consent given on paper."""
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _
 
-from .. import audit, facts, links, mail
+from .. import audit, facts, i18n, links, mail
 from ..extensions import db
-from ..models import (ConsentMethod, ConsentState, GuardianConsent, Placement, PlacementState,
-                      User, transition, utcnow)
+from ..models import (ConsentMethod, ConsentState, Guardian, GuardianConsent, Placement,
+                      PlacementState, User, transition, utcnow)
 from .identity import CHECK, Outcome
 
 
@@ -33,8 +35,8 @@ def state(placement: Placement) -> ConsentState:
 
 
 def request(placement: Placement, only_new: bool = False) -> list[GuardianConsent]:
-    """Send each guardian with an e-mail address a personal link (in Swedish: the
-    guardian's language is not known; the page itself has the language switch).
+    """Send each guardian with an e-mail address a personal link, in the guardian's
+    language (``mail.guardian_language``: Swedish unless one was chosen for them).
 
     ``only_new``: skip guardians already asked about this place (a guardian added or
     corrected on the profile after the offer)."""
@@ -48,18 +50,23 @@ def request(placement: Placement, only_new: bool = False) -> list[GuardianConsen
         db.session.add(consent)
         db.session.flush()
         link = links.external("consent.give", token=consent.token)
-        with force_locale("sv"):
-            subject = _("Consent to a summer job for %(name)s", name=placement.youth.first_name)
-            body = _("Hello %(guardian)s!\n\n%(name)s has been offered a summer job: %(title)s. "
-                     "A job contract with someone under %(age)d needs a guardian's consent. "
-                     "Read about the job and give your consent here:\n\n%(link)s",
-                     age=facts.ADULT_AGE, guardian=guardian.name, name=placement.youth.full_name,
-                     title=placement.offer.title, link=link)
-        mail.send(guardian.email, subject, body, kind="consent.request")
+        mail.send_to_guardian(guardian, "consent.request",
+                              partial(_request_text, guardian, placement, link))
         made.append(consent)
     if made or not only_new:
         audit.record("consent.requested", placement, guardians=len(made))
     return made
+
+
+def _request_text(guardian: Guardian, placement: Placement, link: str) -> tuple[str, str]:
+    youth = placement.youth
+    return (
+        _("Consent to a summer job for %(name)s", name=youth.first_name),
+        _("Hello %(guardian)s!\n\n%(name)s has been offered a summer job: %(title)s. "
+          "A job contract with someone under %(age)d needs a guardian's consent. "
+          "Read about the job and give your consent here:\n\n%(link)s",
+          age=facts.ADULT_AGE, guardian=guardian.name, name=youth.full_name,
+          title=placement.offer.title, link=link))
 
 
 def find(token: str) -> GuardianConsent | None:
@@ -67,20 +74,33 @@ def find(token: str) -> GuardianConsent | None:
 
 
 def send_code(consent: GuardianConsent) -> bool:
-    """Send a new one-time code to the guardian's own e-mail address; False if one was
-    sent a moment ago (throttled) or there is no address."""
+    """Send a new one-time code to the guardian's own e-mail address, in their language
+    (before one was chosen: the page's); False if one was sent a moment ago (throttled)
+    or there is no address."""
     guardian = consent.guardian
     if consent.answered or guardian is None or not guardian.email:
         return False
     code = CHECK.start(consent)
     if code is None:
         return False
-    subject = _("Your code: %(code)s", code=code)
-    body = _("Hello %(guardian)s!\n\nYour code for the consent page is %(code)s. It works "
-             "for 15 minutes. If you did not ask for it, you can ignore this message.",
-             guardian=guardian.name, code=code)
-    mail.send(guardian.email, subject, body, kind="consent.code")
+    mail.send_to_guardian(guardian, "consent.code", lambda: (
+        _("Your code: %(code)s", code=code),
+        _("Hello %(guardian)s!\n\nYour code for the consent page is %(code)s. It works "
+          "for 15 minutes. If you did not ask for it, you can ignore this message.",
+          guardian=guardian.name, code=code)), fallback=str(get_locale()))
     audit.record("consent.code_sent", consent, method=CHECK.method)
+    return True
+
+
+def choose_language(consent: GuardianConsent, language: str) -> bool:
+    """The guardian chooses the language of the platform's e-mails to them (the consent
+    page's form); False when the link no longer works or nobody is asked through it."""
+    guardian = consent.guardian
+    if consent.answered or guardian is None:
+        return False
+    guardian.language = i18n.stored_language(language)
+    db.session.flush()
+    audit.record("consent.language_chosen", consent)
     return True
 
 

@@ -107,6 +107,11 @@ class Guardian(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: The language the platform writes to this guardian in (a code of ``LANGUAGES``),
+    #: chosen by the youth on their profile or by the guardian on the consent page.
+    #: ``None``: nobody chose one, so Swedish; a choice of Swedish is stored as ``None``
+    #: too, so the column only ever says something when someone asked for another.
+    language: Mapped[Optional[str]] = mapped_column(sa.String(5))
 
     youth: Mapped[YouthProfile] = relationship(back_populates="guardians")
 

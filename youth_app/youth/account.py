@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from .. import audit, facts
+from .. import audit, facts, i18n
 from ..extensions import db
 from ..models import (Application, FriendMember, Guardian, OutgoingMessage, Placement, PlacementState,
                       PriorityMembership, Round, SignUp, User, YouthProfile)
@@ -40,7 +40,7 @@ def _replace_guardians(youth: YouthProfile, wanted: list[dict]) -> None:
     for values in wanted:
         guardian = by_email.pop(values.get("email") or "", None) or Guardian()
         for name, value in values.items():
-            setattr(guardian, name, value)
+            setattr(guardian, name, i18n.stored_language(value) if name == "language" else value)
         kept.append(guardian)
     youth.guardians = kept
 
@@ -77,7 +77,7 @@ def export(youth: YouthProfile) -> dict:
                                    "school_year", "languages", "resident", "shared_notes",
                                    "created_at"]),
                     "district": youth.district.name if youth.district else None},
-        "guardians": [_row(g, ["name", "email", "phone"]) for g in youth.guardians],
+        "guardians": [_row(g, ["name", "email", "phone", "language"]) for g in youth.guardians],
         "applications": [{"round": a.round.name, "offer": a.offer.title, "rank": a.rank,
                           "created_at": _plain(a.created_at)} for a in applications],
         "placements": [{"offer": p.offer.title, "rank": p.rank, "state": p.state.value,

@@ -7,7 +7,7 @@ from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerFiel
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..forms import Form
-from ..auth.forms import SPOKEN
+from ..auth.forms import SPOKEN, guardian_language_field
 
 
 
@@ -19,6 +19,7 @@ class GuardianForm(Form):
     email = EmailField(_l("Guardian's e-mail address"),
                        validators=[Optional(), Email(), Length(max=254)])
     phone = TelField(_l("Guardian's phone"), validators=[Optional(), Length(max=40)])
+    language = guardian_language_field()
 
 
 class ProfileForm(Form):
