@@ -7,6 +7,7 @@ scratch and must equal the optima found level by level.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from matching.stable import deferred_acceptance
 from matching.solve_common import Backend, LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
 
-SOLVERS = ("highs", "cbc")
+SOLVERS = ("highs", "cbc", "flow")
 METHODS = ("optimal", "rsd", "stable")
 
 
@@ -94,6 +95,14 @@ def _backend(enc: Encoding, options: SolveOptions, mip: bool = False,
 
 def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: SolveOptions,
               clock: _Clock, progress: Progress | None) -> Result:
+    declined = None
+    if options.solver == "flow":
+        flow = _optimise_flow(problem, enc, levels, clock, progress) if not options.integer_programs \
+            else "integer programs were asked for"
+        if isinstance(flow, Result):
+            return flow
+        declined, options = flow, replace(options, solver="highs")
+        clock.timings = {k if k == "encode" else f"flow attempt, {k}": v for k, v in clock.timings.items()}
     backend = _backend(enc, options, mip=options.integer_programs, clock=clock)
     clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
@@ -102,6 +111,8 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
         backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
         outcomes, x = _run_levels(backend, levels, clock, progress)
     solver: dict[str, Any] = {"name": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
+    if declined:
+        solver["flow_declined"] = declined
     meta: dict[str, Any] = {"method": "optimal", "solver": solver}
     if not outcomes[-1].proven:
         return _cut_short(problem, enc, levels, outcomes, x, clock, meta)
@@ -112,6 +123,37 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
     solver["tie_break_pairs"] = decided
     if not _reaches_all(enc, levels, outcomes, x):
         raise RuntimeError("the tie-break left the optimal face; please report this problem file")
+    if not finished:
+        meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}
+    return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
+
+
+def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: _Clock,
+                   progress: Progress | None) -> Result | str:
+    """The levels as min-cost flows (``matching.solve_flow``); why not, instead of a result, when
+    the problem is not a network or the flow's allocation breaks a row it left out."""
+    from matching.solve_flow import FlowBackend, NotANetwork, build_network
+    try:
+        network = build_network(enc, levels)
+        clock.mark("network")
+        backend = FlowBackend(network)
+        outcomes, x = _run_levels(backend, levels, clock, progress)
+    except NotANetwork as why:
+        return str(why)
+    meta: dict[str, Any] = {"method": "optimal", "solver": {"name": "flow", "lp_levels": sum(o.lp for o in outcomes)}}
+    if not outcomes[-1].proven:
+        keeps_all = x is not None and not network.violated(np.rint(x).astype(np.int64))
+        return _cut_short(problem, enc, levels, outcomes, x if keeps_all else None, clock, meta)
+    if x is None:
+        raise RuntimeError("no allocation after the levels; please report this problem file")
+    x, decided, finished = pin_unique(backend, enc, x, clock.deadline)
+    clock.mark("tie_break")
+    broken = network.violated(x)
+    if broken:
+        return f"the flow's allocation breaks {len(broken)} rows it left out, such as {broken[0]}"
+    if not _reaches_all(enc, levels, outcomes, x):
+        raise RuntimeError("the flow's allocation does not reach its levels; please report this problem file")
+    meta["solver"]["tie_break_pairs"] = decided
     if not finished:
         meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}
     return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
