@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from matching.rsd import fill_greedily, priority_greedy, serial_dictatorship
 from matching.stable import deferred_acceptance
 from matching.solve_common import Backend, LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
+
+if TYPE_CHECKING:
+    from matching.solve_flow import Network     # imported when used: it loads OR-Tools
 
 SOLVERS = ("highs", "cbc", "flow")
 METHODS = ("optimal", "rsd", "stable")
@@ -102,7 +105,8 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
         if isinstance(flow, Result):
             return flow
         declined, options = flow, replace(options, solver="highs")
-        clock.timings = {k if k == "encode" else f"flow attempt, {k}": v for k, v in clock.timings.items()}
+        clock.timings = {k if k == "encode" or k.startswith("flow round") else f"flow, {k}": v
+                         for k, v in clock.timings.items()}
     backend = _backend(enc, options, mip=options.integer_programs, clock=clock)
     clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
@@ -130,16 +134,37 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
 
 def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: _Clock,
                    progress: Progress | None) -> Result | str:
-    """The levels as min-cost flows (``matching.solve_flow``); why not, instead of a result, when
-    the problem is not a network or the flow's allocation breaks a row it left out."""
-    from matching.solve_flow import FlowBackend, NotANetwork, build_network
-    try:
-        network = build_network(enc, levels)
-        clock.mark("network")
-        backend = FlowBackend(network)
-        outcomes, x = _run_levels(backend, levels, clock, progress)
-    except NotANetwork as why:
-        return str(why)
+    """The levels as min-cost flows (``matching.solve_flow``); instead of a result, why not, when
+    the problem is not a network or the flow's allocation still breaks a row it left out after
+    ``FLOW_ROUNDS`` rounds (each round keeps first the rows the one before broke)."""
+    from matching.solve_flow import FLOW_ROUNDS, NotANetwork, build_network
+    first: list[str] = []
+    tried: set[frozenset[str]] = set()
+    for n in range(FLOW_ROUNDS):
+        try:
+            network = build_network(enc, levels, first)
+            left_out = frozenset(row.name for row in network.left_out)
+            if left_out in tried:      # this round would repeat an earlier one
+                break
+            tried.add(left_out)
+            clock.mark("network")
+            outcome = _flow_round(problem, enc, levels, network, clock, progress)
+        except NotANetwork as why:
+            return str(why)
+        if not isinstance(outcome, list):
+            return outcome
+        clock.timings = {k if k == "encode" or k.startswith("flow round") else f"flow round {n + 1}, {k}": v
+                         for k, v in clock.timings.items()}
+        first = outcome + [name for name in first if name not in outcome]
+    return f"the flow's allocation breaks rows it left out, such as {first[0]}"
+
+
+def _flow_round(problem: Problem, enc: Encoding, levels: list[Level], network: Network, clock: _Clock,
+                progress: Progress | None) -> Result | list[str]:
+    """One round: a result, or the left-out rows its allocation breaks."""
+    from matching.solve_flow import FlowBackend
+    backend = FlowBackend(network)
+    outcomes, x = _run_levels(backend, levels, clock, progress)
     meta: dict[str, Any] = {"method": "optimal", "solver": {"name": "flow", "lp_levels": sum(o.lp for o in outcomes)}}
     if not outcomes[-1].proven:
         keeps_all = x is not None and not network.violated(np.rint(x).astype(np.int64))
@@ -150,7 +175,7 @@ def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: 
     clock.mark("tie_break")
     broken = network.violated(x)
     if broken:
-        return f"the flow's allocation breaks {len(broken)} rows it left out, such as {broken[0]}"
+        return broken
     if not _reaches_all(enc, levels, outcomes, x):
         raise RuntimeError("the flow's allocation does not reach its levels; please report this problem file")
     meta["solver"]["tie_break_pairs"] = decided
