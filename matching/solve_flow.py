@@ -306,9 +306,14 @@ def _min_cost_circulation(n_nodes: int, tail: np.ndarray, head: np.ndarray, lowe
     lo = lower.astype(np.float64)
     supply = (np.bincount(head, weights=lo, minlength=n_nodes) - np.bincount(tail, weights=lo, minlength=n_nodes))
     supply = np.rint(supply).astype(np.int64)
+    # only the nodes of free arcs: later levels leave most of the network fixed
+    nodes, ends = np.unique(np.concatenate([tail[free], head[free]]), return_inverse=True)
+    if np.any(np.delete(supply, nodes)):
+        raise RuntimeError("fixed arcs left a node unbalanced; please report this problem file")
     smcf = SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(tail[free], head[free], upper[free] - lower[free], costs[free])
-    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supply)
+    smcf.add_arcs_with_capacity_and_unit_cost(ends[:free.size].astype(np.int32), ends[free.size:].astype(np.int32),
+                                              upper[free] - lower[free], costs[free])
+    smcf.set_nodes_supplies(np.arange(nodes.size, dtype=np.int32), supply[nodes])
     status = smcf.solve()
     if status != SimpleMinCostFlow.OPTIMAL:
         raise NotANetwork(f"OR-Tools' min-cost flow ended with status {status}")
