@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -23,9 +23,6 @@ from matching.rsd import fill_greedily, priority_greedy, serial_dictatorship
 from matching.stable import deferred_acceptance
 from matching.solve_common import Backend, LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
-
-if TYPE_CHECKING:
-    from matching.solve_flow import Network     # imported when used: it loads OR-Tools
 
 SOLVERS = ("highs", "cbc", "flow")
 METHODS = ("optimal", "rsd", "stable")
@@ -105,8 +102,7 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
         if isinstance(flow, Result):
             return flow
         declined, options = flow, replace(options, solver="highs")
-        clock.timings = {k if k == "encode" or k.startswith("flow round") else f"flow, {k}": v
-                         for k, v in clock.timings.items()}
+        clock.timings = {k if k == "encode" else f"flow, {k}": v for k, v in clock.timings.items()}
     backend = _backend(enc, options, mip=options.integer_programs, clock=clock)
     clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
@@ -134,54 +130,30 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
 
 def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: _Clock,
                    progress: Progress | None) -> Result | str:
-    """The levels as min-cost flows (``matching.solve_flow``); instead of a result, why not, when
-    the problem is not a network or the flow's allocation still breaks a row it left out after
-    ``FLOW_ROUNDS`` rounds (each round keeps first the rows the one before broke)."""
-    from matching.solve_flow import FLOW_ROUNDS, NotANetwork, build_network
-    first: list[str] = []
-    tried: set[frozenset[str]] = set()
-    for n in range(FLOW_ROUNDS):
-        try:
-            network = build_network(enc, levels, first)
-            left_out = frozenset(row.name for row in network.left_out)
-            if left_out in tried:      # this round would repeat an earlier one
-                break
-            tried.add(left_out)
-            clock.mark("network")
-            outcome = _flow_round(problem, enc, levels, network, clock, progress)
-        except NotANetwork as why:
-            return str(why)
-        if not isinstance(outcome, list):
-            return outcome
-        clock.timings = {k if k == "encode" or k.startswith("flow round") else f"flow round {n + 1}, {k}": v
-                         for k, v in clock.timings.items()}
-        first = outcome + [name for name in first if name not in outcome]
-    return f"the flow's allocation breaks rows it left out, such as {first[0]}"
+    """The levels as min-cost flows (``matching.solve_flow``); instead of a result, why not."""
+    from matching.solve_flow import NotANetwork, optimise
 
-
-def _flow_round(problem: Problem, enc: Encoding, levels: list[Level], network: Network, clock: _Clock,
-                progress: Progress | None) -> Result | list[str]:
-    """One round: a result, or the left-out rows its allocation breaks."""
-    from matching.solve_flow import FlowBackend
-    backend = FlowBackend(network)
-    outcomes, x = _run_levels(backend, levels, clock, progress)
-    meta: dict[str, Any] = {"method": "optimal", "solver": {"name": "flow", "lp_levels": sum(o.lp for o in outcomes)}}
+    def show(n: int, name: str) -> None:
+        if progress:
+            progress(n, len(levels), name, clock.elapsed())
+    try:
+        answer = optimise(enc, levels, clock.deadline, show)
+    except NotANetwork as why:
+        return str(why)
+    clock.timings.update(answer.timings)
+    clock.last = time.perf_counter()
+    outcomes, x = answer.outcomes, answer.x
+    solver = {"name": "flow", "lp_levels": sum(o.lp for o in outcomes), "networks": answer.networks}
+    meta: dict[str, Any] = {"method": "optimal", "solver": solver}
     if not outcomes[-1].proven:
-        keeps_all = x is not None and not network.violated(np.rint(x).astype(np.int64))
-        return _cut_short(problem, enc, levels, outcomes, x if keeps_all else None, clock, meta)
-    if x is None:
-        raise RuntimeError("no allocation after the levels; please report this problem file")
-    x, decided, finished = pin_unique(backend, enc, x, clock.deadline)
-    clock.mark("tie_break")
-    broken = network.violated(x)
-    if broken:
-        return broken
-    if not _reaches_all(enc, levels, outcomes, x):
+        return _cut_short(problem, enc, levels, outcomes, x if answer.keeps_rows else None, clock, meta)
+    if x is None or not _reaches_all(enc, levels, outcomes, x):
         raise RuntimeError("the flow's allocation does not reach its levels; please report this problem file")
-    meta["solver"]["tie_break_pairs"] = decided
-    if not finished:
+    solver["tie_break_pairs"] = answer.decided
+    if not answer.finished:
         meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}
-    return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
+    status = Status.OPTIMAL if answer.finished else Status.FEASIBLE
+    return _finish(problem, enc, levels, x, outcomes, status, clock, meta)
 
 
 def _run_levels(backend: Backend, levels: list[Level], clock: _Clock,

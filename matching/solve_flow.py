@@ -31,8 +31,11 @@ allocation through ``free_pairs``/``fix_pair``/``maximize_pairs``.
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
@@ -40,6 +43,7 @@ from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 from matching.encoder import Encoding, Row
 from matching.levels import Level
 from matching.solve_common import LevelOutcome
+from matching.tiebreak import pin_unique
 
 YOUTH_ROWS = ("weeks", "places", "jobs")
 OFFER_ROWS = ("capacity", "apart")
@@ -51,9 +55,9 @@ KNOWN_FIELDS = {
     Level: {"name", "x_coef", "y_coef", "sign", "method"},
 }
 SOURCE, SINK = 0, 1
-#: Rounds of relaxation before the engine turns to HiGHS: each round keeps the rows the
-#: round before it left out and broke (on the benchmark, at most one row breaks in round 1).
-FLOW_ROUNDS = 3
+#: Networks solved for one problem at most (the first, a retry keeping first the rows it
+#: broke, then branches) before the engine turns to HiGHS.
+MAX_NETWORKS = 10
 
 
 class NotANetwork(Exception):
@@ -72,9 +76,9 @@ class Network:
     first_arc: np.ndarray       #: arc index of each youth's "has a place" arc, -1 for a youth without pairs
     left_out: tuple[Row, ...]   #: rows not in the network, checked on the final allocation
 
-    def violated(self, x: np.ndarray) -> list[str]:
-        """Names of the left-out rows that ``x`` breaks."""
-        return [row.name for row in self.left_out if int(x[list(row.pairs)].sum()) > row.limit]
+    def broken_rows(self, x: np.ndarray) -> list[Row]:
+        """The left-out rows that ``x`` breaks."""
+        return [row for row in self.left_out if int(x[list(row.pairs)].sum()) > row.limit]
 
 
 def check_known(enc: Encoding, levels: list[Level]) -> None:
@@ -87,12 +91,16 @@ def check_known(enc: Encoding, levels: list[Level]) -> None:
             raise NotANetwork(f"level {level.name!r} has a negative 'has a place' coefficient")
 
 
-def build_network(enc: Encoding, levels: list[Level], first: list[str] | None = None) -> Network:
+def build_network(enc: Encoding, levels: list[Level], first: list[str] | None = None,
+                  fixed: dict[int, int] | None = None) -> Network:
     """The network of ``enc``, or ``NotANetwork``. When not all rows of a youth or an offer
-    nest, those named in ``first`` are kept before the others, in that order."""
+    nest, those named in ``first`` are kept before the others, in that order. ``fixed``
+    pairs (pair -> 0 or 1, from branching) leave every row, which keeps its limit less
+    the fixed ones; ``Infeasible`` when that goes below zero."""
     check_known(enc, levels)
-    by_youth, by_offer = _rows_by_owner(enc)
-    builder = _Builder(enc, {name: n for n, name in enumerate(first or [])})
+    fixed = fixed or {}
+    by_youth, by_offer = _rows_by_owner(enc, _without(enc.rows, fixed) if fixed else enc.rows)
+    builder = _Builder(enc, {name: n for n, name in enumerate(first or [])}, fixed)
     for i, pairs in enumerate(enc.youth_pairs):
         if pairs:
             builder.youth(i, pairs, by_youth.get(i, []))
@@ -101,11 +109,27 @@ def build_network(enc: Encoding, levels: list[Level], first: list[str] | None = 
     return builder.network()
 
 
-def _rows_by_owner(enc: Encoding) -> tuple[dict[int, list[Row]], dict[int, list[Row]]]:
+class Infeasible(Exception):
+    """A branch whose fixed pairs break a row, or whose network has no flow: nothing to find there."""
+
+
+def _without(rows: tuple[Row, ...], fixed: dict[int, int]) -> list[Row]:
+    out = []
+    for row in rows:
+        rest = tuple(k for k in row.pairs if k not in fixed)
+        limit = row.limit - sum(fixed.get(k, 0) for k in row.pairs)
+        if limit < 0:
+            raise Infeasible(row.name)
+        if rest:
+            out.append(Row(row.name, rest, limit))
+    return out
+
+
+def _rows_by_owner(enc: Encoding, rows: tuple[Row, ...] | list[Row]) -> tuple[dict[int, list[Row]], dict[int, list[Row]]]:
     by_youth: dict[int, list[Row]] = {}
     by_offer: dict[int, list[Row]] = {}
     pair_youth, pair_offer = enc.pair_youth, enc.pair_offer
-    for row in enc.rows:
+    for row in rows:
         kind = row.name.split("_", 1)[0]
         if kind in YOUTH_ROWS:
             owner, side, of = pair_youth[row.pairs[0]], by_youth, pair_youth
@@ -150,9 +174,10 @@ def _offer_order(row: Row) -> tuple[int, str]:
 
 
 class _Builder:
-    def __init__(self, enc: Encoding, first: dict[str, int]) -> None:
+    def __init__(self, enc: Encoding, first: dict[str, int], fixed: dict[int, int]) -> None:
         self.enc = enc
         self.first = first
+        self.fixed = fixed
         self.n_nodes = 2
         self.tail: list[int] = []
         self.head: list[int] = []
@@ -201,10 +226,8 @@ class _Builder:
     def offer(self, j: int, rows: list[Row]) -> None:
         pairs = tuple(self.offer_pairs[j])
         root = self.node()
-        capacity = [r for r in rows if r.name.startswith("capacity")]
-        self.arc(root, SINK, capacity[0].limit if capacity else len(pairs))
-        others = sorted((r for r in rows if not r.name.startswith("capacity")), key=_offer_order)
-        for k, node in self._tree(root, pairs, others, inward=True).items():
+        self.arc(root, SINK, len(pairs))
+        for k, node in self._tree(root, pairs, sorted(rows, key=_offer_order), inward=True).items():
             self.pair_to[k] = node
         self.offer_root[j] = root
 
@@ -219,6 +242,9 @@ class _Builder:
         lower = np.zeros(upper.size, np.int64)
         pair_arc = np.arange(n_arcs, n_arcs + enc.n_pairs, dtype=np.int64)
         lower[pair_arc] = np.asarray(enc.pair_locked, dtype=np.int64)
+        if self.fixed:
+            ks = np.fromiter(self.fixed, dtype=np.int64)
+            lower[pair_arc[ks]] = upper[pair_arc[ks]] = np.fromiter(self.fixed.values(), dtype=np.int64)
         return Network(self.n_nodes, tail.astype(np.int32), head.astype(np.int32), lower, upper, pair_arc,
                        self.first_arc, tuple(self.left_out))
 
@@ -315,6 +341,8 @@ def _min_cost_circulation(n_nodes: int, tail: np.ndarray, head: np.ndarray, lowe
                                               upper[free] - lower[free], costs[free])
     smcf.set_nodes_supplies(np.arange(nodes.size, dtype=np.int32), supply[nodes])
     status = smcf.solve()
+    if status == SimpleMinCostFlow.INFEASIBLE:
+        raise Infeasible("no flow")
     if status != SimpleMinCostFlow.OPTIMAL:
         raise NotANetwork(f"OR-Tools' min-cost flow ended with status {status}")
     flow = lower.copy()
@@ -392,3 +420,148 @@ def _distances_along(n_nodes: int, root: int, tail: np.ndarray, head: np.ndarray
     if not seen.all():
         raise RuntimeError("the shortest-path flow does not reach every node; please report this problem file")
     return dist
+
+
+@dataclass
+class FlowAnswer:
+    """What the engine reports: the levels of the answer's network, its allocation, its tie-break."""
+    outcomes: list[LevelOutcome]
+    x: np.ndarray | None
+    decided: int
+    finished: bool
+    keeps_rows: bool              #: False only for a relaxation's allocation cut short by the time limit
+    networks: int                 #: networks solved: 1 unless a row left out was broken
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Node:
+    """One network solved: a part of the problem (its fixed pairs), and its answer."""
+    answer: FlowAnswer
+    raw: tuple[int, ...]           #: level values as maximised
+    broken: list[Row]
+    cut: bool
+    fixed: dict[int, int]
+    first: list[str]
+    lottery_order: bytes           #: the allocation's 0/1 vector in the tie-break's order
+
+    @property
+    def bound(self) -> tuple[tuple[int, ...], bytes]:
+        """No allocation of this part keeping every row is better (levels, then lottery order)."""
+        return self.raw, self.lottery_order
+
+    @property
+    def order_key(self) -> tuple[tuple[int, ...], bytes]:
+        """Ascending = best bound first (for heapq)."""
+        return tuple(-v for v in self.raw), bytes(1 - b for b in self.lottery_order)
+
+
+def optimise(enc: Encoding, levels: list[Level], deadline: float | None,
+             progress: Callable[[int, str], None] | None = None) -> FlowAnswer:
+    """Every level as a flow, then the tie-break; ``NotANetwork`` when that cannot be done.
+
+    When rows left out are broken by the allocation, the same problem is solved once more
+    keeping those rows first; if that breaks rows too, it is split on a pair of a broken row
+    (the pair fixed to 1, and to 0): the two parts cover every allocation, and each is a
+    relaxation again. A part's relaxed level values, then its allocation's place in lottery
+    order (the tie-break's), bound what any allocation in it can reach: parts are split best
+    bound first, until no part's bound is above the best allocation found that keeps every
+    row. So the answer is the one HiGHS finds: the best level values, and of those the
+    first in lottery order.
+    """
+    check_known(enc, levels)
+    order = np.lexsort((np.arange(enc.n_pairs), np.asarray(enc.pair_rank),
+                        np.asarray(enc.lottery, dtype=np.int64)[np.asarray(enc.pair_youth, dtype=np.int64)]))
+    membership = np.bincount(np.concatenate([np.asarray(r.pairs, np.int64) for r in enc.rows] or [np.zeros(0, np.int64)]),
+                             minlength=enc.n_pairs)
+    solved: list[_Node] = []
+
+    def run(fixed: dict[int, int], first: list[str]) -> _Node | None:
+        if len(solved) == MAX_NETWORKS:
+            raise NotANetwork(f"the flow's allocations break rows it left out in more than {MAX_NETWORKS} networks")
+        try:
+            node = _solve_node(enc, levels, fixed, first, deadline, progress, order)
+        except Infeasible:
+            if not fixed:
+                raise NotANetwork("OR-Tools found no flow") from None
+            return None
+        solved.append(node)
+        if (node.cut or not node.answer.finished) and (len(solved) > 1 or node.broken and not node.cut):
+            raise NotANetwork("the time limit struck before the flow's allocation kept every row")
+        return node
+
+    root = run({}, [])
+    assert root is not None
+    if root.cut or not root.answer.finished:
+        root.answer.keeps_rows = not root.broken
+        return _answer(root, solved)
+    if root.broken:
+        root = run({}, [r.name for r in root.broken]) or root
+    best: _Node | None = None if root.broken else root
+    parts: list[tuple[tuple[tuple[int, ...], bytes], int, _Node]] = []
+    count = itertools.count()      # first in, first out among parts of equal bound
+    if root.broken:
+        heapq.heappush(parts, (root.order_key, next(count), root))
+    while parts and (best is None or parts[0][2].bound > best.bound):
+        part = heapq.heappop(parts)[2]
+        k = _branch_pair(part.broken[0], part.answer.x, membership)
+        for value in (1, 0):
+            child = run({**part.fixed, k: value}, part.first)
+            if child is None or (best is not None and child.bound <= best.bound):
+                continue
+            if child.broken:
+                heapq.heappush(parts, (child.order_key, next(count), child))
+            else:
+                best = child
+    if best is None:
+        raise NotANetwork("no part of the problem has an allocation the flow can find")
+    return _answer(best, solved)
+
+
+def _answer(best: _Node, solved: list[_Node]) -> FlowAnswer:
+    timings: dict[str, float] = {}
+    for n, node in enumerate(solved, start=1):
+        if node is not best:
+            timings.update({f"network {n}, {k}": v for k, v in node.answer.timings.items()})
+    best.answer.timings = {**timings, **best.answer.timings}
+    best.answer.networks = len(solved)
+    return best.answer
+
+
+def _branch_pair(row: Row, x: np.ndarray | None, membership: np.ndarray) -> int:
+    """A pair of the broken row that the allocation places, in as many rows as possible
+    (where the row crosses another, so that fixing it makes the two nest)."""
+    assert x is not None
+    placed = [k for k in row.pairs if x[k] > 0.5]
+    return max(placed, key=lambda k: (membership[k], -k))
+
+
+def _solve_node(enc: Encoding, levels: list[Level], fixed: dict[int, int], first: list[str],
+                deadline: float | None, progress: Callable[[int, str], None] | None, order: np.ndarray) -> _Node:
+    """One network: every level in order, then the tie-break, each timed."""
+    start = time.perf_counter()
+    network = build_network(enc, levels, first, fixed)
+    backend = FlowBackend(network)
+    timings = {"network": round(time.perf_counter() - start, 3)}
+    outcomes: list[LevelOutcome] = []
+    x, any_solved = np.zeros(enc.n_pairs), False
+    for n, level in enumerate(levels):
+        if progress:
+            progress(n, level.name)
+        if level.is_empty:
+            outcomes.append(LevelOutcome(level.name, 0, True, None, 0.0))
+            continue
+        if deadline is not None and time.perf_counter() >= deadline:
+            outcomes.append(LevelOutcome(level.name, None, False, None, 0.0))
+            answer = FlowAnswer(outcomes, x if any_solved else None, 0, False, False, 1, timings)
+            return _Node(answer, (), network.broken_rows(np.rint(x).astype(np.int64)), True, fixed, first, b"")
+        outcome = backend.solve_level(level, deadline)
+        outcomes.append(outcome)
+        timings[f"level {n + 1}: {level.name}"] = round(outcome.seconds, 3)
+        x, any_solved = (outcome.x, True) if outcome.x is not None else (x, any_solved)
+    start = time.perf_counter()
+    xi, decided, finished = pin_unique(backend, enc, x, deadline)
+    timings["tie_break"] = round(time.perf_counter() - start, 3)
+    raw = tuple(level.sign * int(o.value or 0) for level, o in zip(levels, outcomes, strict=True))
+    answer = FlowAnswer(outcomes, xi, decided, finished, True, 1, timings)
+    return _Node(answer, raw, network.broken_rows(xi), False, fixed, first, xi[order].astype(np.uint8).tobytes())

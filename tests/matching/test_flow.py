@@ -129,21 +129,29 @@ def clash_problem(**extra) -> dict:
 
 
 def test_a_row_the_flow_left_out_and_broke_is_kept_in_the_next_round():
-    """Round 1 keeps the jobs row and gives Y1 J1 and A, which clash; round 2 keeps the clash
-    row instead, and J2 is Y2's, so Y1 gets J1 alone: no row is broken."""
+    """The first network keeps the jobs row and gives Y1 J1 and A, which clash; the retry keeps
+    the clash row instead, and J2 is Y2's, so Y1 gets J1 alone: no row is broken."""
     data = clash_problem()
     data["youths"].append({"id": "Y2", "age": 16, "groups": []})
     data["applications"].append({"youth": "Y2", "offer": "J2", "rank": 1})
     highs, flow = both(data)
-    assert flow.stats["solver"]["name"] == "flow"
-    assert any(k.startswith("flow round 1,") for k in flow.stats["timings"])
+    assert flow.stats["solver"]["name"] == "flow" and flow.stats["solver"]["networks"] == 2
+    assert any(k.startswith("network 1,") for k in flow.stats["timings"])
 
 
-def test_rows_that_cross_in_every_round_go_to_highs():
-    """Round 2 gives Y1 J1 and J2 (two jobs); round 3 would repeat round 1."""
+def test_rows_that_cross_in_every_family_are_split_on_the_pair_they_share():
+    """The retry gives Y1 J1 and J2 (two jobs); then J1 is fixed to 1 (Y1 gets J1 alone) and to
+    0 (A and J2, the answer): four networks in all."""
+    highs, flow = both(clash_problem())
+    assert flow.stats["solver"]["name"] == "flow" and flow.stats["solver"]["networks"] == 4
+    assert {a.offer for a in flow.assignments} == {"A", "J2"}
+
+
+def test_too_many_parts_go_to_highs(monkeypatch):
+    monkeypatch.setattr(solve_flow, "MAX_NETWORKS", 3)
     highs, flow = both(clash_problem())
     assert flow.stats["solver"]["name"] == "highs"
-    assert "breaks rows it left out" in flow.stats["solver"]["flow_declined"]
+    assert "break rows it left out in more than 3 networks" in flow.stats["solver"]["flow_declined"]
 
 
 def test_a_rule_the_flow_does_not_know_goes_to_highs(monkeypatch):
