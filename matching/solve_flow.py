@@ -487,14 +487,40 @@ def optimise(enc: Encoding, levels: list[Level], deadline: float | None,
             return None
         solved.append(node)
         if (node.cut or not node.answer.finished) and (len(solved) > 1 or node.broken and not node.cut):
-            raise NotANetwork("the time limit struck before the flow's allocation kept every row")
+            raise _TimeUp
         return node
 
-    root = run({}, [])
-    assert root is not None
-    if root.cut or not root.answer.finished:
-        root.answer.keeps_rows = not root.broken
-        return _answer(root, solved)
+    try:
+        root = run({}, [])
+        assert root is not None
+        if root.cut or not root.answer.finished:
+            root.answer.keeps_rows = not root.broken
+            return _answer(root, solved)
+        return _split(root, run, membership, solved)
+    except _TimeUp:
+        return _cut_at_first_level(levels, solved[0], solved)
+
+
+class _TimeUp(Exception):
+    """The time limit struck after the first network, whose allocation breaks a row."""
+
+
+def _cut_at_first_level(levels: list[Level], root: _Node, solved: list[_Node]) -> FlowAnswer:
+    """The first level that is not empty cut short, with the first network's value as its bound
+    (a relaxation's, so an upper bound): the engine then gives the greedy allocation."""
+    outcomes = []
+    for level, outcome in zip(levels, root.answer.outcomes, strict=False):
+        if not level.is_empty:
+            outcomes.append(LevelOutcome(level.name, None, False, None if outcome.value is None else float(outcome.value), 0.0))
+            break
+        outcomes.append(outcome)
+    answer = _answer(root, solved)
+    return FlowAnswer(outcomes, None, 0, False, False, len(solved), answer.timings)
+
+
+def _split(root: _Node, run: Callable[[dict[int, int], list[str]], _Node | None], membership: np.ndarray,
+           solved: list[_Node]) -> FlowAnswer:
+    """The retry, then parts best bound first (see ``optimise``); ``solved`` is filled by ``run``."""
     if root.broken:
         root = run({}, [r.name for r in root.broken]) or root
     best: _Node | None = None if root.broken else root

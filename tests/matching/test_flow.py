@@ -234,3 +234,23 @@ def test_the_command_line_takes_solver_flow(tmp_path: Path):
     assert results["flow"]["stats"].pop("solver")["name"] == "flow"
     results["highs"]["stats"].pop("solver")
     assert results["flow"] == results["highs"]
+
+
+def test_a_time_limit_while_splitting_gives_the_greedy_allocation_with_the_relaxed_bound(monkeypatch):
+    """The first network's allocation breaks a row; the time limit strikes in the next one."""
+    prob = matching.load_problem(clash_problem())
+    calls = []
+    solve_node = solve_flow._solve_node
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        node = solve_node(*args, **kwargs)
+        if len(calls) > 1:
+            node.cut = True
+        return node
+    monkeypatch.setattr(solve_flow, "_solve_node", slow)
+    cut = matching.solve(prob, solver="flow", time_limit=60)
+    assert matching.validate(prob, cut) == []
+    assert cut.status is matching.Status.FEASIBLE and cut.stats["solver"]["name"] == "flow"
+    assert cut.stats["cut_short"]["level"] == "youths placed"
+    assert cut.levels[0].bound == 1 and not any(lv.proven for lv in cut.levels[1:])
