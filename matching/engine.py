@@ -131,12 +131,13 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
 def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: _Clock,
                    progress: Progress | None) -> Result | str:
     """The levels as min-cost flows (``matching.solve_flow``); instead of a result, why not."""
-    from matching.solve_flow import NotANetwork, optimise
+    from matching.solve_flow import NotANetwork, check_input, optimise
 
     def show(n: int, name: str) -> None:
         if progress:
             progress(n, len(levels), name, clock.elapsed())
     try:
+        check_input(problem)
         answer = optimise(enc, levels, clock.deadline, show)
     except NotANetwork as why:
         return str(why)

@@ -42,6 +42,7 @@ from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
 from matching.encoder import Encoding, Row
 from matching.levels import Level
+from matching.problem import Policy, Problem
 from matching.solve_common import LevelOutcome
 from matching.tiebreak import pin_unique
 
@@ -53,6 +54,11 @@ KNOWN_FIELDS = {
                "pair_locked", "youth_pairs", "rows", "max_rank"},
     Row: {"name", "pairs", "limit"},
     Level: {"name", "x_coef", "y_coef", "sign", "method"},
+}
+#: The problem's fields the rows above come from; a new one set means a rule the flow may not know.
+KNOWN_INPUT = {
+    Problem: {"policy", "youths", "offers", "applications", "locked", "forbidden", "apart"},
+    Policy: {"seed", "max_places_per_youth", "max_jobs_per_youth", "priority_tiers", "priority_ranks"},
 }
 SOURCE, SINK = 0, 1
 #: Networks solved for one problem at most (the first, a retry keeping first the rows it
@@ -79,6 +85,17 @@ class Network:
     def broken_rows(self, x: np.ndarray) -> list[Row]:
         """The left-out rows that ``x`` breaks."""
         return [row for row in self.left_out if int(x[list(row.pairs)].sum()) > row.limit]
+
+
+def check_input(problem: Problem) -> None:
+    """``NotANetwork`` when the problem sets a field (a rule) added after this module."""
+    for obj in (problem, problem.policy):
+        for f in dataclasses.fields(obj):
+            if f.name in KNOWN_INPUT[type(obj)]:
+                continue
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            if getattr(obj, f.name) != default:
+                raise NotANetwork(f"the problem sets {type(obj).__name__}.{f.name}, which the flow does not know")
 
 
 def check_known(enc: Encoding, levels: list[Level]) -> None:

@@ -254,3 +254,17 @@ def test_a_time_limit_while_splitting_gives_the_greedy_allocation_with_the_relax
     assert cut.status is matching.Status.FEASIBLE and cut.stats["solver"]["name"] == "flow"
     assert cut.stats["cut_short"]["level"] == "youths placed"
     assert cut.levels[0].bound == 1 and not any(lv.proven for lv in cut.levels[1:])
+
+
+def test_a_problem_field_the_flow_does_not_know_goes_to_highs_when_set(monkeypatch):
+    """A rule added to the problem later (friends groups, say) is declined while it is used."""
+    data = problem([{"id": "Y1"}, {"id": "Y2"}], [{"id": "O1"}], [("Y1", "O1", 1), ("Y2", "O1", 1)])
+    highs, flow = both(data)
+    assert flow.stats["solver"]["name"] == "flow"
+    monkeypatch.setitem(solve_flow.KNOWN_INPUT, matching.Problem, {"policy", "youths", "offers", "applications",
+                                                                    "locked", "forbidden"})
+    highs, flow = both(data)
+    assert flow.stats["solver"]["name"] == "flow"       # apart is empty: its default
+    data["apart"] = [{"youths": ["Y1", "Y2"]}]
+    highs, flow = both(data)
+    assert flow.stats["solver"]["flow_declined"] == "the problem sets Problem.apart, which the flow does not know"
