@@ -194,9 +194,9 @@ def _print(figures: dict) -> None:
           f"load into HiGHS {t.get('load', 0):.2f} s, network {t.get('network', 0):.2f} s, "
           f"tie-break {t.get('tie_break', 0):.2f} s")
     print(f"solve per level (s): {level_times}")
-    earlier = {k: v for k, v in t.items() if k.startswith("flow round")}
+    earlier = {k: v for k, v in t.items() if k.startswith("network ")}
     if earlier:
-        print(f"earlier flow rounds: {sum(earlier.values()):.2f} s in all")
+        print(f"earlier networks of the flow: {sum(earlier.values()):.2f} s in all")
     print("levels: " + ", ".join(f"{name} {v[0]}{'' if v[1] else ' (not proven, bound ' + str(v[2]) + ')'}"
                                  for name, v in figures["levels"].items()))
     if not figures["quality"]:
