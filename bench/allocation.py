@@ -255,6 +255,7 @@ def main() -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--no-quality", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", metavar="FOLDER", help="keep the result files (less timings and stats.solver) there")
     parser.add_argument("--building", action="store_true", help="only compare ways of building the PuLP model")
     args = parser.parse_args()
     if args.building:
@@ -265,7 +266,8 @@ def main() -> int:
         print(json.dumps(measure(args.one, args.seed, args.solvers[0], args.threads, args.time_limit,
                                  not args.no_quality, args.out)))
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
         for size in args.sizes:   # one process per size and solver, so peak memory is that run's own
             files = []
             for n, solver in enumerate(args.solvers):
