@@ -10,23 +10,25 @@ capacity "all the youth's pairs", cost 0): y_i <= sum of x and y_i <= 1, as in t
 A lock is a pair arc with lower bound 1. The flow polytope is then the model's LP
 polytope in other coordinates, and it is integral.
 
-Rows that are not laminar with the rest (a week clique crossing the jobs row, say) are
-left out and checked at the end (``Network.violated``): the flow then solves a relaxation,
-and if its final allocation keeps every left-out row, it is the exact answer too (each
-level's relaxed optimum is an upper bound the allocation reaches, and the relaxed final
-face, which holds the exact one, has it as its first in lottery order). Otherwise the
-engine solves the problem with HiGHS instead. Anything the flow does not know (another
-kind of row, a field the encoding gained, a negative y cost) is declined up front by
-raising ``NotANetwork``.
+Rows that do not nest with the rest (a week clique crossing the jobs row, say) are left
+out and checked on the final allocation (``Network.broken_rows``): the flow then solves a
+relaxation, and if its final allocation keeps every row left out, it is the exact answer
+too (each level's relaxed optimum is an upper bound the allocation reaches, and the
+relaxed final face, which holds the exact one, has it as its first in lottery order).
+Otherwise ``optimise`` solves once more keeping the broken rows first, then splits the
+problem on pairs of broken rows (see there). Anything the flow does not know (another kind
+of row, a field the problem, encoding, a row or a level gained, a negative y cost) is
+declined up front by raising ``NotANetwork``, and the engine solves with HiGHS instead.
 
 Why each level is exact. Each level is a min-cost circulation with integer costs (the
 level's coefficients, negated), solved exactly by OR-Tools. Node potentials, the
-shortest distances in the residual graph (found with one more min-cost flow, see
-``_potentials``), are an optimal dual; by complementary slackness the level's optimal
-face is the current network with every arc of nonzero reduced cost fixed at its flow,
-so those arcs are fixed (lower bound = upper bound) before the next level. This is the
-face the HiGHS back end keeps, so the tie-break (``matching.tiebreak``) picks the same
-allocation through ``free_pairs``/``fix_pair``/``maximize_pairs``.
+shortest distances in the residual graph (``_potentials``), are an optimal dual; by
+complementary slackness the level's optimal face is the current network with every arc
+of nonzero reduced cost fixed at its flow, so those arcs are fixed (lower bound = upper
+bound) before the next level. This is the face the HiGHS back end keeps, so the
+tie-break (``matching.tiebreak``) picks the same allocation through
+``free_pairs``/``fix_pair``/``maximize_pairs``. Two consecutive levels are solved as one
+flow when their weighted costs stay small (``FlowBackend.solve_two_levels``).
 """
 from __future__ import annotations
 
