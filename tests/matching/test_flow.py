@@ -268,14 +268,3 @@ def test_a_problem_field_the_flow_does_not_know_goes_to_highs_when_set(monkeypat
     data["apart"] = [{"youths": ["Y1", "Y2"]}]
     highs, flow = both(data)
     assert flow.stats["solver"]["flow_declined"] == "the problem sets Problem.apart, which the flow does not know"
-
-
-def test_levels_solved_one_by_one_give_the_same_result(monkeypatch):
-    """Two levels are usually solved as one flow (weighted costs); never doing so changes nothing."""
-    monkeypatch.setattr(solve_flow, "TWO_LEVEL_COSTS", 0)
-    one_by_one = []
-    solve_level = solve_flow.FlowBackend.solve_level
-    monkeypatch.setattr(solve_flow.FlowBackend, "solve_level",
-                        lambda self, *args: one_by_one.append(1) or solve_level(self, *args))
-    highs, flow = both(bench_problem(400, seed=8))
-    assert flow.stats["solver"]["name"] == "flow" and len(one_by_one) == len(flow.levels)
