@@ -249,7 +249,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 3000, 20000, 100000])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--solvers", nargs="+", default=["highs", "flow"], help="default: highs flow")
+    parser.add_argument("--solvers", "--solver", nargs="+", default=["highs", "flow"], help="default: highs flow")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
