@@ -513,7 +513,7 @@ def optimise(enc: Encoding, levels: list[Level], deadline: float | None,
         root = run({}, [])
         assert root is not None
         if root.cut or not root.answer.finished:
-            root.answer.keeps_rows = not root.broken
+            root.answer.keeps_rows = not root.broken     # a cut network has kept its rows already
             return _answer(root, solved)
         return _split(root, run, membership, solved)
     except _TimeUp:
@@ -573,6 +573,16 @@ def _answer(best: _Node, solved: list[_Node]) -> FlowAnswer:
     return best.answer
 
 
+def _keep_rows(enc: Encoding, x: np.ndarray, broken: list[Row]) -> np.ndarray:
+    """``x`` less placements, so that it keeps the rows it breaks: in each, the locked and
+    then the best-ranked placements up to the limit stay (for an allocation cut short)."""
+    x = x.copy()
+    for row in broken:
+        placed = sorted((k for k in row.pairs if x[k]), key=lambda k: (not enc.pair_locked[k], enc.pair_rank[k], k))
+        x[placed[row.limit:]] = 0
+    return x
+
+
 def _branch_pair(row: Row, x: np.ndarray | None, membership: np.ndarray) -> int:
     """A pair of the broken row that the allocation places, in as many rows as possible
     (where the row crosses another, so that fixing it makes the two nest)."""
@@ -598,8 +608,9 @@ def _solve_node(enc: Encoding, levels: list[Level], fixed: dict[int, int], first
             continue
         if deadline is not None and time.perf_counter() >= deadline:
             outcomes.append(LevelOutcome(level.name, None, False, None, 0.0))
-            answer = FlowAnswer(outcomes, x if any_solved else None, 0, False, False, 1, timings)
-            return _Node(answer, (), network.broken_rows(np.rint(x).astype(np.int64)), True, fixed, first, b"")
+            kept = _keep_rows(enc, np.rint(x).astype(np.int64), network.broken_rows(np.rint(x).astype(np.int64)))
+            answer = FlowAnswer(outcomes, kept if any_solved else None, 0, False, True, 1, timings)
+            return _Node(answer, (), [], True, fixed, first, b"")
         outcome = backend.solve_level(level, deadline)
         outcomes.append(outcome)
         timings[f"level {n + 1}: {level.name}"] = round(outcome.seconds, 3)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import matching
 from matching import solve_flow
 from matching.encoder import Row, encode
-from matching.levels import build_levels
+from matching.levels import build_levels, has_place
 from tests.matching.helpers import problem, week
 from tests.matching.test_bruteforce import tiny_problems
 from tests.matching.test_determinism import bench_problem
@@ -268,3 +268,34 @@ def test_a_problem_field_the_flow_does_not_know_goes_to_highs_when_set(monkeypat
     data["apart"] = [{"youths": ["Y1", "Y2"]}]
     highs, flow = both(data)
     assert flow.stats["solver"]["flow_declined"] == "the problem sets Problem.apart, which the flow does not know"
+
+
+def test_cut_short_after_a_level_whose_allocation_breaks_left_out_rows_keeps_that_level(monkeypatch):
+    """The time limit strikes after level 1, whose allocation breaks week cliques the network
+    left out: placements are taken off until those rows hold, and level 1 stays proven."""
+    data = bench_problem(1500, seed=4)
+    prob = matching.load_problem(data)
+    enc = encode(prob)
+    levels = build_levels(enc, prob.policy)
+    network = solve_flow.build_network(enc, levels)
+    level_1 = solve_flow.FlowBackend(network).solve_level(levels[0], None)
+    assert network.broken_rows(level_1.x.astype(int)), "level 1's allocation should break a left-out row here"
+
+    class Clock:                      # a clock that passes the deadline once level 1 is solved
+        now = 0.0
+
+        @classmethod
+        def perf_counter(cls) -> float:
+            return cls.now
+    solve_level = solve_flow.FlowBackend.solve_level
+
+    def level_then_late(self, level, deadline):
+        outcome = solve_level(self, level, deadline)
+        Clock.now = 10.0
+        return outcome
+    monkeypatch.setattr(solve_flow, "time", Clock)
+    monkeypatch.setattr(solve_flow.FlowBackend, "solve_level", level_then_late)
+    answer = solve_flow.optimise(enc, levels, 5.0)
+    assert answer.keeps_rows and [o.proven for o in answer.outcomes] == [True, False]
+    assert not solve_flow.build_network(enc, levels).broken_rows(answer.x.astype(int))
+    assert levels[0].value(answer.x.astype(int), has_place(enc, answer.x.astype(int))) == answer.outcomes[0].value
