@@ -131,7 +131,7 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
 def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: _Clock,
                    progress: Progress | None) -> Result | str:
     """The levels as min-cost flows (``matching.solve_flow``); instead of a result, why not."""
-    from matching.solve_flow import NotANetwork, check_input, optimise
+    from matching.solve_flow import NotANetwork, check_input, keeps_every_row, optimise
 
     def show(n: int, name: str) -> None:
         if progress:
@@ -148,8 +148,8 @@ def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: 
     meta: dict[str, Any] = {"method": "optimal", "solver": solver}
     if not outcomes[-1].proven:
         return _cut_short(problem, enc, levels, outcomes, x if answer.keeps_rows else None, clock, meta)
-    if x is None or not _reaches_all(enc, levels, outcomes, x):
-        raise RuntimeError("the flow's allocation does not reach its levels; please report this problem file")
+    if x is None or not _reaches_all(enc, levels, outcomes, x) or not keeps_every_row(enc, x):
+        raise RuntimeError("the flow's allocation breaks a row or misses a level; please report this problem file")
     solver["tie_break_pairs"] = answer.decided
     if not answer.finished:
         meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}

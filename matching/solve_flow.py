@@ -89,6 +89,16 @@ class Network:
         return [row for row in self.left_out if int(x[list(row.pairs)].sum()) > row.limit]
 
 
+def keeps_every_row(enc: Encoding, x: np.ndarray) -> bool:
+    """Whether the whole allocation ``x`` keeps every row of the encoding (a last check)."""
+    if not enc.rows:
+        return True
+    pairs = np.concatenate([np.asarray(r.pairs, np.int64) for r in enc.rows])
+    starts = np.cumsum([0] + [len(r.pairs) for r in enc.rows[:-1]])
+    sums = np.add.reduceat(np.rint(x[pairs]).astype(np.int64), starts)
+    return bool(np.all(sums <= np.array([r.limit for r in enc.rows])))
+
+
 def check_input(problem: Problem) -> None:
     """``NotANetwork`` when the problem sets a field (a rule) added after this module."""
     for obj in (problem, problem.policy):
