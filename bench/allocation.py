@@ -11,10 +11,14 @@ Shape of a generated problem (documented so figures can be reproduced):
 - tiers: 10 % "targeted", 25 % "no_previous_placement";
 - policy: two places per youth, one job; a few locks, forbidden pairs and apart groups.
 
-Run: ``python bench/allocation.py [--sizes 300 3000 20000 100000] [--seed 7]``.
-Prints build time, time per level, wall time, peak memory (RSS of this process) and
-status, then a quality table of the optimiser against deferred acceptance (``stable``) and
-random serial dictatorship, and each method's justified envy (``matching.justified_envy``).
+Run: ``python bench/allocation.py [--sizes 300 3000 20000 100000] [--seed 7]
+[--solvers highs flow] [--time-limit SECONDS]``.
+Each solver runs in its own process, one after the other (so peak memory is its own).
+Prints build time, time per level, wall and CPU time, peak memory (RSS of that process)
+and status per solver, whether the result files are the same apart from ``stats.solver``
+and timings, then a quality table of the optimiser (the first solver's result) against
+deferred acceptance (``stable``) and random serial dictatorship, and each method's
+justified envy (``matching.justified_envy``).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -118,26 +123,46 @@ def _caseworker_lists(rng, people, offers, applications):
     return locked, forbidden, apart
 
 
-def measure(youths: int, seed: int, solver: str, threads: int | None) -> dict:
-    """Generate, solve with both methods, and return the figures for one size."""
+def measure(youths: int, seed: int, solver: str, threads: int | None, time_limit: float | None = None,
+            quality: bool = True, out: str | None = None) -> dict:
+    """Generate, solve (and with ``quality`` the other methods too), and return the figures for one size.
+    ``out``: write the result file there, without timings and ``stats.solver``, to compare solvers."""
     import matching
 
     problem = matching.load_problem(generate(youths, seed))
-    started = time.perf_counter()
-    result = matching.solve(problem, solver=solver, threads=threads)
-    wall = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    result = matching.solve(problem, solver=solver, threads=threads, time_limit=time_limit)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if out:
+        data = result.to_dict(timings=False)
+        data["stats"].pop("solver", None)
+        Path(out).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    figures = {"youths": youths, "solver": solver, "ran": result.stats.get("solver", {}).get("name"),
+               "declined": result.stats.get("solver", {}).get("flow_declined"),
+               "status": result.status.value, "wall": round(wall, 2), "cpu": round(cpu, 2),
+               "timings": result.stats["timings"], "peak_mb": _peak_mb(),
+               "breaches": len(matching.validate(problem, result)),
+               "levels": {lv.name: [lv.value, lv.proven, lv.bound] for lv in result.levels},
+               "cut_short": result.stats.get("cut_short"), "load": _load_average(), "quality": quality}
+    if not quality:
+        return figures
     baseline = matching.solve(problem, method="rsd")
     started = time.perf_counter()
     stable = matching.solve(problem, method="stable")
     stable_wall = time.perf_counter() - started
     runs = {"optimal": result, "rsd": baseline, "stable": stable}
-    breaches = sum(len(matching.validate(problem, r)) for r in runs.values())
-    return {"youths": youths, "status": result.status.value, "wall": round(wall, 2),
-            "stable_wall": round(stable_wall, 2),
-            "timings": result.stats["timings"], "peak_mb": _peak_mb(), "breaches": breaches,
-            "levels": {lv.name: lv.value for lv in result.levels},
+    figures["breaches"] = sum(len(matching.validate(problem, r)) for r in runs.values())
+    return {**figures, "stable_wall": round(stable_wall, 2),
             **{name: _quality(problem, r) for name, r in runs.items()},
             "envy": {name: matching.justified_envy(problem, r).to_dict() for name, r in runs.items()}}
+
+
+def _load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: the machine's 2 cores may be shared."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def _peak_mb() -> int:
@@ -157,12 +182,25 @@ def _quality(problem, result) -> dict:
 def _print(figures: dict) -> None:
     t = figures["timings"]
     level_times = ", ".join(f"{k.split(': ', 1)[1]} {v:.2f}" for k, v in t.items() if k.startswith("level"))
-    print(f"\n## {figures['youths']:,} youths: {figures['status']}, wall {figures['wall']:.2f} s, "
-          f"peak memory {figures['peak_mb']} MB, breaches {figures['breaches']}")
+    ran = figures["ran"] if figures["ran"] == figures["solver"] else f"{figures['ran']} (asked: {figures['solver']})"
+    print(f"\n## {figures['youths']:,} youths, {ran}: {figures['status']}, wall {figures['wall']:.2f} s, "
+          f"CPU {figures['cpu']:.2f} s, peak memory {figures['peak_mb']} MB, breaches {figures['breaches']}, "
+          f"load average before the solve ended {figures['load']}")
+    if figures["declined"]:
+        print(f"the flow declined: {figures['declined']}")
+    if figures["cut_short"]:
+        print(f"cut short: {figures['cut_short']}")
     print(f"encode {t.get('encode', 0):.2f} s, PuLP model {t.get('model', 0):.2f} s, "
-          f"load into HiGHS {t.get('load', 0):.2f} s, "
+          f"load into HiGHS {t.get('load', 0):.2f} s, network {t.get('network', 0):.2f} s, "
           f"tie-break {t.get('tie_break', 0):.2f} s")
     print(f"solve per level (s): {level_times}")
+    earlier = {k: v for k, v in t.items() if k.startswith("network ")}
+    if earlier:
+        print(f"earlier networks of the flow: {sum(earlier.values()):.2f} s in all")
+    print("levels: " + ", ".join(f"{name} {v[0]}{'' if v[1] else ' (not proven, bound ' + str(v[2]) + ')'}"
+                                 for name, v in figures["levels"].items()))
+    if not figures["quality"]:
+        return
     print("| method | placed | " + " | ".join(f"tier {k}" for k in figures["optimal"]["tiers"])
           + " | first choice | mean rank | places |")
     print("|---" * (5 + len(figures["optimal"]["tiers"])) + "|")
@@ -211,9 +249,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 3000, 20000, 100000])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--solver", default="highs")
+    parser.add_argument("--solvers", "--solver", nargs="+", default=["highs", "flow"], help="default: highs flow")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--no-quality", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", metavar="FOLDER", help="keep the result files (less timings and stats.solver) there")
     parser.add_argument("--building", action="store_true", help="only compare ways of building the PuLP model")
     args = parser.parse_args()
     if args.building:
@@ -221,13 +263,26 @@ def main() -> int:
             compare_building(size, args.seed)
         return 0
     if args.one:
-        print(json.dumps(measure(args.one, args.seed, args.solver, args.threads)))
+        print(json.dumps(measure(args.one, args.seed, args.solvers[0], args.threads, args.time_limit,
+                                 not args.no_quality, args.out)))
         return 0
-    for size in args.sizes:   # one process per size, so peak memory is that size's own
-        cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed), "--solver", args.solver]
-        cmd += ["--threads", str(args.threads)] if args.threads else []
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        _print(json.loads(out.strip().splitlines()[-1]))
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
+        for size in args.sizes:   # one process per size and solver, so peak memory is that run's own
+            files = []
+            for n, solver in enumerate(args.solvers):
+                files.append(str(Path(tmp) / f"{size}-{solver}.json"))
+                cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed), "--solvers", solver,
+                       "--out", files[-1]]
+                cmd += ["--threads", str(args.threads)] if args.threads else []
+                cmd += ["--time-limit", str(args.time_limit)] if args.time_limit else []
+                cmd += ["--no-quality"] if n else []
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                _print(json.loads(out.strip().splitlines()[-1]))
+            if len(files) > 1:
+                same = len({Path(f).read_bytes() for f in files}) == 1
+                print(f"\nresult files of {' and '.join(args.solvers)} (less timings and stats.solver): "
+                      f"{'byte-identical' if same else 'DIFFERENT'}")
     return 0
 
 

@@ -7,6 +7,7 @@ scratch and must equal the optima found level by level.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from matching.stable import deferred_acceptance
 from matching.solve_common import Backend, LevelOutcome, Progress, SolveOptions
 from matching.tiebreak import pin_unique
 
-SOLVERS = ("highs", "cbc")
+SOLVERS = ("highs", "cbc", "flow")
 METHODS = ("optimal", "rsd", "stable")
 
 
@@ -94,6 +95,14 @@ def _backend(enc: Encoding, options: SolveOptions, mip: bool = False,
 
 def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: SolveOptions,
               clock: _Clock, progress: Progress | None) -> Result:
+    declined = None
+    if options.solver == "flow":
+        flow = _optimise_flow(problem, enc, levels, clock, progress) if not options.integer_programs \
+            else "integer programs were asked for"
+        if isinstance(flow, Result):
+            return flow
+        declined, options = flow, replace(options, solver="highs")
+        clock.timings = {k if k == "encode" else f"flow, {k}": v for k, v in clock.timings.items()}
     backend = _backend(enc, options, mip=options.integer_programs, clock=clock)
     clock.mark("load")
     outcomes, x = _run_levels(backend, levels, clock, progress)
@@ -102,6 +111,8 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
         backend = _backend(enc, options, mip=True)     # a fractional vertex: prove each level as a MIP
         outcomes, x = _run_levels(backend, levels, clock, progress)
     solver: dict[str, Any] = {"name": options.solver, "lp_levels": sum(o.lp for o in outcomes)}
+    if declined:
+        solver["flow_declined"] = declined
     meta: dict[str, Any] = {"method": "optimal", "solver": solver}
     if not outcomes[-1].proven:
         return _cut_short(problem, enc, levels, outcomes, x, clock, meta)
@@ -115,6 +126,35 @@ def _optimise(problem: Problem, enc: Encoding, levels: list[Level], options: Sol
     if not finished:
         meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}
     return _finish(problem, enc, levels, x, outcomes, Status.OPTIMAL if finished else Status.FEASIBLE, clock, meta)
+
+
+def _optimise_flow(problem: Problem, enc: Encoding, levels: list[Level], clock: _Clock,
+                   progress: Progress | None) -> Result | str:
+    """The levels as min-cost flows (``matching.solve_flow``); instead of a result, why not."""
+    from matching.solve_flow import NotANetwork, check_input, keeps_every_row, optimise
+
+    def show(n: int, name: str) -> None:
+        if progress:
+            progress(n, len(levels), name, clock.elapsed())
+    try:
+        check_input(problem)
+        answer = optimise(enc, levels, clock.deadline, show)
+    except NotANetwork as why:
+        return str(why)
+    clock.timings.update(answer.timings)
+    clock.last = time.perf_counter()
+    outcomes, x = answer.outcomes, answer.x
+    solver = {"name": "flow", "lp_levels": sum(o.lp for o in outcomes), "networks": answer.networks}
+    meta: dict[str, Any] = {"method": "optimal", "solver": solver}
+    if not outcomes[-1].proven:
+        return _cut_short(problem, enc, levels, outcomes, x if answer.keeps_rows else None, clock, meta)
+    if x is None or not _reaches_all(enc, levels, outcomes, x) or not keeps_every_row(enc, x):
+        raise RuntimeError("the flow's allocation breaks a row or misses a level; please report this problem file")
+    solver["tie_break_pairs"] = answer.decided
+    if not answer.finished:
+        meta["cut_short"] = {"level": "tie-break", "bound": None, "gap": None}
+    status = Status.OPTIMAL if answer.finished else Status.FEASIBLE
+    return _finish(problem, enc, levels, x, outcomes, status, clock, meta)
 
 
 def _run_levels(backend: Backend, levels: list[Level], clock: _Clock,
