@@ -53,9 +53,11 @@ OFFER_ROWS = ("capacity", "apart")
 #: The encoding, row and level fields this module understands; a new one means a new rule.
 KNOWN_FIELDS = {
     Encoding: {"youth_ids", "offer_ids", "lottery", "tier", "tiers", "pair_youth", "pair_offer", "pair_rank",
-               "pair_locked", "youth_pairs", "rows", "max_rank"},
+               "pair_locked", "youth_pairs", "rows", "max_rank",
+               # not networks: a problem that has any is declined (``Encoding.needs_mip``)
+               "min_sizes", "friend_pairs"},
     Row: {"name", "pairs", "limit"},
-    Level: {"name", "x_coef", "y_coef", "sign", "method"},
+    Level: {"name", "x_coef", "y_coef", "sign", "method", "w_coef"},
 }
 #: The problem's fields the rows above come from; a new one set means a rule the flow may not know.
 KNOWN_INPUT = {
@@ -115,7 +117,11 @@ def check_known(enc: Encoding, levels: list[Level]) -> None:
         extra = {f.name for f in dataclasses.fields(cls)} - known
         if extra:
             raise NotANetwork(f"{cls.__name__} has fields the flow does not know: {sorted(extra)}")
+    if enc.needs_mip:
+        raise NotANetwork("minimum sizes or friends together are not a network")
     for level in levels:
+        if level.w_coef.size and level.w_coef.any():
+            raise NotANetwork(f"level {level.name!r} counts friend pairs")
         if np.any(level.y_coef < 0):
             raise NotANetwork(f"level {level.name!r} has a negative 'has a place' coefficient")
 

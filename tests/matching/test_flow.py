@@ -299,3 +299,18 @@ def test_cut_short_after_a_level_whose_allocation_breaks_left_out_rows_keeps_tha
     assert answer.keeps_rows and [o.proven for o in answer.outcomes] == [True, False]
     assert not solve_flow.build_network(enc, levels).broken_rows(answer.x.astype(int))
     assert levels[0].value(answer.x.astype(int), has_place(enc, answer.x.astype(int))) == answer.outcomes[0].value
+
+
+@pytest.mark.parametrize("rule", ["friends", "fewest participants"])
+def test_friends_and_fewest_participants_go_to_highs(rule):
+    """Neither is a network: a problem with either is solved by HiGHS, as if asked for it,
+    and the result says why; with the rule's field left at its default the flow solves it."""
+    youths = [{"id": f"Y{i}"} for i in range(4)]
+    offers = [{"id": "O1", "capacity": 3, **({"min_participants": 3} if rule != "friends" else {})},
+              {"id": "O2", "capacity": 2}]
+    applications = [(f"Y{i}", o, r) for i in range(4) for r, o in enumerate(["O1", "O2"], start=1)]
+    extra = {"friends": [("Y0", "Y3")], "policy": {"friends": True}} if rule == "friends" else {}
+    highs, flow = both(problem(youths, offers, applications, **extra))
+    assert flow.stats["solver"]["name"] == "highs" and flow.stats["solver"]["flow_declined"]
+    plain = problem(youths, [{"id": "O1", "capacity": 3}, {"id": "O2", "capacity": 2}], applications)
+    assert both(plain)[1].stats["solver"]["name"] == "flow"
