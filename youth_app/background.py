@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import threading
 
-from flask import Flask
+from flask import Flask, current_app
 
 from . import logs
 from .extensions import db
@@ -37,6 +37,15 @@ def start(app: Flask, task: str, row_id: int) -> None:
         return
     threading.Thread(target=_thread_main, args=(app, task, row_id), daemon=True,
                      name=f"{task}-{row_id}").start()
+
+
+def start_after_commit(task: str, row_id: int) -> None:
+    """``start`` once this request's commit has succeeded (``unit_of_work.after_commit``):
+    what a view calls when it has written a job's or a run's row."""
+    from .unit_of_work import after_commit
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    after_commit(lambda: start(app, task, row_id))
 
 
 def target(task: str):

@@ -280,7 +280,8 @@ def test_a_run_stored_before_reviews_were_stored_gets_its_review_at_first_view(
     run_url = _close_and_run(admin, round_id)
     with app.app_context():
         run = db.session.scalar(sa.select(AllocationRun))
-        counted = run.review
+        # (a run stored before reviews has no changes counted at its end: read live)
+        counted = {key: value for key, value in run.review.items() if key != "changes"}
         run.review = None
         db.session.commit()
     assert admin.get(run_url).status_code == 200

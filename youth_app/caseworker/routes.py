@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..messages import error_text
 from ..models import BackgroundJob, JobKind, PriorityGroup, YouthProfile
-from ..unit_of_work import after_commit, attempt
+from ..unit_of_work import attempt
 from . import bp, csv_import, services
 from .forms import (MAX_FILE_SIZE, ApartForm, ConfirmImportForm, ImportForm,
                     MembershipForm, SearchForm)
@@ -126,8 +126,7 @@ def _import(plan: csv_import.Plan, form: ConfirmImportForm):
     except sa.exc.IntegrityError:  # another import added one of them at this very moment
         return _changed_meanwhile(csv_import.from_token(form.token.data, _me())[0])
     if job.active:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-        after_commit(lambda: background.start(app, "job", job.id))
+        background.start_after_commit("job", job.id)
         return redirect(url_for("caseworker.import_job", job_id=job.id))
     flash(_imported_text(csv_import.imported(job)), "success")
     return redirect(url_for("caseworker.group", group_id=plan.group.id))
@@ -174,8 +173,7 @@ def resume_import(job_id: int):
     except jobs.JobError as error:
         flash(error_text(error), "error")
     else:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-        after_commit(lambda: background.start(app, "job", job.id))
+        background.start_after_commit("job", job.id)
     return redirect(url_for("caseworker.import_job", job_id=job_id))
 
 

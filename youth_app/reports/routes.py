@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..jobs import JobError
 from ..messages import error_text
 from ..models import Round
 from ..rounds import group_label, services as rounds
-from ..unit_of_work import after_commit, attempt
+from ..unit_of_work import attempt
 from . import bp, season as season_report, services
 from .forms import AuditFilterForm
 
@@ -45,8 +45,7 @@ def count(round_id: int):
     except (season_report.SeasonReportError, JobError) as error:
         flash(error_text(error), "error")
     else:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-        after_commit(lambda: background.start(app, "job", job.id))
+        background.start_after_commit("job", job.id)
     return redirect(url_for("reports.season", round_id=round_id))
 
 

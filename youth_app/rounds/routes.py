@@ -151,7 +151,7 @@ def step(round_id: int, action: str):
         flash(error_text(error, state=db.session.get(Round, round_id).state), "error")
         return redirect(url_for("rounds.show", round_id=round_id))
     if job is not None:
-        _start_after_commit(job.id)
+        background.start_after_commit("job", job.id)
         if action == "publish":
             return redirect(url_for("rounds.job", job_id=job.id))
     if action == "publish":
@@ -163,11 +163,6 @@ def step(round_id: int, action: str):
     else:
         flash(str(STEP_DONE[action]), "success")
     return redirect(url_for("rounds.show", round_id=round_id))
-
-
-def _start_after_commit(job_id: int) -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-    after_commit(lambda: background.start(app, "job", job_id))
 
 
 def _published_text(sent: int, second: bool) -> str:
@@ -221,7 +216,7 @@ def resume_job(job_id: int):
     except JobError as error:
         flash(error_text(error), "error")
     else:
-        _start_after_commit(job.id)
+        background.start_after_commit("job", job.id)
     return redirect(url_for("rounds.job", job_id=job_id))
 
 
