@@ -39,7 +39,7 @@ from .auditing import (
     auditor_checks_the_run,
     lottery_tells_nothing_about_anyone,
 )
-from .journey import click, download_json, flashes, main_text, said, visit
+from .journey import click, download_json, flashes, main_text, said, seen, visit
 from .season import (
     APPLICANTS,
     CAPACITY,
@@ -434,6 +434,10 @@ def _report_and_audit(site: Site, app, round_name: str) -> dict[str, str]:
     visit(site, "/admin/")
     open_link(site, app, "Reports")
     click(site, page.locator("main").get_by_role("link", name=round_name))
+    # counted by a job: the page follows it and shows the figures once they are counted
+    click(site, page.get_by_role("button", name=said(app, "sv", "Count the figures")))
+    page.locator("#counted-at").wait_for(timeout=60_000)
+    seen(site)
     assert every_chart_has_its_table(site) == 4
     page.screenshot(path="/tmp/season-report.png", full_page=True)
     tiers = table_rows(site, "r-tier-table-caption")
