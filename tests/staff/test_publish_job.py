@@ -239,3 +239,20 @@ def test_publishing_refreshes_the_planner_statistics_of_what_it_changed(app, all
     with app.app_context():
         after = _analysed("placement"), _analysed("outgoing_message")
     assert after[0] > before[0] and after[1] > before[1]
+
+
+def test_a_batch_offers_only_the_places_still_proposed(app, allocated):
+    """Publishing's one UPDATE per batch keeps each place's guard: a proposal withdrawn
+    meanwhile is not offered, and its youth gets no e-mail."""
+    from youth_app.placements import services as placements
+
+    with app.app_context(), app.test_request_context():
+        batch = list(db.session.scalars(sa.select(Placement).where(
+            Placement.state == PlacementState.PROPOSED).order_by(Placement.id).limit(2)))
+        db.session.execute(sa.update(Placement).where(Placement.id == batch[1].id)
+                           .values(state=PlacementState.WITHDRAWN))
+        assert placements.make_offers(batch, reply_days=5) == 1
+        assert [p.state for p in batch] == [PlacementState.OFFERED, PlacementState.WITHDRAWN]
+        told = set(db.session.scalars(sa.select(OutgoingMessage.user_id).where(
+            OutgoingMessage.kind.like("placement.offered%"))))
+        assert told == {batch[0].youth.user_id}

@@ -6,7 +6,7 @@ send) and writes the job; the worker (``work``) does the rest in batches of ``BA
 committed with its e-mails, which leave only after that commit (``youth_app.mail``):
 
 1. every proposal of the run still ``proposed`` becomes an offer; the state change is what
-   makes it once (``placements.make_offer`` is a conditional update), so a job continued
+   makes it once (``placements.make_offers`` is a conditional update), so a job continued
    after a crash makes and mails only the offers not yet made;
 2. at a round's first sending, each youth the run gave nothing is told so, in the order of
    their ids; the last id told is committed with its batch (``BackgroundJob.cursor``), so
@@ -68,7 +68,7 @@ def work(job: BackgroundJob, batches: jobs.Batches) -> None:
     if run is None:
         raise LookupError(f"job {job.id}: its run was deleted")
     while batch := _next_proposals(job.run_id):
-        made = sum(placements.make_offer(p, round_.reply_days) for p in batch)
+        made = placements.make_offers(batch, round_.reply_days)
         batches.done(len(batch), f"offers:{made}")
     if job.options.get("tell_unplaced"):
         unplaced = sorted(services.unplaced_ids(run, round_))
