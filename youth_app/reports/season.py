@@ -56,8 +56,7 @@ def count(job: BackgroundJob, batches: jobs.Batches) -> None:
 
 def stored(round_: Round) -> StoredSeason:
     latest = jobs.latest(JobKind.REPORT, round_.id)
-    counted = latest if latest is not None and latest.succeeded else \
-        jobs.latest_succeeded(JobKind.REPORT, round_.id) if latest is not None else None
+    counted = jobs.latest_succeeded(JobKind.REPORT, round_.id)
     result = counted.result if counted is not None else None
     return StoredSeason(
         figures=_rows(result["dimensions"]) if result else None,
