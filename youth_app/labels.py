@@ -165,6 +165,12 @@ STEPS: dict[str, str] = {
 }
 
 
+def job_progress(job) -> dict:
+    """What a job's page polls (``static/js/app.js``): the same keys as a run's progress."""
+    return {"status": job.status.value, "progress": job.progress,
+            "message": job_progress_text(job)}
+
+
 def job_progress_text(job) -> str:
     """Where a background job is, in words (``BackgroundJob.message`` holds a code)."""
     if job.message == "queued":

@@ -158,9 +158,7 @@ def import_job(job_id: int):
 
 @bp.get("/imports/<int:job_id>/progress.json")
 def import_progress(job_id: int):
-    job = _import_job(job_id)
-    return jsonify(status=job.status.value, progress=job.progress,
-                   message=labels.job_progress_text(job))
+    return jsonify(labels.job_progress(_import_job(job_id)))
 
 
 @bp.post("/imports/<int:job_id>/resume")

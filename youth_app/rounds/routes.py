@@ -202,9 +202,7 @@ def job(job_id: int):
 @bp.get("/admin/jobs/<int:job_id>/progress.json")
 def job_progress(job_id: int):
     """What the job page polls: the same keys as a run's progress."""
-    job = _job(job_id)
-    return jsonify(status=job.status.value, progress=job.progress,
-                   message=labels.job_progress_text(job))
+    return jsonify(labels.job_progress(_job(job_id)))
 
 
 @bp.post("/admin/jobs/<int:job_id>/resume")
