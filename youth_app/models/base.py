@@ -91,12 +91,36 @@ def transition(obj, *conditions, **values) -> bool:
                  .values(**values).execution_options(synchronize_session=False))
     # An UPDATE gives a CursorResult; SQLAlchemy types execute() as a plain Result.
     won = cast("sa.CursorResult[Any]", db.session.execute(statement)).rowcount == 1
+    _settle(obj, won, values)
+    return won
+
+
+def transition_all(objs: list, *conditions, **values) -> list:
+    """``transition`` for rows of one model in one conditional UPDATE: returns those that
+    changed (holding the new values); the others hold what is in the database now."""
+    from ..extensions import db
+
+    if not objs:
+        return []
+    if any(obj.id is None for obj in objs):
+        db.session.flush()
+    model = type(objs[0])
+    won = set(db.session.scalars(
+        sa.update(model).where(model.id.in_([obj.id for obj in objs]), *conditions)
+        .values(**values).returning(model.id).execution_options(synchronize_session=False)))
+    for obj in objs:
+        _settle(obj, obj.id in won, values)
+    return [obj for obj in objs if obj.id in won]
+
+
+def _settle(obj, won: bool, values: dict) -> None:
+    from ..extensions import db
+
     if won:
         for name, value in values.items():
             set_committed_value(obj, name, value)
     else:
         db.session.refresh(obj)
-    return won
 
 
 def refresh_statistics(*models: Any) -> None:
